@@ -1,0 +1,237 @@
+//! The brain: every chat message, from any surface, goes through [`Brain::chat`]:
+//! normalise → route (intent templates) → run (skill invocation) → respond, and the exchange
+//! is saved before the answer is returned.
+//!
+//! It knows nothing of HTTP, and it can be driven without a socket.
+
+mod normalise;
+mod router;
+mod template;
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::runtime::{Invocation, InvokeError, Runtime};
+use crate::store::{Store, StoreError};
+use router::{Route, Router};
+
+/// Which part of the brain answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// The skills' intent templates.
+    Rules,
+    /// The fast LLM tier.
+    Fast,
+    /// The quality LLM tier.
+    Quality,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Rules => "rules",
+            Tier::Fast => "fast",
+            Tier::Quality => "quality",
+        }
+    }
+}
+
+/// A chat message from a user.
+#[derive(Debug, Clone)]
+pub struct ChatRequest {
+    pub message: String,
+    /// The conversation to continue; a new one is started when absent.
+    pub session_id: Option<String>,
+}
+
+/// The brain's answer.
+#[derive(Debug, Clone)]
+pub struct ChatOutcome {
+    pub response: String,
+    pub session_id: String,
+    /// Commands that ran, as `skill.command`.
+    pub tools_used: Vec<String>,
+    pub tier: Tier,
+    pub latency_ms: u64,
+    /// Structured data from the skill, if it gave any.
+    pub data: Option<serde_json::Value>,
+    /// The language the brain answered in.
+    pub locale: &'static str,
+}
+
+/// Why a chat message got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum BrainError {
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error(transparent)]
+    Skill(#[from] InvokeError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Most characters a chat message may have.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+
+/// The chat pipeline.
+pub struct Brain {
+    runtime: Arc<Runtime>,
+    store: Store,
+    router: Mutex<Option<(u64, Arc<Router>)>>,
+}
+
+impl Brain {
+    pub fn new(runtime: Arc<Runtime>, store: Store) -> Brain {
+        Brain {
+            runtime,
+            store,
+            router: Mutex::new(None),
+        }
+    }
+
+    /// Answers one message and saves the exchange.
+    pub async fn chat(&self, request: ChatRequest) -> Result<ChatOutcome, BrainError> {
+        let started = Instant::now();
+        let message = request.message.trim();
+        if message.is_empty() {
+            return Err(BrainError::InvalidRequest(
+                "message must not be empty".into(),
+            ));
+        }
+        if message.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(BrainError::InvalidRequest(format!(
+                "message must have at most {MAX_MESSAGE_CHARS} characters"
+            )));
+        }
+        let session_id = match request.session_id {
+            Some(id) => validate_session_id(id)?,
+            None => uuid::Uuid::new_v4().to_string(),
+        };
+
+        let tokens = normalise::tokenize(message);
+        let (response, tools_used, data, locale) = match self.router().route(&tokens) {
+            Route::Command(target) => {
+                let locale = if target.locale == "tr" { "tr" } else { "en" };
+                let invocation = Invocation {
+                    skill: target.skill.clone(),
+                    command: target.command.clone(),
+                    args: serde_json::Value::Object(target.args),
+                    locale: locale.to_owned(),
+                    conversation_id: session_id.clone(),
+                };
+                let reply = self.runtime.invoke(&invocation).await?;
+                (
+                    reply.text,
+                    vec![format!("{}.{}", target.skill, target.command)],
+                    reply.data,
+                    locale,
+                )
+            }
+            Route::Ambiguous(targets) => {
+                let locale = normalise::detect_locale(message);
+                (self.which_one(&targets, locale), Vec::new(), None, locale)
+            }
+            Route::NoMatch => {
+                let locale = normalise::detect_locale(message);
+                (self.help(locale), Vec::new(), None, locale)
+            }
+        };
+
+        self.store
+            .append_exchange(
+                &session_id,
+                message,
+                &response,
+                &tools_used,
+                Tier::Rules.as_str(),
+            )
+            .await?;
+        Ok(ChatOutcome {
+            response,
+            session_id,
+            tools_used,
+            tier: Tier::Rules,
+            latency_ms: started.elapsed().as_millis() as u64,
+            data,
+            locale,
+        })
+    }
+
+    /// The router for the skills loaded now, rebuilt only when they change.
+    fn router(&self) -> Arc<Router> {
+        let generation = self.runtime.generation();
+        let mut cached = self.router.lock().unwrap();
+        match &*cached {
+            Some((g, router)) if *g == generation => router.clone(),
+            _ => {
+                let router = Arc::new(Router::new(&self.runtime.skills()));
+                *cached = Some((generation, router.clone()));
+                router
+            }
+        }
+    }
+
+    /// The reply to a message no intent matched: what the skills can do, never a guess.
+    fn help(&self, locale: &str) -> String {
+        let skills = self.runtime.skills();
+        let mut lines = Vec::new();
+        for skill in &skills {
+            for command in &skill.manifest.commands {
+                let examples: Vec<String> = command
+                    .examples
+                    .iter()
+                    .map(|e| format!("\"{e}\""))
+                    .collect();
+                let mut line = format!(
+                    "- {} ({}.{})",
+                    command.description, skill.manifest.name, command.name
+                );
+                if !examples.is_empty() {
+                    let eg = if locale == "tr" { "örnek" } else { "e.g." };
+                    line.push_str(&format!(": {eg} {}", examples.join(", ")));
+                }
+                lines.push(line);
+            }
+        }
+        match (locale, lines.is_empty()) {
+            ("tr", true) => "Bunu anlayamadım, ve şu an yüklü bir yetenek yok: skills klasörüne bir .wasm yeteneği ekleyin.".into(),
+            (_, true) => "I didn't understand that, and no skills are loaded yet: add a .wasm skill to the skills folder.".into(),
+            ("tr", false) => format!("Bunu anlayamadım. Yapabildiklerim:\n{}", lines.join("\n")),
+            (_, false) => format!("I didn't understand that. Here is what I can do:\n{}", lines.join("\n")),
+        }
+    }
+
+    fn which_one(&self, targets: &[router::Target], locale: &str) -> String {
+        let options: Vec<String> = targets
+            .iter()
+            .map(|t| {
+                let description = self
+                    .runtime
+                    .skill(&t.skill)
+                    .and_then(|s| s.command(&t.command).map(|c| c.description.clone()))
+                    .unwrap_or_default();
+                format!("- {description} ({}.{})", t.skill, t.command)
+            })
+            .collect();
+        if locale == "tr" {
+            format!("Hangisini kastettiniz?\n{}", options.join("\n"))
+        } else {
+            format!("Which one did you mean?\n{}", options.join("\n"))
+        }
+    }
+}
+
+fn validate_session_id(id: String) -> Result<String, BrainError> {
+    let ok = !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    if ok {
+        Ok(id)
+    } else {
+        Err(BrainError::InvalidRequest(
+            "session_id must be 1-128 characters of letters, digits, '-', '_' or '.'".into(),
+        ))
+    }
+}

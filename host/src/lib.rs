@@ -1,0 +1,91 @@
+//! Bantz, the host: a typed HTTP API in front of one brain pipeline whose abilities are
+//! sandboxed WebAssembly skills. See ARCHITECTURE in the repository for the layers:
+//! `api` → `brain` → `runtime` → `store`, with `events` as the one bus.
+
+pub mod api;
+pub mod brain;
+pub mod config;
+pub mod events;
+pub mod runtime;
+pub mod store;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use poem::listener::{Acceptor, Listener, TcpListener};
+
+use crate::config::{Config, TokenSource};
+
+/// Starts everything and serves until SIGINT or SIGTERM.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let config = Arc::new(config);
+    match &config.token.source {
+        TokenSource::Env => tracing::info!("API token taken from {}", config::TOKEN_ENV),
+        TokenSource::File(path) => {
+            tracing::info!(path = %path.display(), "API token read from file")
+        }
+        TokenSource::Generated(path) => {
+            tracing::info!(path = %path.display(), "generated a new API token (mode 0600)");
+            println!("Generated an API token; it is in {}", path.display());
+        }
+    }
+
+    let store = store::Store::open(&config.database_path())
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                config.database_path().display()
+            )
+        })?;
+    let bus = events::Bus::default();
+    let runtime = Arc::new(runtime::Runtime::new(
+        config.clone(),
+        store.clone(),
+        bus.clone(),
+    )?);
+    runtime.load_dir().await?;
+    let brain = brain::Brain::new(runtime.clone(), store.clone());
+    let state = Arc::new(api::AppState {
+        brain,
+        runtime,
+        store,
+        started,
+    });
+    let app = api::app(state, &config.token.secret);
+
+    let acceptor = TcpListener::bind((config.host, config.port))
+        .into_acceptor()
+        .await
+        .with_context(|| format!("cannot listen on {}:{}", config.host, config.port))?;
+    let addresses: Vec<String> = acceptor
+        .local_addr()
+        .iter()
+        .filter_map(|a| a.as_socket_addr().map(|a| format!("http://{a}")))
+        .collect();
+    tracing::info!(addresses = ?addresses, skills_dir = %config.skills_dir.display(), data_dir = %config.data_dir.display(), "serving");
+    // Test harnesses and scripts wait for this line: the server accepts from here on.
+    println!("bantz listening on {}", addresses.join(" "));
+
+    poem::Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(
+            app,
+            shutdown_signal(),
+            Some(std::time::Duration::from_secs(10)),
+        )
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing a SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,103 @@
+//! The `bantz` command.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "bantz",
+    version,
+    about = "A personal-assistant host whose abilities are WebAssembly skills"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+    /// Serve the API (the same as `bantz serve`).
+    #[arg(long)]
+    serve: bool,
+    /// With --serve: serve over HTTP (the default and, for now, only transport).
+    #[arg(long, requires = "serve")]
+    http: bool,
+    #[command(flatten)]
+    serve_args: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve the API over HTTP.
+    Serve(ServeArgs),
+    /// Write the OpenAPI document.
+    Openapi {
+        /// File to write; standard output when absent.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Args, Clone, Default)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "BANTZ_HOST")]
+    host: Option<IpAddr>,
+    /// Port to listen on (default 8088; 0 picks a free one).
+    #[arg(long, env = "BANTZ_PORT")]
+    port: Option<u16>,
+    /// Folder of .wasm skills (default: <data-dir>/skills).
+    #[arg(long, env = "BANTZ_SKILLS_DIR")]
+    skills_dir: Option<PathBuf>,
+    /// Folder of the database and the generated token (default: $BANTZ_DATA_DIR,
+    /// $XDG_DATA_HOME/bantz or ~/.local/share/bantz).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Folder of compiled skills (default: <data-dir>/cache).
+    #[arg(long, env = "BANTZ_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Configuration file (default: <data-dir>/bantz.toml).
+    #[arg(long, env = "BANTZ_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Cmd::Openapi { output }) => {
+            let spec = bantz::api::spec_json();
+            match output {
+                Some(path) => std::fs::write(&path, spec + "\n")
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => println!("{spec}"),
+            }
+            Ok(())
+        }
+        Some(Cmd::Serve(args)) => serve(args),
+        None if cli.serve => serve(cli.serve_args),
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            Ok(())
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BANTZ_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = bantz::config::Config::load(bantz::config::Overrides {
+        host: args.host,
+        port: args.port,
+        skills_dir: args.skills_dir,
+        data_dir: args.data_dir,
+        cache_dir: args.cache_dir,
+        config_file: args.config,
+    })?;
+    tokio::runtime::Runtime::new()?.block_on(bantz::serve(config))
+}

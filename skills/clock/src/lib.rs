@@ -1,0 +1,184 @@
+//! The clock skill: tells the time and the date, in Turkish or English, in the timezone of its
+//! config (`[skills.clock] timezone = "Europe/Istanbul"`, the default).
+
+use bantz_sdk::{Call, Command, Error, Intent, Manifest, Reply, Skill, export, json};
+use chrono::{DateTime, Datelike, Timelike, Utc, Weekday};
+use chrono_tz::Tz;
+
+/// Used when the config names no timezone.
+pub const DEFAULT_TIMEZONE: &str = "Europe/Istanbul";
+
+struct Clock;
+
+impl Skill for Clock {
+    fn manifest() -> Manifest {
+        Manifest::new(
+            "clock",
+            env!("CARGO_PKG_VERSION"),
+            "Tells the current time and date.",
+        )
+        .command(
+            Command::new("now", "The current time")
+                .example("saat kaç?")
+                .example("what time is it?"),
+        )
+        .command(
+            Command::new("today", "Today's date and weekday")
+                .example("bugün günlerden ne?")
+                .example("what's the date today?"),
+        )
+        .intent(Intent::new(
+            "now",
+            "tr",
+            [
+                "[şu an] [şimdi] saat kaç [acaba]",
+                "saati söyle",
+                "saati (söyler|söyleyebilir) misin",
+                "saat ne",
+            ],
+        ))
+        .intent(Intent::new(
+            "now",
+            "en",
+            [
+                "what time is it [now]",
+                "what's the time [now]",
+                "what is the time [now]",
+                "(tell me|give me) the time",
+                "time",
+            ],
+        ))
+        .intent(Intent::new(
+            "today",
+            "tr",
+            [
+                "bugün (günlerden|hangi gün) ne",
+                "bugün günlerden ne",
+                "bugün hangi gün",
+                "bugün ayın kaçı",
+                "(bugünün tarihi|tarih) ne",
+                "bugün tarih ne",
+                "bugünün tarihi",
+            ],
+        ))
+        .intent(Intent::new(
+            "today",
+            "en",
+            [
+                "what's the date [today]",
+                "what is the date [today]",
+                "what's today's date",
+                "what is today's date",
+                "what day is (it|today)",
+                "(today's|the) date",
+            ],
+        ))
+    }
+
+    fn invoke(call: Call) -> Result<Reply, Error> {
+        let tz = timezone()?;
+        let now = now_utc()?.with_timezone(&tz);
+        let turkish = call.locale() == "tr";
+        match call.command() {
+            "now" => {
+                let time = format!("{:02}:{:02}", now.hour(), now.minute());
+                let text = if turkish {
+                    format!("Saat {time}.")
+                } else {
+                    format!("It's {time}.")
+                };
+                Ok(Reply::text(text).with_data(&json!({
+                    "time": time,
+                    "timezone": tz.name(),
+                    "iso": now.to_rfc3339(),
+                })))
+            }
+            "today" => {
+                let (day, month, weekday) = (now.day(), now.month0() as usize, now.weekday());
+                let text = if turkish {
+                    format!(
+                        "Bugün {day} {} {}, {}.",
+                        MONTHS_TR[month],
+                        now.year(),
+                        weekday_tr(weekday)
+                    )
+                } else {
+                    format!(
+                        "Today is {}, {day} {} {}.",
+                        weekday_en(weekday),
+                        MONTHS_EN[month],
+                        now.year()
+                    )
+                };
+                Ok(Reply::text(text).with_data(&json!({
+                    "date": now.format("%Y-%m-%d").to_string(),
+                    "weekday": weekday_en(weekday),
+                    "timezone": tz.name(),
+                })))
+            }
+            other => Err(Error::UnknownCommand(other.to_owned())),
+        }
+    }
+}
+
+export!(Clock);
+
+fn timezone() -> Result<Tz, Error> {
+    let name = bantz_sdk::config::get_or("timezone", DEFAULT_TIMEZONE);
+    name.parse::<Tz>().map_err(|_| {
+        Error::Internal(format!(
+            "the configured timezone {name:?} is not an IANA timezone name such as \"Europe/Istanbul\""
+        ))
+    })
+}
+
+fn now_utc() -> Result<DateTime<Utc>, Error> {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|_| Error::Internal("the system clock is before 1970".into()))?;
+    DateTime::from_timestamp(since_epoch.as_secs() as i64, since_epoch.subsec_nanos())
+        .ok_or_else(|| Error::Internal("the system clock is out of range".into()))
+}
+
+const MONTHS_TR: [&str; 12] = [
+    "Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül", "Ekim",
+    "Kasım", "Aralık",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+fn weekday_tr(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Mon => "Pazartesi",
+        Weekday::Tue => "Salı",
+        Weekday::Wed => "Çarşamba",
+        Weekday::Thu => "Perşembe",
+        Weekday::Fri => "Cuma",
+        Weekday::Sat => "Cumartesi",
+        Weekday::Sun => "Pazar",
+    }
+}
+
+fn weekday_en(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Mon => "Monday",
+        Weekday::Tue => "Tuesday",
+        Weekday::Wed => "Wednesday",
+        Weekday::Thu => "Thursday",
+        Weekday::Fri => "Friday",
+        Weekday::Sat => "Saturday",
+        Weekday::Sun => "Sunday",
+    }
+}
