@@ -48,6 +48,7 @@
 //! does this for the first-party skills, with a fallback toolchain).
 
 #[doc(hidden)]
+#[allow(clippy::too_many_arguments)]
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../wit",

@@ -1,1 +1,279 @@
+//! The black-box test harness: starts the real `bantz` binary on a free port with real skill
+//! components and a fresh data dir, and talks HTTP to it.
+//!
+//! The binary is `$BANTZ_BIN` or `target/debug/bantz`; the skills are `$BANTZ_TEST_SKILLS` or
+//! `dist/skills`. `cargo xtask test` builds both before it runs the tests.
 
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub use serde_json::{Value, json};
+
+/// The token the harness gives the host unless a test asks for none.
+pub const TOKEN: &str = "test-token-0123456789";
+
+/// How long the host may take to start before a test gives up (compiling skills is the slow part).
+const START_LIMIT: Duration = Duration::from_secs(120);
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+/// Path of the `bantz` binary under test.
+pub fn bantz_bin() -> PathBuf {
+    let path = match std::env::var_os("BANTZ_BIN") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| workspace_root().join("target"));
+            target.join("debug/bantz")
+        }
+    };
+    assert!(
+        path.exists(),
+        "{} does not exist: build it with `cargo build -p bantz` (cargo xtask test does)",
+        path.display()
+    );
+    path
+}
+
+/// Path of a built first-party skill component, e.g. `skill("clock")`.
+pub fn skill(name: &str) -> PathBuf {
+    let dir = std::env::var_os("BANTZ_TEST_SKILLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("dist/skills"));
+    let path = dir.join(format!("{name}.wasm"));
+    assert!(
+        path.exists(),
+        "{} does not exist: build the skills with `cargo xtask skills`",
+        path.display()
+    );
+    path
+}
+
+/// How to start a host.
+pub struct Options {
+    /// The bearer token in `BANTZ_API_TOKEN`; `None` lets the host generate one.
+    pub token: Option<String>,
+    /// Skill components to put in the skills dir.
+    pub skills: Vec<PathBuf>,
+    /// Extra files to put in the skills dir: (file name, contents).
+    pub skill_files: Vec<(String, Vec<u8>)>,
+    /// Contents of bantz.toml.
+    pub config: Option<String>,
+    /// The arguments before the flags the harness adds; `["serve"]` by default.
+    pub command: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            token: Some(TOKEN.into()),
+            skills: vec![skill("clock")],
+            skill_files: Vec::new(),
+            config: None,
+            command: vec!["serve".into()],
+        }
+    }
+}
+
+/// A running host; killed when dropped.
+pub struct Bantz {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    /// The token to send.
+    pub token: String,
+    /// What the host printed on stdout up to the listening line.
+    pub stdout: Vec<String>,
+    /// The data dir (and the skills dir inside it).
+    pub dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+}
+
+impl Bantz {
+    /// A host with the clock skill and the harness token.
+    pub async fn start() -> Bantz {
+        Bantz::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> Bantz {
+        tokio::task::spawn_blocking(move || Bantz::spawn(options))
+            .await
+            .unwrap()
+    }
+
+    fn spawn(options: Options) -> Bantz {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().join("data");
+        let skills_dir = dir.path().join("skills");
+        std::fs::create_dir_all(&data_dir).unwrap();
+        std::fs::create_dir_all(&skills_dir).unwrap();
+        for path in &options.skills {
+            std::fs::copy(path, skills_dir.join(path.file_name().unwrap())).unwrap();
+        }
+        for (name, contents) in &options.skill_files {
+            std::fs::write(skills_dir.join(name), contents).unwrap();
+        }
+        let config_file = dir.path().join("bantz.toml");
+        std::fs::write(&config_file, options.config.as_deref().unwrap_or("")).unwrap();
+        let log = std::fs::File::create(dir.path().join("bantz.log")).unwrap();
+
+        let mut cmd = Command::new(bantz_bin());
+        cmd.args(&options.command)
+            .args(["--host", "127.0.0.1", "--port", "0"])
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .arg("--skills-dir")
+            .arg(&skills_dir)
+            .arg("--config")
+            .arg(&config_file)
+            // Compiled skills are shared between test hosts so each compiles a skill only once.
+            .arg("--cache-dir")
+            .arg(workspace_root().join("target/test-compile-cache"))
+            .env_remove("BANTZ_API_TOKEN")
+            .env("BANTZ_LOG", "info,bantz=debug")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log);
+        if let Some(token) = &options.token {
+            cmd.env("BANTZ_API_TOKEN", token);
+        }
+        let mut child = cmd.spawn().expect("starting bantz");
+
+        // The host prints `bantz listening on http://ADDR` once it accepts connections; read
+        // stdout up to that line on a thread, so a host that hangs fails the test instead.
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = Vec::new();
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let done = line.starts_with("bantz listening on ");
+                lines.push(line);
+                if done {
+                    let _ = tx.send(Ok(lines));
+                    return;
+                }
+            }
+            let _ = tx.send(Err(lines));
+        });
+        let lines = match rx.recv_timeout(START_LIMIT) {
+            Ok(Ok(lines)) => lines,
+            other => {
+                let _ = child.kill();
+                let log = std::fs::read_to_string(dir.path().join("bantz.log")).unwrap_or_default();
+                panic!("bantz did not start ({other:?}); its log:\n{log}");
+            }
+        };
+        let base = lines
+            .last()
+            .unwrap()
+            .trim_start_matches("bantz listening on ")
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned();
+        let token = match &options.token {
+            Some(t) => t.clone(),
+            None => std::fs::read_to_string(data_dir.join("api-token")).unwrap_or_default(),
+        };
+        Bantz {
+            child,
+            base,
+            token,
+            stdout: lines,
+            dir,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// The host's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("bantz.log")).unwrap_or_default()
+    }
+
+    /// The data dir.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GET with the token.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POST JSON with the token.
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Sends a chat message; asserts a 200 and returns the body.
+    pub async fn chat(&self, message: &str) -> Value {
+        let response = self
+            .post("/api/v1/chat", &json!({ "message": message }))
+            .await;
+        json_ok(response).await
+    }
+}
+
+impl Drop for Bantz {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Asserts a 200 with a JSON body and returns the body.
+pub async fn json_ok(response: reqwest::Response) -> Value {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(status, 200, "expected 200, got {status}: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Asserts the status and the error envelope, and returns the `error` object.
+pub async fn json_error(response: reqwest::Response, status: u16, code: &str) -> Value {
+    let got = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let text = response.text().await.unwrap();
+    assert_eq!(got, status, "expected {status}, got {got}: {text}");
+    assert!(
+        content_type.starts_with("application/json"),
+        "error is not JSON ({content_type}): {text}"
+    );
+    let body: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    let error = body["error"].clone();
+    assert_eq!(error["code"], code, "{text}");
+    assert!(
+        error["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{text}"
+    );
+    error
+}

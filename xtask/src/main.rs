@@ -1,1 +1,307 @@
-fn main() {}
+//! `cargo xtask`: the project's build and check tasks.
+//!
+//! - `cargo xtask skills`   build every skill in skills/ to dist/skills/*.wasm
+//! - `cargo xtask serve`    build the skills, then run the host with embedded defaults
+//! - `cargo xtask test`     everything CI checks: fmt, clippy, skills, tests, spec drift
+//! - `cargo xtask openapi [--check]`  write openapi/openapi.json, or fail if it drifted
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+const WASM_TARGET: &str = "wasm32-wasip2";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match args.first().map(String::as_str) {
+        Some("skills") => build_skills().map(|_| ()),
+        Some("serve") => serve(&args[1..]),
+        Some("test") => test(),
+        Some("openapi") => openapi(args.get(1).map(String::as_str) == Some("--check")),
+        _ => Err(
+            "usage: cargo xtask <skills | serve [bantz flags…] | test | openapi [--check]>".into(),
+        ),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_owned()
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+fn step(title: &str) {
+    eprintln!("\n==> {title}");
+}
+
+fn run(cmd: &mut Command) -> Result {
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} failed ({status})"))
+    }
+}
+
+fn output(cmd: &mut Command) -> Result<String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// How to build for wasm32-wasip2 on this machine.
+enum Toolchain {
+    /// rustup with the target installed: the ordinary path.
+    Rustup,
+    /// Debian's rustc-web with its std source, lld-19 and wasi-libc (std built from source).
+    Debian,
+}
+
+fn find_toolchain() -> Result<Toolchain> {
+    let rustup_has_target = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .is_ok_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == WASM_TARGET)
+        });
+    if rustup_has_target {
+        return Ok(Toolchain::Rustup);
+    }
+    let debian_rustc_knows_target = Command::new("/usr/bin/rustc")
+        .args(["--print", "target-list"])
+        .output()
+        .is_ok_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == WASM_TARGET)
+        });
+    let debian_ready = debian_rustc_knows_target
+        && Path::new("/usr/bin/cargo").exists()
+        && Path::new("/usr/lib/rustlib/src/rust/library").exists()
+        && Path::new("/usr/lib/llvm-19/bin/wasm-ld").exists()
+        && Path::new("/usr/lib/wasm32-wasi").exists();
+    if debian_ready {
+        return Ok(Toolchain::Debian);
+    }
+    Err(format!(
+        "no Rust toolchain that builds for {WASM_TARGET} was found. Install one of:\n\
+         \x20 - with rustup and internet:  rustup target add {WASM_TARGET}\n\
+         \x20 - on Debian 12 (bookworm):    apt-get install -y rustc-web cargo-web rust-web-src lld-19 wasi-libc\n\
+         then run this command again."
+    ))
+}
+
+/// Builds every skill in skills/ and copies the components to dist/skills. Returns that dir.
+fn build_skills() -> Result<PathBuf> {
+    let root = root();
+    let target_dir = root.join("target/skills");
+    let mut cmd;
+    match find_toolchain()? {
+        Toolchain::Rustup => {
+            step(&format!(
+                "building skills for {WASM_TARGET} (rustup toolchain)"
+            ));
+            cmd = Command::new("cargo");
+            cmd.args(["build", "--release", "--target", WASM_TARGET]);
+        }
+        Toolchain::Debian => {
+            step(&format!(
+                "building skills for {WASM_TARGET} (Debian rustc-web, std from source)"
+            ));
+            cmd = Command::new("/usr/bin/cargo");
+            let path = std::env::var("PATH").unwrap_or_default();
+            cmd.env("PATH", format!("/usr/lib/llvm-19/bin:{path}"))
+                .env("RUSTC", "/usr/bin/rustc")
+                .env("RUSTC_BOOTSTRAP", "1")
+                .env("RUSTFLAGS", "-L native=/usr/lib/wasm32-wasi")
+                .args([
+                    "build",
+                    "--release",
+                    "--target",
+                    WASM_TARGET,
+                    "-Zbuild-std=std,panic_abort",
+                ]);
+        }
+    }
+    // The host workspace's cargo settings must not leak into the skills' build.
+    cmd.env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("CARGO");
+    cmd.current_dir(root.join("skills"))
+        .arg("--target-dir")
+        .arg(&target_dir);
+    run(&mut cmd)?;
+
+    let dist = root.join("dist/skills");
+    std::fs::create_dir_all(&dist).map_err(|e| format!("cannot create {}: {e}", dist.display()))?;
+    let built = target_dir.join(WASM_TARGET).join("release");
+    for name in skill_crates()? {
+        let file = format!("{}.wasm", name.replace('-', "_"));
+        let from = built.join(&file);
+        let to = dist.join(format!("{name}.wasm"));
+        // Copy under a temporary name and rename, so a running host never sees half a file.
+        let partial = dist.join(format!(".{name}.wasm.partial"));
+        std::fs::copy(&from, &partial)
+            .map_err(|e| format!("cannot copy {}: {e}", from.display()))?;
+        std::fs::rename(&partial, &to)
+            .map_err(|e| format!("cannot write {}: {e}", to.display()))?;
+        let size = std::fs::metadata(&to).map(|m| m.len()).unwrap_or(0);
+        eprintln!(
+            "    {} ({} KiB)",
+            to.strip_prefix(&root).unwrap_or(&to).display(),
+            size / 1024
+        );
+    }
+    Ok(dist)
+}
+
+/// The skill crates: every folder under skills/ with a Cargo.toml.
+fn skill_crates() -> Result<Vec<String>> {
+    let dir = root().join("skills");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("Cargo.toml").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+fn serve(extra: &[String]) -> Result {
+    let dist = build_skills()?;
+    step("starting bantz (Ctrl-C stops it)");
+    run(cargo()
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "bantz",
+            "--",
+            "serve",
+            "--skills-dir",
+        ])
+        .arg(&dist)
+        .args(["--data-dir", "data"])
+        .args(extra))
+}
+
+fn openapi(check: bool) -> Result {
+    let spec = output(cargo().args(["run", "--quiet", "--package", "bantz", "--", "openapi"]))?;
+    let path = root().join("openapi/openapi.json");
+    if check {
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        if committed.trim_end() != spec.trim_end() {
+            return Err(format!(
+                "{} differs from what the binary exports: run `cargo xtask openapi` and commit it",
+                path.display()
+            ));
+        }
+        eprintln!("    openapi/openapi.json matches the binary");
+        Ok(())
+    } else {
+        std::fs::write(&path, spec).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("    wrote {}", path.display());
+        Ok(())
+    }
+}
+
+/// A Python with openapi-spec-validator, in .venv; created on first use.
+fn python_venv() -> Result<PathBuf> {
+    let venv = root().join(".venv");
+    let python = venv.join("bin/python");
+    let has_validator = python.exists()
+        && Command::new(&python)
+            .args(["-c", "import openapi_spec_validator"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if !has_validator {
+        step("preparing .venv with openapi-spec-validator");
+        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        run(Command::new(&python).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "openapi-spec-validator>=0.7",
+        ]))?;
+    }
+    Ok(python)
+}
+
+fn test() -> Result {
+    step("cargo fmt --check");
+    run(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    run(cargo().args([
+        "fmt",
+        "--all",
+        "--manifest-path",
+        "skills/Cargo.toml",
+        "--",
+        "--check",
+    ]))?;
+
+    let dist = build_skills()?;
+    let python = python_venv()?;
+
+    step("cargo clippy -D warnings (host workspace and skills, native)");
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cargo()
+        .args([
+            "clippy",
+            "--manifest-path",
+            "skills/Cargo.toml",
+            "--workspace",
+            "--all-targets",
+        ])
+        .arg("--target-dir")
+        .arg(root().join("target"))
+        .args(["--", "-D", "warnings"]))?;
+
+    step("building bantz");
+    run(cargo().args(["build", "--package", "bantz"]))?;
+
+    step("cargo test (unit tests and black-box tests against the real binary)");
+    run(cargo()
+        .args(["test", "--workspace"])
+        .env("BANTZ_TEST_SKILLS", &dist)
+        .env("BANTZ_TEST_PYTHON", &python))?;
+
+    step("openapi spec drift");
+    openapi(true)?;
+    eprintln!("\nall checks passed");
+    Ok(())
+}

@@ -246,13 +246,13 @@ impl Runtime {
             pre,
         });
         let mut skills = self.skills.write().unwrap();
-        if let Some(existing) = skills.get(&name) {
-            if existing.source != path {
-                anyhow::bail!(
-                    "skill name {name:?} is already taken by {}; rename one of the skills",
-                    existing.source.display()
-                );
-            }
+        if let Some(existing) = skills.get(&name)
+            && existing.source != path
+        {
+            anyhow::bail!(
+                "skill name {name:?} is already taken by {}; rename one of the skills",
+                existing.source.display()
+            );
         }
         skills.insert(name, loaded.clone());
         self.generation.fetch_add(1, Ordering::Release);
