@@ -15,4 +15,4 @@ wasmtime::component::bindgen!({
     },
 });
 
-pub use bantz::skill::types;
+pub use self::bantz::skill::types;
