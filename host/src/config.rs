@@ -96,11 +96,11 @@ impl Config {
     /// Resolves the configuration and makes sure the data dir exists. When no token is set
     /// anywhere, one is generated and stored in the data dir with mode 0600.
     pub fn load(o: Overrides) -> anyhow::Result<Config> {
-        let data_dir = o.data_dir.unwrap_or_else(default_data_dir);
+        let data_dir = absolute(o.data_dir.unwrap_or_else(default_data_dir))?;
         std::fs::create_dir_all(&data_dir)
             .with_context(|| format!("cannot create the data dir {}", data_dir.display()))?;
-        let skills_dir = o.skills_dir.unwrap_or_else(|| data_dir.join("skills"));
-        let cache_dir = o.cache_dir.unwrap_or_else(|| data_dir.join("cache"));
+        let skills_dir = absolute(o.skills_dir.unwrap_or_else(|| data_dir.join("skills")))?;
+        let cache_dir = absolute(o.cache_dir.unwrap_or_else(|| data_dir.join("cache")))?;
         let config_file = o.config_file.unwrap_or_else(|| data_dir.join("bantz.toml"));
         let file = read_config_file(&config_file)?;
         let token = resolve_token(&data_dir)?;
@@ -119,6 +119,12 @@ impl Config {
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("bantz.db")
     }
+}
+
+/// Paths are made absolute once, here, so that nothing later depends on the working directory.
+fn absolute(path: PathBuf) -> anyhow::Result<PathBuf> {
+    std::path::absolute(&path)
+        .with_context(|| format!("cannot resolve the path {}", path.display()))
 }
 
 /// `$BANTZ_DATA_DIR`, else `$XDG_DATA_HOME/bantz`, else `~/.local/share/bantz`, else `./data`.

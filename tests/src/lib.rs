@@ -121,19 +121,26 @@ impl Bantz {
         for (name, contents) in &options.skill_files {
             std::fs::write(skills_dir.join(name), contents).unwrap();
         }
-        let config_file = dir.path().join("bantz.toml");
-        std::fs::write(&config_file, options.config.as_deref().unwrap_or("")).unwrap();
+        std::fs::write(
+            dir.path().join("bantz.toml"),
+            options.config.as_deref().unwrap_or(""),
+        )
+        .unwrap();
         let log = std::fs::File::create(dir.path().join("bantz.log")).unwrap();
 
+        // Relative paths, as a user types them, resolved against the test's own folder.
         let mut cmd = Command::new(bantz_bin());
-        cmd.args(&options.command)
+        cmd.current_dir(dir.path())
+            .args(&options.command)
             .args(["--host", "127.0.0.1", "--port", "0"])
-            .arg("--data-dir")
-            .arg(&data_dir)
-            .arg("--skills-dir")
-            .arg(&skills_dir)
-            .arg("--config")
-            .arg(&config_file)
+            .args([
+                "--data-dir",
+                "data",
+                "--skills-dir",
+                "skills",
+                "--config",
+                "bantz.toml",
+            ])
             // Compiled skills are shared between test hosts so each compiles a skill only once.
             .arg("--cache-dir")
             .arg(workspace_root().join("target/test-compile-cache"))
