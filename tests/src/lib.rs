@@ -57,6 +57,20 @@ pub fn skill(name: &str) -> PathBuf {
     path
 }
 
+/// Path of a built test skill from skills/testing, e.g. `test_skill("loop")`.
+pub fn test_skill(name: &str) -> PathBuf {
+    let dir = std::env::var_os("BANTZ_TEST_SKILLS")
+        .map(|d| PathBuf::from(d).with_file_name("test-skills"))
+        .unwrap_or_else(|| workspace_root().join("dist/test-skills"));
+    let path = dir.join(format!("{name}.wasm"));
+    assert!(
+        path.exists(),
+        "{} does not exist: build the skills with `cargo xtask skills`",
+        path.display()
+    );
+    path
+}
+
 /// How to start a host.
 pub struct Options {
     /// The bearer token in `BANTZ_API_TOKEN`; `None` lets the host generate one.

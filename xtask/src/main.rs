@@ -158,10 +158,22 @@ fn build_skills() -> Result<PathBuf> {
         .arg(&target_dir);
     run(&mut cmd)?;
 
-    let dist = root.join("dist/skills");
-    std::fs::create_dir_all(&dist).map_err(|e| format!("cannot create {}: {e}", dist.display()))?;
     let built = target_dir.join(WASM_TARGET).join("release");
-    for name in skill_crates()? {
+    let dist = root.join("dist/skills");
+    copy_components(&built, &root.join("skills"), &dist)?;
+    copy_components(
+        &built,
+        &root.join("skills/testing"),
+        &root.join("dist/test-skills"),
+    )?;
+    Ok(dist)
+}
+
+/// Copies the component of every skill crate in `crates` (a folder of crate folders) to `dist`.
+fn copy_components(built: &Path, crates: &Path, dist: &Path) -> Result {
+    let root = root();
+    std::fs::create_dir_all(dist).map_err(|e| format!("cannot create {}: {e}", dist.display()))?;
+    for name in skill_crates(crates)? {
         let file = format!("{}.wasm", name.replace('-', "_"));
         let from = built.join(&file);
         let to = dist.join(format!("{name}.wasm"));
@@ -178,13 +190,15 @@ fn build_skills() -> Result<PathBuf> {
             size / 1024
         );
     }
-    Ok(dist)
+    Ok(())
 }
 
-/// The skill crates: every folder under skills/ with a Cargo.toml.
-fn skill_crates() -> Result<Vec<String>> {
-    let dir = root().join("skills");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
+/// The skill crates in `dir`: every folder with a Cargo.toml (the crate is named as its folder).
+fn skill_crates(dir: &Path) -> Result<Vec<String>> {
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let mut names: Vec<String> = std::fs::read_dir(dir)
         .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
         .filter_map(|e| e.ok())
         .filter(|e| e.path().join("Cargo.toml").exists())
