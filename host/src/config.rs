@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Default TCP port.
 pub const DEFAULT_PORT: u16 = 8088;
@@ -30,6 +30,75 @@ pub struct Config {
     pub token: ApiToken,
     /// Per-skill settings from `[skills.<name>]`.
     pub skills: BTreeMap<String, SkillSettings>,
+    /// Default limits for every skill, from `[limits]`.
+    pub limits: Limits,
+    /// Sandbox-wide settings, from `[sandbox]`.
+    pub sandbox: Sandbox,
+}
+
+/// The limits one skill runs under. `[limits]` sets the defaults; the same keys in
+/// `[skills.<name>]` override them for one skill.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Wall-clock deadline of one call.
+    pub timeout_ms: u64,
+    /// Linear-memory cap of one instance.
+    pub memory_mb: u64,
+    /// Calls of one skill that may run at once; more wait for a slot until their deadline.
+    pub max_concurrency: u32,
+    /// Largest reply (text plus data).
+    pub max_reply_bytes: u64,
+    /// Log bytes (host log, stdout and stderr together) one call may write; the rest is dropped.
+    pub max_log_bytes: u64,
+    /// Failures in a row (traps, timeouts, memory) that put a skill in quarantine.
+    pub quarantine_after: u32,
+    /// First quarantine period; it doubles with every quarantine in a row, up to an hour.
+    pub quarantine_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            timeout_ms: 10_000,
+            memory_mb: 64,
+            max_concurrency: 16,
+            max_reply_bytes: 256 * 1024,
+            max_log_bytes: 64 * 1024,
+            quarantine_after: 5,
+            quarantine_ms: 30_000,
+        }
+    }
+}
+
+/// Keys of `[skills.<name>]` that the host reads as limits or grants rather than passing on.
+const LIMIT_KEYS: &[&str] = &[
+    "timeout_ms",
+    "memory_mb",
+    "max_concurrency",
+    "max_reply_bytes",
+    "max_log_bytes",
+    "quarantine_after",
+    "quarantine_ms",
+];
+
+/// `[sandbox]`: what every skill's sandbox allows.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Sandbox {
+    /// Loopback, private and link-local destinations are blocked for outbound HTTP unless their
+    /// host name or address is listed here (e.g. `"127.0.0.1"` in tests).
+    pub allow_private_hosts: Vec<String>,
+}
+
+impl Config {
+    /// The limits of the skill `name`: `[limits]` overridden by `[skills.<name>]`.
+    pub fn limits_for(&self, name: &str) -> Limits {
+        self.skills
+            .get(name)
+            .and_then(|s| s.limits.clone())
+            .unwrap_or_else(|| self.limits.clone())
+    }
 }
 
 /// The API token and where it came from (never the token itself in logs).
@@ -55,11 +124,36 @@ pub enum TokenSource {
     Generated(PathBuf),
 }
 
-/// A skill's section of `bantz.toml`: string values the skill reads with `config-get`.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// A skill's section of `bantz.toml`: values the skill reads with `config-get`, plus the keys
+/// the host itself reads (`allow_hosts` and the limit keys of [`Limits`]).
+#[derive(Debug, Clone, Default)]
 pub struct SkillSettings {
-    #[serde(flatten)]
     pub values: BTreeMap<String, toml::Value>,
+    /// The limits with this section's overrides applied; set by [`Config::load`].
+    pub limits: Option<Limits>,
+}
+
+impl SkillSettings {
+    /// The operator's outbound-HTTP allowlist for this skill (`allow_hosts`), lowercased.
+    pub fn allow_hosts(&self) -> Vec<String> {
+        match self.values.get("allow_hosts") {
+            Some(toml::Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_ascii_lowercase))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SkillSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let values = BTreeMap::<String, toml::Value>::deserialize(d)?;
+        Ok(SkillSettings {
+            values,
+            limits: None,
+        })
+    }
 }
 
 impl SkillSettings {
@@ -79,6 +173,10 @@ impl SkillSettings {
 struct FileConfig {
     #[serde(default)]
     skills: BTreeMap<String, SkillSettings>,
+    #[serde(default)]
+    limits: Limits,
+    #[serde(default)]
+    sandbox: Sandbox,
 }
 
 /// What the command line says; `None` means "use the default".
@@ -102,7 +200,25 @@ impl Config {
         let skills_dir = absolute(o.skills_dir.unwrap_or_else(|| data_dir.join("skills")))?;
         let cache_dir = absolute(o.cache_dir.unwrap_or_else(|| data_dir.join("cache")))?;
         let config_file = o.config_file.unwrap_or_else(|| data_dir.join("bantz.toml"));
-        let file = read_config_file(&config_file)?;
+        let mut file = read_config_file(&config_file)?;
+        skill_limits(&file.limits, &SkillSettings::default())
+            .with_context(|| format!("[limits] in {} is invalid", config_file.display()))?;
+        for (name, settings) in &mut file.skills {
+            settings.limits = Some(skill_limits(&file.limits, settings).with_context(|| {
+                format!(
+                    "[skills.{name}] in {} has an invalid limit",
+                    config_file.display()
+                )
+            })?);
+            if let Some(v) = settings.values.get("allow_hosts")
+                && !v.as_array().is_some_and(|a| a.iter().all(|h| h.is_str()))
+            {
+                bail!(
+                    "[skills.{name}] allow_hosts in {} must be a list of host names",
+                    config_file.display()
+                );
+            }
+        }
         let token = resolve_token(&data_dir)?;
         Ok(Config {
             host: o.host.unwrap_or(IpAddr::from([127, 0, 0, 1])),
@@ -112,13 +228,58 @@ impl Config {
             cache_dir,
             token,
             skills: file.skills,
+            limits: file.limits,
+            sandbox: file.sandbox,
         })
+    }
+
+    /// A configuration for tools that run a skill without a server: defaults, nothing on disk.
+    pub fn for_tools() -> Config {
+        Config {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 0,
+            skills_dir: PathBuf::new(),
+            data_dir: PathBuf::new(),
+            cache_dir: PathBuf::new(),
+            token: ApiToken {
+                secret: String::new(),
+                source: TokenSource::Env,
+            },
+            skills: BTreeMap::new(),
+            limits: Limits::default(),
+            sandbox: Sandbox::default(),
+        }
     }
 
     /// Path of the SQLite database.
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("bantz.db")
     }
+}
+
+/// `defaults` with the limit keys of one skill's section applied.
+fn skill_limits(defaults: &Limits, settings: &SkillSettings) -> anyhow::Result<Limits> {
+    let mut table = toml::Table::try_from(defaults.clone())?;
+    for key in LIMIT_KEYS {
+        if let Some(value) = settings.values.get(*key) {
+            table.insert((*key).to_owned(), value.clone());
+        }
+    }
+    let limits: Limits = table.try_into()?;
+    anyhow::ensure!(limits.timeout_ms > 0, "timeout_ms must be positive");
+    anyhow::ensure!(
+        (1..=1024).contains(&limits.memory_mb),
+        "memory_mb must be from 1 to 1024"
+    );
+    anyhow::ensure!(
+        limits.max_concurrency > 0,
+        "max_concurrency must be positive"
+    );
+    anyhow::ensure!(
+        limits.quarantine_after > 0,
+        "quarantine_after must be positive"
+    );
+    Ok(limits)
 }
 
 /// Paths are made absolute once, here, so that nothing later depends on the working directory.
@@ -128,7 +289,7 @@ fn absolute(path: PathBuf) -> anyhow::Result<PathBuf> {
 }
 
 /// `$BANTZ_DATA_DIR`, else `$XDG_DATA_HOME/bantz`, else `~/.local/share/bantz`, else `./data`.
-fn default_data_dir() -> PathBuf {
+pub fn default_data_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("BANTZ_DATA_DIR") {
         return PathBuf::from(dir);
     }

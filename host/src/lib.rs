@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod brain;
+pub mod cli;
 pub mod config;
 pub mod events;
 pub mod runtime;
@@ -46,7 +47,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         store.clone(),
         bus.clone(),
     )?);
-    runtime.load_dir().await?;
+    runtime.sync_dir().await?;
+    runtime.watch()?;
+    runtime.start_scheduler();
     let brain = brain::Brain::new(runtime.clone(), store.clone());
     let state = Arc::new(api::AppState {
         brain,

@@ -30,12 +30,40 @@ struct Cli {
 enum Cmd {
     /// Serve the API over HTTP.
     Serve(ServeArgs),
+    /// List the skills of a running server, or inspect a skill file.
+    #[command(subcommand)]
+    Skills(SkillsCmd),
     /// Write the OpenAPI document.
     Openapi {
         /// File to write; standard output when absent.
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum SkillsCmd {
+    /// List the skills of a running server with their status and counters.
+    List(ClientArgs),
+    /// Show a component's manifest, imports, permissions and size, without a server.
+    Inspect {
+        /// The .wasm file.
+        file: PathBuf,
+    },
+}
+
+/// How to reach a running server.
+#[derive(Args, Clone)]
+struct ClientArgs {
+    /// The server's base URL.
+    #[arg(long, env = "BANTZ_URL", default_value = "http://127.0.0.1:8088")]
+    url: String,
+    /// The API token (default: $BANTZ_API_TOKEN, else the token file in the data dir).
+    #[arg(long)]
+    token: Option<String>,
+    /// The data dir whose token file to read.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
 }
 
 #[derive(Args, Clone, Default)]
@@ -83,6 +111,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Cmd::Serve(args)) => serve(args),
+        Some(Cmd::Skills(SkillsCmd::List(args))) => tokio::runtime::Runtime::new()?.block_on(
+            bantz::cli::list_skills(&args.url, args.token, args.data_dir),
+        ),
+        Some(Cmd::Skills(SkillsCmd::Inspect { file })) => {
+            tokio::runtime::Runtime::new()?.block_on(bantz::cli::inspect(&file))
+        }
         None if cli.serve => serve(cli.serve_args),
         None => {
             use clap::CommandFactory;

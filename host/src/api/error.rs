@@ -104,21 +104,20 @@ fn body(code: &str, message: String, details: Option<serde_json::Value>) -> Erro
 
 impl From<InvokeError> for ApiError {
     fn from(e: InvokeError) -> Self {
-        let message = e.to_string();
-        let (status, code) = match &e {
+        let status = match &e {
             InvokeError::UnknownSkill(_) | InvokeError::UnknownCommand { .. } => {
-                (StatusCode::NOT_FOUND, "SKILL_NOT_FOUND")
+                StatusCode::NOT_FOUND
             }
-            InvokeError::InvalidArgs(_) => (StatusCode::UNPROCESSABLE_ENTITY, "SKILL_INVALID_ARGS"),
-            InvokeError::Upstream(_) => (StatusCode::BAD_GATEWAY, "SKILL_UPSTREAM"),
-            InvokeError::Failed(_) => (StatusCode::BAD_GATEWAY, "SKILL_FAILED"),
-            InvokeError::ReplyTooLarge(_) => (StatusCode::BAD_GATEWAY, "SKILL_REPLY_TOO_LARGE"),
-            InvokeError::Trapped(_) => (StatusCode::BAD_GATEWAY, "SKILL_TRAPPED"),
-            InvokeError::Memory(_) => (StatusCode::BAD_GATEWAY, "SKILL_MEMORY"),
-            InvokeError::Timeout(_) => (StatusCode::GATEWAY_TIMEOUT, "SKILL_TIMEOUT"),
+            InvokeError::InvalidArgs(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            InvokeError::Unavailable(_) | InvokeError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            InvokeError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            InvokeError::Upstream(_)
+            | InvokeError::Failed(_)
+            | InvokeError::ReplyTooLarge(_)
+            | InvokeError::Trapped(_)
+            | InvokeError::Memory(_) => StatusCode::BAD_GATEWAY,
         };
-        tracing::warn!(code, error = %message, "skill call failed");
-        ApiError::new(status, code, message)
+        ApiError::new(status, e.code(), e.to_string())
     }
 }
 

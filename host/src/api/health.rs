@@ -73,8 +73,7 @@ impl HealthApi {
                 detail: e.to_string(),
             },
         };
-        let active = app.runtime.skills().len();
-        let failed = app.runtime.failures().len();
+        let (active, failed) = app.runtime.counts();
         let skills = ComponentHealth {
             status: if failed == 0 {
                 HealthState::Ok

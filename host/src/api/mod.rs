@@ -3,6 +3,7 @@
 
 mod auth;
 mod chat;
+mod commands;
 mod error;
 mod health;
 mod skills;
@@ -41,9 +42,17 @@ enum ApiTags {
     Chat,
 }
 
-fn service() -> OpenApiService<(health::HealthApi, skills::SkillsApi, chat::ChatApi), ()> {
+fn service() -> OpenApiService<
+    (
+        health::HealthApi,
+        skills::SkillsApi,
+        chat::ChatApi,
+        commands::CommandsApi,
+    ),
+    (),
+> {
     OpenApiService::new(
-        (health::HealthApi, skills::SkillsApi, chat::ChatApi),
+        (health::HealthApi, skills::SkillsApi, chat::ChatApi, commands::CommandsApi),
         "Bantz",
         VERSION,
     )

@@ -1,15 +1,16 @@
-//! `GET /api/v1/skills`: the loaded skills, and the files that failed to load.
+//! `/api/v1/skills`: the skills, their status and counters, and the operator's switches.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
+use poem::http::StatusCode;
 use poem::web::Data;
+use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use super::auth::BearerAuth;
 use super::{ApiError, ApiTags, AppState};
-use crate::runtime::LoadedSkill;
+use crate::runtime::{SkillReport, SkillStatus};
 
 /// Where a skill stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -17,8 +18,14 @@ use crate::runtime::LoadedSkill;
 pub enum SkillState {
     /// Loaded and answering.
     Active,
+    /// Its file is being compiled and checked.
+    Loading,
     /// The file did not load; see `error`.
     Failed,
+    /// Failed too often in a row; it comes back by itself at `quarantined_until_ms`.
+    Quarantined,
+    /// Turned off by the operator.
+    Disabled,
 }
 
 /// A command a skill offers.
@@ -36,97 +43,223 @@ pub struct CommandInfo {
     pub args_schema: Option<serde_json::Value>,
 }
 
-/// A skill, or a skill file that failed to load.
+/// What the host granted a skill.
+#[derive(Debug, Object)]
+pub struct Granted {
+    /// Outbound-HTTP hosts: declared by the manifest and allowed in bantz.toml.
+    pub outbound_hosts: Vec<String>,
+    /// Whether it may send notifications.
+    pub notify: bool,
+    /// Seconds between `on-tick` calls, when it asked for a schedule.
+    #[oai(skip_serializing_if_is_none)]
+    pub schedule_seconds: Option<u32>,
+}
+
+/// The most recent failed call.
+#[derive(Debug, Object)]
+pub struct CallError {
+    /// The error code the call got, e.g. `SKILL_TIMEOUT`.
+    pub code: String,
+    pub message: String,
+    /// When, in milliseconds since the Unix epoch.
+    pub at_ms: i64,
+}
+
+/// A skill, or a skill file that provides none (loading or failed).
 #[derive(Debug, Object)]
 pub struct SkillInfo {
-    /// The skill's name; for a file that failed to load, the file's stem.
+    /// The skill's name; for a file that provides none, the file's stem.
     pub name: String,
-    /// Empty for a file that failed to load.
+    /// Empty for a file that provides no skill.
     pub version: String,
     pub description: String,
     pub status: SkillState,
     pub commands: Vec<CommandInfo>,
     /// File name in the skills dir.
     pub source: String,
-    /// SHA-256 of the file, hex; empty for a file that failed to load.
+    /// SHA-256 of the file, hex; empty for a file that provides no skill.
     pub sha256: String,
-    /// Calls so far, and how many of them failed.
+    pub size_bytes: u64,
+    /// When this version was loaded, in milliseconds since the Unix epoch.
+    #[oai(skip_serializing_if_is_none)]
+    pub loaded_at_ms: Option<i64>,
+    /// Calls so far (ticks not included), failed calls, and those that timed out.
     pub invocations: u64,
     pub errors: u64,
-    /// Why the file failed to load.
+    pub timeouts: u64,
+    /// `on-tick` calls so far.
+    pub ticks: u64,
+    /// Latency percentiles over recent calls, in milliseconds.
+    pub latency_p50_ms: u64,
+    pub latency_p99_ms: u64,
+    #[oai(skip_serializing_if_is_none)]
+    pub last_error: Option<CallError>,
+    /// Why the file, or the newest version of it, did not load (an older version may still serve).
     #[oai(skip_serializing_if_is_none)]
     pub error: Option<String>,
+    /// End of the quarantine, in milliseconds since the Unix epoch.
+    #[oai(skip_serializing_if_is_none)]
+    pub quarantined_until_ms: Option<i64>,
+    pub permissions: Granted,
 }
 
 #[derive(ApiResponse)]
 enum SkillsResponse {
-    /// Every skill, active ones first, each sorted by name.
+    /// Every skill by name, then the files that provide none.
     #[oai(status = 200, content_type = "application/json")]
     Ok(Json<Vec<SkillInfo>>),
+}
+
+#[derive(ApiResponse)]
+enum SkillResponse {
+    /// The skill.
+    #[oai(status = 200, content_type = "application/json")]
+    Ok(Json<SkillInfo>),
 }
 
 pub struct SkillsApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Skills")]
 impl SkillsApi {
-    /// Lists the skills: name, version, description, status, commands and source file.
+    /// Lists the skills: status, commands, source file, counters, latency and grants.
     #[oai(path = "/skills", method = "get", operation_id = "listSkills")]
     async fn list(
         &self,
         Data(app): Data<&Arc<AppState>>,
         _auth: BearerAuth,
     ) -> Result<SkillsResponse, ApiError> {
-        let mut list: Vec<SkillInfo> = app.runtime.skills().iter().map(|s| skill_info(s)).collect();
-        list.extend(app.runtime.failures().into_iter().map(|f| {
-            SkillInfo {
-                name: f
-                    .source
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                version: String::new(),
-                description: String::new(),
-                status: SkillState::Failed,
-                commands: Vec::new(),
-                source: file_name(&f.source),
-                sha256: String::new(),
-                invocations: 0,
-                errors: 0,
-                error: Some(f.error),
-            }
-        }));
-        Ok(SkillsResponse::Ok(Json(list)))
+        Ok(SkillsResponse::Ok(Json(
+            app.runtime.reports().into_iter().map(skill_info).collect(),
+        )))
+    }
+
+    /// One skill by name.
+    #[oai(path = "/skills/:name", method = "get", operation_id = "getSkill")]
+    async fn get(
+        &self,
+        Data(app): Data<&Arc<AppState>>,
+        _auth: BearerAuth,
+        /// The skill's name, e.g. `clock`.
+        name: Path<String>,
+    ) -> Result<SkillResponse, ApiError> {
+        let report = app.runtime.report(&name).ok_or_else(|| not_found(&name))?;
+        Ok(SkillResponse::Ok(Json(skill_info(report))))
+    }
+
+    /// Turns a skill off: its calls answer 503 `SKILL_UNAVAILABLE` until it is enabled. Kept across restarts.
+    #[oai(
+        path = "/skills/:name/disable",
+        method = "post",
+        operation_id = "disableSkill"
+    )]
+    async fn disable(
+        &self,
+        Data(app): Data<&Arc<AppState>>,
+        _auth: BearerAuth,
+        /// The skill's name.
+        name: Path<String>,
+    ) -> Result<SkillResponse, ApiError> {
+        let report = app.runtime.set_disabled(&name, true).await?;
+        Ok(SkillResponse::Ok(Json(skill_info(report))))
+    }
+
+    /// Turns a skill back on, and ends its quarantine if it is in one.
+    #[oai(
+        path = "/skills/:name/enable",
+        method = "post",
+        operation_id = "enableSkill"
+    )]
+    async fn enable(
+        &self,
+        Data(app): Data<&Arc<AppState>>,
+        _auth: BearerAuth,
+        /// The skill's name.
+        name: Path<String>,
+    ) -> Result<SkillResponse, ApiError> {
+        let report = app.runtime.set_disabled(&name, false).await?;
+        Ok(SkillResponse::Ok(Json(skill_info(report))))
+    }
+
+    /// Rescans the skills folder now (it is also watched) and returns the resulting list.
+    #[oai(
+        path = "/skills/reload",
+        method = "post",
+        operation_id = "reloadSkills"
+    )]
+    async fn reload(
+        &self,
+        Data(app): Data<&Arc<AppState>>,
+        _auth: BearerAuth,
+    ) -> Result<SkillsResponse, ApiError> {
+        app.runtime.sync_dir().await.map_err(|e| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SKILLS_DIR_UNREADABLE",
+                format!("{e:#}"),
+            )
+        })?;
+        Ok(SkillsResponse::Ok(Json(
+            app.runtime.reports().into_iter().map(skill_info).collect(),
+        )))
     }
 }
 
-fn skill_info(s: &LoadedSkill) -> SkillInfo {
+fn not_found(name: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "SKILL_NOT_FOUND",
+        format!("no skill named {name:?} is loaded; GET /api/v1/skills lists them"),
+    )
+}
+
+fn skill_info(r: SkillReport) -> SkillInfo {
     SkillInfo {
-        name: s.manifest.name.clone(),
-        version: s.manifest.version.clone(),
-        description: s.manifest.description.clone(),
-        status: SkillState::Active,
-        commands: s
-            .manifest
+        name: r.name,
+        version: r.version,
+        description: r.description,
+        status: match r.status {
+            SkillStatus::Active => SkillState::Active,
+            SkillStatus::Loading => SkillState::Loading,
+            SkillStatus::Failed => SkillState::Failed,
+            SkillStatus::Quarantined => SkillState::Quarantined,
+            SkillStatus::Disabled => SkillState::Disabled,
+        },
+        commands: r
             .commands
-            .iter()
+            .into_iter()
             .map(|c| CommandInfo {
-                name: c.name.clone(),
-                description: c.description.clone(),
-                examples: c.examples.clone(),
-                needs_confirmation: c.needs_confirmation,
                 args_schema: serde_json::from_str(&c.args_schema).ok(),
+                name: c.name,
+                description: c.description,
+                examples: c.examples,
+                needs_confirmation: c.needs_confirmation,
             })
             .collect(),
-        source: file_name(&s.source),
-        sha256: s.sha256.clone(),
-        invocations: s.invocations.load(Ordering::Relaxed),
-        errors: s.errors.load(Ordering::Relaxed),
-        error: None,
+        source: r
+            .source
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        sha256: r.sha256,
+        size_bytes: r.size_bytes,
+        loaded_at_ms: r.loaded_at_ms,
+        invocations: r.invocations,
+        errors: r.errors,
+        timeouts: r.timeouts,
+        ticks: r.ticks,
+        latency_p50_ms: r.latency_p50_ms,
+        latency_p99_ms: r.latency_p99_ms,
+        last_error: r.last_error.map(|e| CallError {
+            code: e.code.into(),
+            message: e.message,
+            at_ms: e.at_ms,
+        }),
+        error: r.error,
+        quarantined_until_ms: r.quarantined_until_ms,
+        permissions: Granted {
+            outbound_hosts: r.outbound_hosts,
+            notify: r.notify,
+            schedule_seconds: r.schedule_seconds,
+        },
     }
-}
-
-fn file_name(path: &std::path::Path) -> String {
-    path.file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }

@@ -59,6 +59,15 @@ pub struct ChatOutcome {
     pub locale: &'static str,
 }
 
+/// The answer of a command run directly.
+#[derive(Debug, Clone)]
+pub struct CommandOutcome {
+    pub response: String,
+    pub tools_used: Vec<String>,
+    pub latency_ms: u64,
+    pub data: Option<serde_json::Value>,
+}
+
 /// Why a chat message got no answer.
 #[derive(Debug, thiserror::Error)]
 pub enum BrainError {
@@ -154,6 +163,48 @@ impl Brain {
             latency_ms: started.elapsed().as_millis() as u64,
             data,
             locale,
+        })
+    }
+
+    /// Runs one command directly, bypassing the router: `command` is `skill.command`.
+    pub async fn run_command(
+        &self,
+        command: &str,
+        args: serde_json::Value,
+        locale: &str,
+    ) -> Result<CommandOutcome, BrainError> {
+        let started = Instant::now();
+        let Some((skill, name)) = command.split_once('.') else {
+            return Err(BrainError::InvalidRequest(format!(
+                "command {command:?} must be written as `skill.command`, e.g. `clock.now`"
+            )));
+        };
+        if !args.is_object() {
+            return Err(BrainError::InvalidRequest(
+                "args must be a JSON object".into(),
+            ));
+        }
+        let locale = match locale {
+            "tr" | "en" => locale,
+            other => {
+                return Err(BrainError::InvalidRequest(format!(
+                    "locale {other:?} is not supported: use \"tr\" or \"en\""
+                )));
+            }
+        };
+        let invocation = Invocation {
+            skill: skill.to_owned(),
+            command: name.to_owned(),
+            args,
+            locale: locale.to_owned(),
+            conversation_id: String::new(),
+        };
+        let reply = self.runtime.invoke(&invocation).await?;
+        Ok(CommandOutcome {
+            response: reply.text,
+            tools_used: vec![command.to_owned()],
+            latency_ms: started.elapsed().as_millis() as u64,
+            data: reply.data,
         })
     }
 

@@ -2,23 +2,32 @@
 //! and outbound HTTP. Every permission decision about a skill is made in this file.
 
 use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 
 use super::bindings::bantz::skill::host;
-use super::bindings::types::{HostError, LogLevel, Notification};
-use crate::config::SkillSettings;
+use super::bindings::types::{HostError, LogLevel, Notification, Permissions};
+use crate::config::{Limits, Sandbox, SkillSettings};
 use crate::events::{Bus, Event};
 use crate::store::Store;
 
 /// Largest kv key and value a skill may store.
 const MAX_KV_KEY_BYTES: usize = 512;
 const MAX_KV_VALUE_BYTES: usize = 1024 * 1024;
-/// Log bytes a single call may write before further lines are dropped.
-const MAX_LOG_BYTES_PER_CALL: usize = 64 * 1024;
+/// Largest outbound-HTTP response body a skill may receive.
+const MAX_HTTP_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+/// Outbound-HTTP timeouts, unless the skill asks for shorter ones.
+const HTTP_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const HTTP_FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(10);
+const HTTP_BETWEEN_BYTES_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the host grants one skill, fixed when the skill loads.
 #[derive(Debug, Clone)]
@@ -27,7 +36,10 @@ pub struct Grants {
     pub notify: bool,
     /// Hosts (`name` or `name:port`) the manifest declares and the operator allows.
     pub outbound_hosts: Arc<BTreeSet<String>>,
+    /// Loopback/private destinations the operator allows (`[sandbox] allow_private_hosts`).
+    pub private_hosts: Arc<BTreeSet<String>>,
     pub settings: Arc<SkillSettings>,
+    pub limits: Limits,
 }
 
 impl Grants {
@@ -35,28 +47,47 @@ impl Grants {
     /// the operator's `allow_hosts` (a list in `[skills.<name>]`) also names.
     pub fn new(
         skill: &str,
-        declared_hosts: &[String],
-        notify: bool,
+        permissions: &Permissions,
         settings: SkillSettings,
+        limits: Limits,
+        sandbox: &Sandbox,
     ) -> Self {
-        let allowed: BTreeSet<String> = match settings.values.get("allow_hosts") {
-            Some(toml::Value::Array(items)) => items
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_ascii_lowercase))
-                .collect(),
-            _ => BTreeSet::new(),
-        };
-        let outbound_hosts = declared_hosts
+        let allowed = settings.allow_hosts();
+        let outbound_hosts = permissions
+            .outbound_hosts
             .iter()
             .map(|h| h.to_ascii_lowercase())
             .filter(|h| allowed.contains(h))
             .collect();
         Grants {
             skill: skill.into(),
-            notify,
+            notify: permissions.notify,
             outbound_hosts: Arc::new(outbound_hosts),
+            private_hosts: Arc::new(
+                sandbox
+                    .allow_private_hosts
+                    .iter()
+                    .map(|h| h.to_ascii_lowercase())
+                    .collect(),
+            ),
             settings: Arc::new(settings),
+            limits,
         }
+    }
+
+    /// No grants at all, for calling `manifest()` before the skill's name is known.
+    pub fn none() -> Self {
+        Grants::new(
+            "",
+            &Permissions {
+                outbound_hosts: Vec::new(),
+                notify: false,
+                schedule: None,
+            },
+            SkillSettings::default(),
+            Limits::default(),
+            &Sandbox::default(),
+        )
     }
 }
 
@@ -70,17 +101,31 @@ pub struct SkillState {
     grants: Grants,
     store: Store,
     bus: Bus,
-    log_bytes: usize,
+    log: LogBudget,
 }
 
 impl SkillState {
-    pub fn new(grants: Grants, store: Store, bus: Bus, max_memory_bytes: usize) -> Self {
+    pub fn new(grants: Grants, store: Store, bus: Bus) -> Self {
+        let log = LogBudget {
+            skill: grants.skill.clone(),
+            used: Arc::new(AtomicUsize::new(0)),
+            max: grants.limits.max_log_bytes as usize,
+        };
         // No preopened dirs, env, args or sockets: a skill reaches the world only through
-        // the host interface and the outbound-HTTP allowlist.
+        // the host interface and the outbound-HTTP allowlist. Its stdout and stderr go to the
+        // log, within the same budget as `host.log`.
         let wasi = WasiCtxBuilder::new()
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
+            .stdout(LogStream {
+                budget: log.clone(),
+                stream: "stdout",
+            })
+            .stderr(LogStream {
+                budget: log.clone(),
+                stream: "stderr",
+            })
             .build();
         SkillState {
             wasi,
@@ -88,15 +133,16 @@ impl SkillState {
             table: ResourceTable::new(),
             outbound: Outbound {
                 allowed: grants.outbound_hosts.clone(),
+                private_allowed: grants.private_hosts.clone(),
             },
             limits: MemoryLimit {
-                max_bytes: max_memory_bytes,
+                max_bytes: (grants.limits.memory_mb as usize).saturating_mul(1024 * 1024),
                 exceeded: false,
             },
             grants,
             store,
             bus,
-            log_bytes: 0,
+            log,
         }
     }
 }
@@ -120,20 +166,125 @@ impl WasiHttpView for SkillState {
     }
 }
 
-/// The outbound-HTTP allowlist: the one place a skill's request is let out or denied.
+/// The log bytes one call may still write, shared by `host.log`, stdout and stderr.
+#[derive(Clone)]
+struct LogBudget {
+    skill: Arc<str>,
+    used: Arc<AtomicUsize>,
+    max: usize,
+}
+
+impl LogBudget {
+    /// Takes `bytes` from the budget; false once it is spent (the first time, says so in the log).
+    fn take(&self, bytes: usize) -> bool {
+        let before = self.used.fetch_add(bytes, Ordering::Relaxed);
+        if before + bytes <= self.max {
+            return true;
+        }
+        if before <= self.max {
+            tracing::warn!(skill = %self.skill, "log limit of {} bytes per call reached; dropping the rest", self.max);
+        }
+        false
+    }
+}
+
+/// A skill's stdout or stderr: lines go to the log, tagged with the skill; writes never fail,
+/// so a chatty skill is trimmed, not crashed.
+struct LogStream {
+    budget: LogBudget,
+    stream: &'static str,
+}
+
+impl wasmtime_wasi::cli::IsTerminal for LogStream {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl wasmtime_wasi::cli::StdoutStream for LogStream {
+    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
+        Box::new(LogWriter {
+            budget: self.budget.clone(),
+            stream: self.stream,
+        })
+    }
+}
+
+struct LogWriter {
+    budget: LogBudget,
+    stream: &'static str,
+}
+
+impl tokio::io::AsyncWrite for LogWriter {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.budget.take(buf.len()) {
+            let text = String::from_utf8_lossy(buf);
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                tracing::info!(skill = %self.budget.skill, stream = self.stream, "{line}");
+            }
+        }
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// The outbound-HTTP policy: the one place a skill's request is let out or denied.
 struct Outbound {
     allowed: Arc<BTreeSet<String>>,
+    private_allowed: Arc<BTreeSet<String>>,
 }
 
 impl Outbound {
-    fn allows(&self, uri: &http::Uri) -> bool {
-        let Some(host) = uri.host() else { return false };
-        let host = host.to_ascii_lowercase();
+    /// The request's host and port, if the host is granted to the skill.
+    fn granted(&self, uri: &http::Uri) -> Option<(String, u16)> {
+        let host = uri
+            .host()?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
         let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
             Some("http") => 80,
             _ => 443,
         });
-        self.allowed.contains(&host) || self.allowed.contains(&format!("{host}:{port}"))
+        let granted =
+            self.allowed.contains(&host) || self.allowed.contains(&format!("{host}:{port}"));
+        granted.then_some((host, port))
+    }
+}
+
+/// Loopback, private, shared, link-local and unspecified addresses: what a skill may not reach
+/// unless the operator lists it in `[sandbox] allow_private_hosts`.
+fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || (a == 100 && (b & 0xc0) == 64)
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
+        }
     }
 }
 
@@ -151,18 +302,51 @@ impl WasiHttpHooks for Outbound {
                 )>,
             > + Send,
     > {
-        if !self.allows(request.uri()) {
+        let Some((host, port)) = self.granted(request.uri()) else {
             tracing::warn!(uri = %request.uri(), "denied outbound request: host not granted");
             return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
-        }
+        };
+        let private_allowed = self.private_allowed.clone();
         let _ = fut;
         Box::new(async move {
             use http_body_util::BodyExt;
-            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
-            Ok((
-                response.map(BodyExt::boxed_unsync),
-                Box::new(io) as Box<dyn Future<Output = _> + Send>,
-            ))
+            // Where the name points now. A name that also resolves to a private address is
+            // refused as a whole, so DNS cannot be used to reach the operator's network.
+            let addresses: Vec<IpAddr> = tokio::net::lookup_host((host.as_str(), port))
+                .await
+                .map_err(|_| wasmtime_wasi_http::Error::DnsError {
+                    rcode: None,
+                    info_code: None,
+                })?
+                .map(|a| a.ip())
+                .collect();
+            if let Some(ip) = addresses.iter().find(|ip| is_private(**ip))
+                && !private_allowed.contains(&host)
+                && !private_allowed.contains(&ip.to_string())
+            {
+                tracing::warn!(%host, %ip, "denied outbound request to a private address");
+                return Err(wasmtime_wasi_http::Error::DestinationIpProhibited);
+            }
+            let mut options = options.unwrap_or_default();
+            options.connect_timeout.get_or_insert(HTTP_CONNECT_TIMEOUT);
+            options
+                .first_byte_timeout
+                .get_or_insert(HTTP_FIRST_BYTE_TIMEOUT);
+            options
+                .between_bytes_timeout
+                .get_or_insert(HTTP_BETWEEN_BYTES_TIMEOUT);
+            let (response, io) =
+                wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
+            let response = response.map(|body| {
+                http_body_util::Limited::new(body, MAX_HTTP_RESPONSE_BYTES)
+                    .map_err(|_| {
+                        wasmtime_wasi_http::Error::HttpResponseBodySize(Some(
+                            MAX_HTTP_RESPONSE_BYTES as u64,
+                        ))
+                    })
+                    .boxed_unsync()
+            });
+            Ok((response, Box::new(io) as Box<dyn Future<Output = _> + Send>))
         })
     }
 }
@@ -196,14 +380,40 @@ impl wasmtime::ResourceLimiter for MemoryLimit {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::is_private;
+
+    #[test]
+    fn private_addresses_are_recognised() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.5.5",
+            "169.254.1.1",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(is_private(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["1.1.1.1", "93.184.216.34", "2606:4700::1111"] {
+            assert!(!is_private(ip.parse().unwrap()), "{ip}");
+        }
+    }
+}
+
 impl super::bindings::types::Host for SkillState {}
 
 impl host::Host for SkillState {
     async fn log(&mut self, level: LogLevel, message: String) {
-        if self.log_bytes >= MAX_LOG_BYTES_PER_CALL {
+        if !self.log.take(message.len()) {
             return;
         }
-        self.log_bytes += message.len();
         let skill = &*self.grants.skill;
         match level {
             LogLevel::Trace => tracing::trace!(skill, "{message}"),
@@ -211,12 +421,6 @@ impl host::Host for SkillState {
             LogLevel::Info => tracing::info!(skill, "{message}"),
             LogLevel::Warn => tracing::warn!(skill, "{message}"),
             LogLevel::Error => tracing::error!(skill, "{message}"),
-        }
-        if self.log_bytes >= MAX_LOG_BYTES_PER_CALL {
-            tracing::warn!(
-                skill,
-                "log limit of {MAX_LOG_BYTES_PER_CALL} bytes per call reached; dropping further lines"
-            );
         }
     }
 

@@ -1,48 +1,41 @@
 //! The wasm runtime: one wasmtime `Engine`, the skills loaded from the skills folder, and calls
 //! into them. Every call gets a fresh `Store` and instance from a prepared `InstancePre`, a
-//! deadline (epoch interruption) and a memory cap, so a call shares no guest state with another
-//! and a misbehaving skill cannot take the host down.
+//! deadline (epoch interruption), a memory cap and size caps, so a call shares no guest state
+//! with another and a misbehaving skill cannot take the host down.
 //!
 //! This module knows nothing of HTTP; it answers in [`Invocation`]s, [`SkillReply`]s and
-//! [`InvokeError`]s.
+//! [`InvokeError`]s. Loading and hot reload are in `sync`, ticks in `scheduler`, per-skill
+//! state in `registry`, and every permission decision in `capabilities`.
 
 mod bindings;
 mod capabilities;
+mod registry;
+mod scheduler;
+mod sync;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
-use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Engine, Trap};
 
 pub use bindings::types::{Command, Intent, Manifest, Permissions, Slot, SlotKind};
 use bindings::{Skill, SkillPre};
 use capabilities::{Grants, SkillState};
+pub use registry::{LastError, SkillEntry, SkillReport, SkillStatus};
+pub use sync::Inspection;
 
 use crate::config::Config;
 use crate::events::{Bus, Event};
-use crate::store::{Store, now_ms};
+use crate::store::Store;
 
 /// How often the epoch ticks; deadlines are counted in these ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
-/// Wall-clock budget of one call.
-const CALL_DEADLINE: Duration = Duration::from_secs(10);
-/// Linear-memory cap of one instance.
-const MAX_MEMORY_BYTES: usize = 64 * 1024 * 1024;
-/// Largest reply text plus data a skill may return.
-const MAX_REPLY_BYTES: usize = 256 * 1024;
-
-/// Where a skill stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SkillStatus {
-    Active,
-    Failed,
-}
+/// Largest linear memory the pooling allocator reserves per instance.
+const POOL_MAX_MEMORY_BYTES: usize = 1024 * 1024 * 1024;
 
 /// A skill that loaded: its manifest and what it takes to call it.
 pub struct LoadedSkill {
@@ -51,8 +44,6 @@ pub struct LoadedSkill {
     pub sha256: String,
     pub size: u64,
     pub loaded_at_ms: i64,
-    pub invocations: AtomicU64,
-    pub errors: AtomicU64,
     grants: Grants,
     pre: SkillPre<SkillState>,
 }
@@ -62,14 +53,18 @@ impl LoadedSkill {
     pub fn command(&self, name: &str) -> Option<&Command> {
         self.manifest.commands.iter().find(|c| c.name == name)
     }
-}
 
-/// A `.wasm` file that did not load, and why.
-#[derive(Debug, Clone)]
-pub struct LoadFailure {
-    pub source: PathBuf,
-    pub error: String,
-    pub at_ms: i64,
+    /// How often the skill asked to be ticked.
+    fn tick_every(&self) -> Option<Duration> {
+        let every = self
+            .manifest
+            .permissions
+            .schedule
+            .as_ref()?
+            .every_seconds
+            .max(1);
+        Some(Duration::from_secs(every.into()))
+    }
 }
 
 /// One request to run a command of a skill.
@@ -97,6 +92,10 @@ pub enum InvokeError {
     UnknownSkill(String),
     #[error("skill {skill:?} has no command {command:?}")]
     UnknownCommand { skill: String, command: String },
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("all {0} call slots of the skill stayed busy until the deadline")]
+    Busy(u32),
     #[error("invalid arguments: {0}")]
     InvalidArgs(String),
     #[error("{0}")]
@@ -105,31 +104,84 @@ pub enum InvokeError {
     Failed(String),
     #[error("the skill did not answer within {0:?}")]
     Timeout(Duration),
-    #[error("the skill ran out of its {0} bytes of memory")]
-    Memory(usize),
+    #[error("the skill ran out of its {0} MiB of memory")]
+    Memory(u64),
     #[error("the skill crashed: {0}")]
     Trapped(String),
     #[error("the skill's reply is larger than {0} bytes")]
-    ReplyTooLarge(usize),
+    ReplyTooLarge(u64),
+}
+
+impl InvokeError {
+    /// The stable code the API reports for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            InvokeError::UnknownSkill(_) | InvokeError::UnknownCommand { .. } => "SKILL_NOT_FOUND",
+            InvokeError::Unavailable(_) => "SKILL_UNAVAILABLE",
+            InvokeError::Busy(_) => "SKILL_BUSY",
+            InvokeError::InvalidArgs(_) => "SKILL_INVALID_ARGS",
+            InvokeError::Upstream(_) => "SKILL_UPSTREAM",
+            InvokeError::Failed(_) => "SKILL_FAILED",
+            InvokeError::Timeout(_) => "SKILL_TIMEOUT",
+            InvokeError::Memory(_) => "SKILL_MEMORY",
+            InvokeError::Trapped(_) => "SKILL_TRAPPED",
+            InvokeError::ReplyTooLarge(_) => "SKILL_REPLY_TOO_LARGE",
+        }
+    }
+
+    /// Misbehaviour of the skill itself, as opposed to an error it chose to return.
+    fn is_misbehaviour(&self) -> bool {
+        matches!(
+            self,
+            InvokeError::Timeout(_)
+                | InvokeError::Memory(_)
+                | InvokeError::Trapped(_)
+                | InvokeError::ReplyTooLarge(_)
+        )
+    }
+}
+
+/// Which export a call runs.
+enum Export {
+    Invoke(bindings::types::Call),
+    Tick(i64),
 }
 
 /// The loaded skills and the engine that runs them.
 pub struct Runtime {
     engine: Engine,
     linker: Linker<SkillState>,
-    skills: RwLock<BTreeMap<String, Arc<LoadedSkill>>>,
-    failures: RwLock<Vec<LoadFailure>>,
-    generation: AtomicU64,
+    registry: RwLock<Registry>,
     config: Arc<Config>,
     store: Store,
     bus: Bus,
+    /// Serialises folder scans: start-up, the watcher and the reload endpoint.
+    sync_lock: tokio::sync::Mutex<sync::Seen>,
+    watcher: Mutex<Option<sync::Watcher>>,
+}
+
+/// The skills by name, and the files that provide none.
+#[derive(Default)]
+struct Registry {
+    skills: BTreeMap<String, Arc<SkillEntry>>,
+    files: BTreeMap<PathBuf, (SkillStatus, Option<String>)>,
+    generation: u64,
 }
 
 impl Runtime {
     /// Builds the engine (pooling allocator where the machine allows it) and its linker, and
     /// starts the epoch ticker.
     pub fn new(config: Arc<Config>, store: Store, bus: Bus) -> anyhow::Result<Runtime> {
-        let engine = build_engine(&config.cache_dir)?;
+        let engine = build_engine(Some(&config.cache_dir))?;
+        Runtime::with_engine(engine, config, store, bus)
+    }
+
+    fn with_engine(
+        engine: Engine,
+        config: Arc<Config>,
+        store: Store,
+        bus: Bus,
+    ) -> anyhow::Result<Runtime> {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(wasm_err)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(wasm_err)?;
@@ -148,154 +200,85 @@ impl Runtime {
         Ok(Runtime {
             engine,
             linker,
-            skills: RwLock::default(),
-            failures: RwLock::default(),
-            generation: AtomicU64::new(0),
+            registry: RwLock::default(),
             config,
             store,
             bus,
+            sync_lock: tokio::sync::Mutex::default(),
+            watcher: Mutex::default(),
         })
-    }
-
-    /// Loads every `.wasm` file in the skills dir. A file that fails is recorded, not fatal.
-    pub async fn load_dir(&self) -> anyhow::Result<()> {
-        let dir = &self.config.skills_dir;
-        let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
-            Ok(entries) => entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
-                .collect(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                tracing::warn!(dir = %dir.display(), "the skills dir does not exist; no skills are loaded");
-                Vec::new()
-            }
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
-        };
-        files.sort();
-        for file in files {
-            match self.load_file(&file).await {
-                Ok(skill) => {
-                    tracing::info!(skill = %skill.manifest.name, version = %skill.manifest.version, file = %file.display(), "skill loaded");
-                    self.bus.publish(Event::Skill {
-                        name: skill.manifest.name.clone(),
-                        what: "loaded",
-                        detail: None,
-                    });
-                }
-                Err(e) => {
-                    let error = format!("{e:#}");
-                    tracing::error!(file = %file.display(), %error, "skill failed to load");
-                    self.failures.write().unwrap().push(LoadFailure {
-                        source: file.clone(),
-                        error,
-                        at_ms: now_ms(),
-                    });
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Compiles, instantiates once for the manifest, checks it, and registers the skill.
-    async fn load_file(&self, path: &Path) -> anyhow::Result<Arc<LoadedSkill>> {
-        let bytes = tokio::fs::read(path)
-            .await
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let sha256 = hex::encode(Sha256::digest(&bytes));
-        let engine = self.engine.clone();
-        let size = bytes.len() as u64;
-        let component = tokio::task::spawn_blocking(move || Component::new(&engine, &bytes))
-            .await?
-            .map_err(|e| anyhow!("not a valid skill component: {e:#}"))?;
-        let pre = self
-            .linker
-            .instantiate_pre(&component)
-            .map_err(|e| anyhow!("the component needs imports Bantz does not provide: {e:#}"))?;
-        let pre = SkillPre::new(pre)
-            .map_err(|e| anyhow!("the component is not a bantz:skill world: {e:#}"))?;
-
-        // The manifest call runs with no grants at all.
-        let probe = Grants::new("", &[], false, Default::default());
-        let (mut store, skill) = self
-            .instantiate(&pre, probe)
-            .await
-            .map_err(|e| anyhow!("{e}"))?;
-        let manifest = skill
-            .call_manifest(&mut store)
-            .await
-            .map_err(|e| anyhow!("manifest() failed: {e:#}"))?;
-        validate_manifest(&manifest)?;
-
-        let name = manifest.name.clone();
-        let settings = self.config.skills.get(&name).cloned().unwrap_or_default();
-        let grants = Grants::new(
-            &name,
-            &manifest.permissions.outbound_hosts,
-            manifest.permissions.notify,
-            settings,
-        );
-        let loaded = Arc::new(LoadedSkill {
-            manifest,
-            source: path.to_owned(),
-            sha256,
-            size,
-            loaded_at_ms: now_ms(),
-            invocations: AtomicU64::new(0),
-            errors: AtomicU64::new(0),
-            grants,
-            pre,
-        });
-        let mut skills = self.skills.write().unwrap();
-        if let Some(existing) = skills.get(&name)
-            && existing.source != path
-        {
-            anyhow::bail!(
-                "skill name {name:?} is already taken by {}; rename one of the skills",
-                existing.source.display()
-            );
-        }
-        skills.insert(name, loaded.clone());
-        self.generation.fetch_add(1, Ordering::Release);
-        Ok(loaded)
-    }
-
-    async fn instantiate(
-        &self,
-        pre: &SkillPre<SkillState>,
-        grants: Grants,
-    ) -> Result<(wasmtime::Store<SkillState>, Skill), InvokeError> {
-        let state = SkillState::new(
-            grants,
-            self.store.clone(),
-            self.bus.clone(),
-            MAX_MEMORY_BYTES,
-        );
-        let mut store = wasmtime::Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limits);
-        store.set_epoch_deadline(deadline_ticks());
-        store.epoch_deadline_trap();
-        let skill = pre
-            .instantiate_async(&mut store)
-            .await
-            .map_err(|e| classify(&store, e))?;
-        Ok((store, skill))
     }
 
     /// Runs one command in a fresh instance.
     pub async fn invoke(&self, invocation: &Invocation) -> Result<SkillReply, InvokeError> {
-        let skill = self
-            .skill(&invocation.skill)
+        let entry = self
+            .entry(&invocation.skill)
             .ok_or_else(|| InvokeError::UnknownSkill(invocation.skill.clone()))?;
+        let skill = entry.current();
         if skill.command(&invocation.command).is_none() {
             return Err(InvokeError::UnknownCommand {
                 skill: invocation.skill.clone(),
                 command: invocation.command.clone(),
             });
         }
-        skill.invocations.fetch_add(1, Ordering::Relaxed);
-        let result = self.call(&skill, invocation).await;
-        if result.is_err() {
-            skill.errors.fetch_add(1, Ordering::Relaxed);
+        let call = bindings::types::Call {
+            command: invocation.command.clone(),
+            args: invocation.args.to_string(),
+            locale: invocation.locale.clone(),
+            conversation_id: invocation.conversation_id.clone(),
+        };
+        self.run(&entry, skill, Export::Invoke(call)).await
+    }
+
+    /// Calls `on-tick` of one skill (the scheduler's entry point).
+    async fn tick(&self, entry: &SkillEntry, now_ms: i64) -> Result<SkillReply, InvokeError> {
+        self.run(entry, entry.current(), Export::Tick(now_ms)).await
+    }
+
+    /// Runs an export with the skill's limits, and records the outcome.
+    async fn run(
+        &self,
+        entry: &SkillEntry,
+        skill: Arc<LoadedSkill>,
+        export: Export,
+    ) -> Result<SkillReply, InvokeError> {
+        if let Some(reason) = entry.unavailable() {
+            return Err(InvokeError::Unavailable(reason));
+        }
+        let limits = &skill.grants.limits;
+        let deadline = Duration::from_millis(limits.timeout_ms);
+        let started = Instant::now();
+        let tick = matches!(export, Export::Tick(_));
+        let _permit = tokio::time::timeout(deadline, entry.slots.clone().acquire_owned())
+            .await
+            .map_err(|_| InvokeError::Busy(limits.max_concurrency))?
+            .expect("call slots are never closed");
+        let result = self
+            .call(&skill, export, deadline.saturating_sub(started.elapsed()))
+            .await;
+        let outcome = match &result {
+            Ok(_) => registry::Outcome::Ok,
+            Err(e) if e.is_misbehaviour() => registry::Outcome::Misbehaved(
+                e.code(),
+                &e.to_string(),
+                matches!(e, InvokeError::Timeout(_)),
+            ),
+            Err(e) => registry::Outcome::SkillError(e.code(), &e.to_string()),
+        };
+        let name = &skill.manifest.name;
+        if let Err(e) = &result {
+            tracing::warn!(skill = %name, code = e.code(), error = %e, "skill call failed");
+        }
+        if let Some(period) = entry.record(outcome, started.elapsed(), tick) {
+            tracing::warn!(skill = %name, ?period, "skill quarantined after repeated failures");
+            self.bus.publish(Event::Skill {
+                name: name.clone(),
+                what: "quarantined",
+                detail: Some(format!(
+                    "for {} s after repeated failures",
+                    period.as_secs_f32()
+                )),
+            });
         }
         result
     }
@@ -303,27 +286,39 @@ impl Runtime {
     async fn call(
         &self,
         skill: &LoadedSkill,
-        invocation: &Invocation,
+        export: Export,
+        deadline: Duration,
     ) -> Result<SkillReply, InvokeError> {
-        let started = Instant::now();
-        let (mut store, instance) = self.instantiate(&skill.pre, skill.grants.clone()).await?;
-        let call = bindings::types::Call {
-            command: invocation.command.clone(),
-            args: invocation.args.to_string(),
-            locale: invocation.locale.clone(),
-            conversation_id: invocation.conversation_id.clone(),
+        let limits = &skill.grants.limits;
+        let (mut store, instance) = self
+            .instantiate(&skill.pre, skill.grants.clone(), deadline)
+            .await?;
+        let call = async {
+            match &export {
+                Export::Invoke(call) => instance.call_invoke(&mut store, call).await,
+                Export::Tick(now) => instance.call_on_tick(&mut store, *now).await.map(|r| {
+                    r.map(|()| bindings::types::Reply {
+                        text: String::new(),
+                        data: None,
+                    })
+                }),
+            }
         };
-        let outcome =
-            tokio::time::timeout(CALL_DEADLINE, instance.call_invoke(&mut store, &call)).await;
-        tracing::debug!(skill = %skill.manifest.name, command = %invocation.command, elapsed_ms = started.elapsed().as_millis() as u64, "skill call finished");
+        let outcome = tokio::time::timeout(deadline, call).await;
         let reply = match outcome {
-            Err(_) => return Err(InvokeError::Timeout(CALL_DEADLINE)),
-            Ok(Err(e)) => return Err(classify(&store, e)),
+            Err(_) => {
+                return Err(InvokeError::Timeout(Duration::from_millis(
+                    limits.timeout_ms,
+                )));
+            }
+            Ok(Err(e)) => return Err(classify(&store, e, limits)),
             Ok(Ok(Err(skill_error))) => return Err(skill_error.into()),
             Ok(Ok(Ok(reply))) => reply,
         };
-        if reply.text.len() + reply.data.as_ref().map_or(0, String::len) > MAX_REPLY_BYTES {
-            return Err(InvokeError::ReplyTooLarge(MAX_REPLY_BYTES));
+        if (reply.text.len() + reply.data.as_ref().map_or(0, String::len)) as u64
+            > limits.max_reply_bytes
+        {
+            return Err(InvokeError::ReplyTooLarge(limits.max_reply_bytes));
         }
         let data = match reply.data {
             None => None,
@@ -337,24 +332,113 @@ impl Runtime {
         })
     }
 
-    /// The loaded skill of this name.
+    async fn instantiate(
+        &self,
+        pre: &SkillPre<SkillState>,
+        grants: Grants,
+        deadline: Duration,
+    ) -> Result<(wasmtime::Store<SkillState>, Skill), InvokeError> {
+        let limits = grants.limits.clone();
+        let state = SkillState::new(grants, self.store.clone(), self.bus.clone());
+        let mut store = wasmtime::Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        store.set_epoch_deadline((deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64);
+        store.epoch_deadline_trap();
+        let skill = pre
+            .instantiate_async(&mut store)
+            .await
+            .map_err(|e| classify(&store, e, &limits))?;
+        Ok((store, skill))
+    }
+
+    /// The registry entry of the skill `name`.
+    pub fn entry(&self, name: &str) -> Option<Arc<SkillEntry>> {
+        self.registry.read().unwrap().skills.get(name).cloned()
+    }
+
+    /// The version of skill `name` serving now.
     pub fn skill(&self, name: &str) -> Option<Arc<LoadedSkill>> {
-        self.skills.read().unwrap().get(name).cloned()
+        self.entry(name).map(|e| e.current())
     }
 
-    /// All loaded skills, by name.
+    /// All loaded skills, by name (disabled and quarantined ones included).
     pub fn skills(&self) -> Vec<Arc<LoadedSkill>> {
-        self.skills.read().unwrap().values().cloned().collect()
+        self.registry
+            .read()
+            .unwrap()
+            .skills
+            .values()
+            .map(|e| e.current())
+            .collect()
     }
 
-    /// Files that failed to load.
-    pub fn failures(&self) -> Vec<LoadFailure> {
-        self.failures.read().unwrap().clone()
+    /// The skills that can take calls now.
+    pub fn available_skills(&self) -> Vec<Arc<LoadedSkill>> {
+        let registry = self.registry.read().unwrap();
+        registry
+            .skills
+            .values()
+            .filter(|e| e.unavailable().is_none())
+            .map(|e| e.current())
+            .collect()
+    }
+
+    /// Reports of every skill by name, then of the files that provide none.
+    pub fn reports(&self) -> Vec<SkillReport> {
+        let registry = self.registry.read().unwrap();
+        let mut reports: Vec<SkillReport> = registry
+            .skills
+            .iter()
+            .map(|(name, e)| e.report(name))
+            .collect();
+        reports.extend(registry.files.iter().map(|(path, (status, error))| {
+            SkillReport::file(path.clone(), *status, error.clone())
+        }));
+        reports
+    }
+
+    /// The report of skill `name`.
+    pub fn report(&self, name: &str) -> Option<SkillReport> {
+        self.entry(name).map(|e| e.report(name))
+    }
+
+    /// How many skills are active, and how many files failed to load.
+    pub fn counts(&self) -> (usize, usize) {
+        let registry = self.registry.read().unwrap();
+        let failed = registry
+            .files
+            .values()
+            .filter(|(s, _)| *s == SkillStatus::Failed)
+            .count();
+        (registry.skills.len(), failed)
     }
 
     /// Changes whenever the set of loaded skills changes; lets callers cache what they derive.
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.registry.read().unwrap().generation
+    }
+
+    /// Turns a skill off or on; the choice is kept across restarts.
+    pub async fn set_disabled(
+        &self,
+        name: &str,
+        disabled: bool,
+    ) -> Result<SkillReport, InvokeError> {
+        let entry = self
+            .entry(name)
+            .ok_or_else(|| InvokeError::UnknownSkill(name.to_owned()))?;
+        self.store
+            .set_skill_disabled(name, disabled)
+            .await
+            .map_err(|e| InvokeError::Failed(format!("could not save the change: {e}")))?;
+        entry.set_disabled(disabled);
+        self.registry.write().unwrap().generation += 1;
+        self.bus.publish(Event::Skill {
+            name: name.to_owned(),
+            what: if disabled { "disabled" } else { "enabled" },
+            detail: None,
+        });
+        Ok(entry.report(name))
     }
 }
 
@@ -372,28 +456,29 @@ impl From<bindings::types::SkillError> for InvokeError {
     }
 }
 
-fn build_engine(cache_dir: &Path) -> anyhow::Result<Engine> {
+fn build_engine(cache_dir: Option<&Path>) -> anyhow::Result<Engine> {
     let mut config = wasmtime::Config::new();
     config
         .wasm_component_model(true)
         .epoch_interruption(true)
         .memory_init_cow(true);
-    std::fs::create_dir_all(cache_dir).with_context(|| {
-        format!(
-            "cannot create the compile cache dir {}",
-            cache_dir.display()
-        )
-    })?;
-    let mut cache = wasmtime::CacheConfig::new();
-    cache.with_directory(cache_dir);
-    config.cache(Some(wasmtime::Cache::new(cache).map_err(wasm_err)?));
-
+    if let Some(cache_dir) = cache_dir {
+        std::fs::create_dir_all(cache_dir).with_context(|| {
+            format!(
+                "cannot create the compile cache dir {}",
+                cache_dir.display()
+            )
+        })?;
+        let mut cache = wasmtime::CacheConfig::new();
+        cache.with_directory(cache_dir);
+        config.cache(Some(wasmtime::Cache::new(cache).map_err(wasm_err)?));
+    }
     let mut pooling = wasmtime::PoolingAllocationConfig::default();
     pooling
-        .total_component_instances(64)
-        .total_memories(64)
-        .total_tables(64)
-        .max_memory_size(MAX_MEMORY_BYTES);
+        .total_component_instances(256)
+        .total_memories(256)
+        .total_tables(256)
+        .max_memory_size(POOL_MAX_MEMORY_BYTES);
     let mut pooled = config.clone();
     pooled.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling));
     match Engine::new(&pooled) {
@@ -405,54 +490,23 @@ fn build_engine(cache_dir: &Path) -> anyhow::Result<Engine> {
     }
 }
 
-fn deadline_ticks() -> u64 {
-    (CALL_DEADLINE.as_millis() / EPOCH_TICK.as_millis()) as u64
-}
-
 /// Names the reason a call trapped, from the trap code and what the store saw.
-fn classify(store: &wasmtime::Store<SkillState>, e: wasmtime::Error) -> InvokeError {
+fn classify(
+    store: &wasmtime::Store<SkillState>,
+    e: wasmtime::Error,
+    limits: &crate::config::Limits,
+) -> InvokeError {
     if store.data().limits.exceeded {
-        return InvokeError::Memory(MAX_MEMORY_BYTES);
+        return InvokeError::Memory(limits.memory_mb);
     }
     match e.downcast_ref::<Trap>() {
-        Some(Trap::Interrupt) => InvokeError::Timeout(CALL_DEADLINE),
+        Some(Trap::Interrupt) => InvokeError::Timeout(Duration::from_millis(limits.timeout_ms)),
+        Some(Trap::StackOverflow) => {
+            InvokeError::Trapped("stack overflow (recursion too deep)".into())
+        }
         Some(trap) => InvokeError::Trapped(trap.to_string()),
         None => InvokeError::Trapped(format!("{e:#}")),
     }
-}
-
-fn validate_manifest(m: &Manifest) -> anyhow::Result<()> {
-    let valid_name = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 64
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    };
-    anyhow::ensure!(
-        valid_name(&m.name),
-        "skill name {:?} must be 1-64 lowercase letters, digits or '-'",
-        m.name
-    );
-    for c in &m.commands {
-        anyhow::ensure!(
-            valid_name(&c.name),
-            "command name {:?} must be 1-64 lowercase letters, digits or '-'",
-            c.name
-        );
-        if !c.args_schema.is_empty() {
-            serde_json::from_str::<serde_json::Value>(&c.args_schema).with_context(|| {
-                format!("command {:?} has an args-schema that is not JSON", c.name)
-            })?;
-        }
-    }
-    for i in &m.intents {
-        anyhow::ensure!(
-            m.commands.iter().any(|c| c.name == i.command),
-            "an intent names the command {:?}, which the manifest does not declare",
-            i.command
-        );
-    }
-    Ok(())
 }
 
 fn wasm_err(e: wasmtime::Error) -> anyhow::Error {

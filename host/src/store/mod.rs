@@ -188,6 +188,39 @@ impl Store {
         Ok(rows.into_iter().map(|r| r.get("key")).collect())
     }
 
+    /// Whether the operator disabled the skill `name`.
+    pub async fn skill_disabled(&self, name: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT disabled FROM skill_state WHERE name = ?1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some_and(|r| r.get::<i64, _>("disabled") != 0))
+    }
+
+    /// Records whether the skill `name` is disabled.
+    pub async fn set_skill_disabled(&self, name: &str, disabled: bool) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO skill_state (name, disabled) VALUES (?1, ?2)
+             ON CONFLICT(name) DO UPDATE SET disabled = excluded.disabled",
+        )
+        .bind(name)
+        .bind(disabled as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Opens a private in-memory database, for tools that run skills without a server.
+    pub async fn open_in_memory() -> Result<Store> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Store { pool })
+    }
+
     /// Stores a notification and returns it with its id.
     pub async fn insert_notification(
         &self,

@@ -1,0 +1,403 @@
+//! Keeping the loaded skills in step with the skills folder: the scan at start-up, the
+//! watcher (`notify`, debounced) that rescans on every change, and the reload endpoint.
+//!
+//! A file is compiled and checked before it replaces anything, so a broken or half-copied file
+//! leaves the old version serving; calls already running finish on the version they started with.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, anyhow};
+use sha2::{Digest, Sha256};
+use wasmtime::component::Component;
+
+use super::bindings::SkillPre;
+use super::capabilities::Grants;
+use super::registry::{SkillEntry, SkillStatus};
+use super::{LoadedSkill, Manifest, Runtime, build_engine};
+use crate::events::Event;
+use crate::store::now_ms;
+
+/// How long the folder must be quiet before a rescan.
+const DEBOUNCE: Duration = Duration::from_millis(150);
+
+/// What the last scan saw of each file: size and modification time.
+pub(super) type Seen = BTreeMap<PathBuf, (u64, SystemTime)>;
+
+/// The live folder watcher; dropping it stops watching.
+pub(super) type Watcher = notify_debouncer_mini::Debouncer<notify::RecommendedWatcher>;
+
+/// What `bantz skills inspect` shows of a component file.
+#[derive(Debug)]
+pub struct Inspection {
+    pub size: u64,
+    pub sha256: String,
+    /// The component's imports, e.g. `bantz:skill/host@0.1.0`.
+    pub imports: Vec<String>,
+    /// The manifest, or why it could not be read.
+    pub manifest: Result<Manifest, String>,
+}
+
+impl Runtime {
+    /// Brings the loaded skills in line with the folder: loads new and changed `.wasm` files,
+    /// unloads the skills of removed ones. Files whose name starts with `.` are ignored, so a
+    /// copy can be written under a hidden name and renamed into place.
+    pub async fn sync_dir(&self) -> anyhow::Result<()> {
+        let mut seen = self.sync_lock.lock().await;
+        let dir = &self.config.skills_dir;
+        let now = list_components(dir)?;
+        let removed: Vec<PathBuf> = seen
+            .keys()
+            .filter(|p| !now.contains_key(*p))
+            .cloned()
+            .collect();
+        for path in removed {
+            seen.remove(&path);
+            self.unload_file(&path);
+        }
+        for (path, stamp) in now {
+            if seen.get(&path) == Some(&stamp) {
+                continue;
+            }
+            self.mark_loading(&path);
+            match self.load_file(&path, stamp).await {
+                Ok(()) => {
+                    seen.insert(path, stamp);
+                }
+                Err(LoadError::Changing) => {
+                    // Still being written: the next change event brings it back here.
+                    seen.remove(&path);
+                    self.clear_loading(&path);
+                }
+                Err(LoadError::Invalid(error)) => {
+                    seen.insert(path.clone(), stamp);
+                    self.record_failure(&path, error);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts watching the skills folder (creating it if needed); changes are applied within
+    /// a moment, without a restart.
+    pub fn watch(self: &Arc<Self>) -> anyhow::Result<()> {
+        let dir = self.config.skills_dir.clone();
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create the skills dir {}", dir.display()))?;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut debouncer = notify_debouncer_mini::new_debouncer(DEBOUNCE, move |events| {
+            let _ = tx.send(events);
+        })
+        .context("cannot start watching the skills dir")?;
+        debouncer
+            .watcher()
+            .watch(&dir, notify::RecursiveMode::NonRecursive)
+            .with_context(|| format!("cannot watch {}", dir.display()))?;
+        *self.watcher.lock().unwrap() = Some(debouncer);
+        let runtime = Arc::downgrade(self);
+        tokio::spawn(async move {
+            while let Some(events) = rx.recv().await {
+                if let Err(errors) = events {
+                    tracing::warn!(?errors, "skills dir watcher reported errors; rescanning");
+                }
+                while rx.try_recv().is_ok() {}
+                let Some(runtime) = runtime.upgrade() else {
+                    break;
+                };
+                if let Err(e) = runtime.sync_dir().await {
+                    tracing::error!(error = %format!("{e:#}"), "rescanning the skills dir failed");
+                }
+            }
+        });
+        Ok(())
+    }
+
+    async fn load_file(&self, path: &Path, stamp: (u64, SystemTime)) -> Result<(), LoadError> {
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|e| LoadError::Invalid(format!("cannot read the file: {e}")))?;
+        if stamp_of(path).ok() != Some(stamp) || bytes.len() as u64 != stamp.0 {
+            return Err(LoadError::Changing);
+        }
+        let (pre, manifest) = match self.compile(bytes.clone()).await {
+            Ok(loaded) => loaded,
+            // A file that is still being copied is not a component yet: wait for its next change.
+            Err(_) if stamp_of(path).ok() != Some(stamp) => return Err(LoadError::Changing),
+            Err(e) => return Err(LoadError::Invalid(format!("{e:#}"))),
+        };
+        let name = manifest.name.clone();
+        let settings = self.config.skills.get(&name).cloned().unwrap_or_default();
+        let grants = Grants::new(
+            &name,
+            &manifest.permissions,
+            settings,
+            self.config.limits_for(&name),
+            &self.config.sandbox,
+        );
+        let skill = Arc::new(LoadedSkill {
+            manifest,
+            source: path.to_owned(),
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            size: bytes.len() as u64,
+            loaded_at_ms: now_ms(),
+            grants,
+            pre,
+        });
+        let disabled = self.store.skill_disabled(&name).await.unwrap_or(false);
+
+        let mut registry = self.registry.write().unwrap();
+        if let Some(entry) = registry.skills.get(&name) {
+            let existing = entry.current();
+            if existing.source != path && existing.source.exists() {
+                return Err(LoadError::Invalid(format!(
+                    "skill name {name:?} is already taken by {}; rename one of the skills",
+                    existing.source.display()
+                )));
+            }
+        }
+        // The file may have provided a skill of another name before: that one is gone now.
+        let renamed: Vec<String> = registry
+            .skills
+            .iter()
+            .filter(|(n, e)| **n != name && e.current().source == path)
+            .map(|(n, _)| n.clone())
+            .collect();
+        for old in renamed {
+            registry.skills.remove(&old);
+            self.bus.publish(Event::Skill {
+                name: old,
+                what: "unloaded",
+                detail: Some("replaced by another skill".into()),
+            });
+        }
+        registry.files.remove(path);
+        let what = match registry.skills.get(&name) {
+            Some(entry) => {
+                entry.replace(skill.clone());
+                "reloaded"
+            }
+            None => {
+                registry.skills.insert(
+                    name.clone(),
+                    Arc::new(SkillEntry::new(skill.clone(), disabled)),
+                );
+                "loaded"
+            }
+        };
+        registry.generation += 1;
+        drop(registry);
+        tracing::info!(skill = %name, version = %skill.manifest.version, file = %path.display(), "skill {what}");
+        self.bus.publish(Event::Skill {
+            name,
+            what: "loaded",
+            detail: Some(format!(
+                "{} from {}",
+                skill.manifest.version,
+                path.display()
+            )),
+        });
+        Ok(())
+    }
+
+    /// Compiles a component, instantiates it once with no grants, and reads its manifest.
+    async fn compile(
+        &self,
+        bytes: Vec<u8>,
+    ) -> anyhow::Result<(SkillPre<super::SkillState>, Manifest)> {
+        let engine = self.engine.clone();
+        let component = tokio::task::spawn_blocking(move || Component::new(&engine, &bytes))
+            .await?
+            .map_err(|e| anyhow!("not a valid skill component: {e:#}"))?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| anyhow!("the component needs imports Bantz does not provide: {e:#}"))?;
+        let pre = SkillPre::new(pre)
+            .map_err(|e| anyhow!("the component is not a bantz:skill world: {e:#}"))?;
+        let (mut store, skill) = self
+            .instantiate(&pre, Grants::none(), Duration::from_secs(10))
+            .await
+            .map_err(|e| anyhow!("instantiating failed: {e}"))?;
+        let manifest = skill
+            .call_manifest(&mut store)
+            .await
+            .map_err(|e| anyhow!("manifest() failed: {e:#}"))?;
+        validate_manifest(&manifest)?;
+        Ok((pre, manifest))
+    }
+
+    fn unload_file(&self, path: &Path) {
+        let mut registry = self.registry.write().unwrap();
+        registry.files.remove(path);
+        let names: Vec<String> = registry
+            .skills
+            .iter()
+            .filter(|(_, e)| e.current().source == path)
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in names {
+            registry.skills.remove(&name);
+            registry.generation += 1;
+            tracing::info!(skill = %name, file = %path.display(), "skill unloaded: its file was removed");
+            self.bus.publish(Event::Skill {
+                name,
+                what: "unloaded",
+                detail: Some(format!("{} was removed", path.display())),
+            });
+        }
+    }
+
+    fn serving(&self, path: &Path) -> Option<(String, Arc<SkillEntry>)> {
+        let registry = self.registry.read().unwrap();
+        registry
+            .skills
+            .iter()
+            .find(|(_, e)| e.current().source == path)
+            .map(|(n, e)| (n.clone(), e.clone()))
+    }
+
+    fn mark_loading(&self, path: &Path) {
+        if self.serving(path).is_none() {
+            self.registry
+                .write()
+                .unwrap()
+                .files
+                .insert(path.to_owned(), (SkillStatus::Loading, None));
+        }
+    }
+
+    fn clear_loading(&self, path: &Path) {
+        let mut registry = self.registry.write().unwrap();
+        if registry
+            .files
+            .get(path)
+            .is_some_and(|(s, _)| *s == SkillStatus::Loading)
+        {
+            registry.files.remove(path);
+        }
+    }
+
+    /// A file that did not load: when it is the file of a serving skill, that version keeps
+    /// serving and shows the error; otherwise the file is listed as failed.
+    fn record_failure(&self, path: &Path, error: String) {
+        tracing::error!(file = %path.display(), %error, "skill failed to load");
+        let name = match self.serving(path) {
+            Some((name, entry)) => {
+                entry.set_reload_error(Some(error.clone()));
+                name
+            }
+            None => {
+                self.registry
+                    .write()
+                    .unwrap()
+                    .files
+                    .insert(path.to_owned(), (SkillStatus::Failed, Some(error.clone())));
+                path.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            }
+        };
+        self.bus.publish(Event::Skill {
+            name,
+            what: "failed",
+            detail: Some(error),
+        });
+    }
+
+    /// Reads a component file without a server: its size, hash, imports and manifest.
+    pub async fn inspect(path: &Path) -> anyhow::Result<Inspection> {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let engine = build_engine(None)?;
+        let component = Component::new(&engine, &bytes)
+            .map_err(|e| anyhow!("not a valid skill component: {e:#}"))?;
+        let imports = component
+            .component_type()
+            .imports(&engine)
+            .map(|(name, _)| name.to_owned())
+            .collect();
+        let store = crate::store::Store::open_in_memory().await?;
+        let config = Arc::new(crate::config::Config::for_tools());
+        let runtime = Runtime::with_engine(engine, config, store, crate::events::Bus::default())?;
+        let manifest = runtime
+            .compile(bytes.clone())
+            .await
+            .map(|(_, m)| m)
+            .map_err(|e| format!("{e:#}"));
+        Ok(Inspection {
+            size: bytes.len() as u64,
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            imports,
+            manifest,
+        })
+    }
+}
+
+enum LoadError {
+    /// The file changed while it was read.
+    Changing,
+    /// The file is not a usable skill.
+    Invalid(String),
+}
+
+fn stamp_of(path: &Path) -> std::io::Result<(u64, SystemTime)> {
+    let meta = std::fs::metadata(path)?;
+    Ok((meta.len(), meta.modified()?))
+}
+
+/// The `.wasm` files in `dir` that are not hidden, with their stamps. A missing dir has none.
+fn list_components(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, (u64, SystemTime)>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    };
+    let mut files = BTreeMap::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if hidden || path.extension().is_none_or(|x| x != "wasm") {
+            continue;
+        }
+        if let Ok(stamp) = stamp_of(&path) {
+            files.insert(path, stamp);
+        }
+    }
+    Ok(files)
+}
+
+fn validate_manifest(m: &Manifest) -> anyhow::Result<()> {
+    let valid_name = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 64
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    anyhow::ensure!(
+        valid_name(&m.name),
+        "skill name {:?} must be 1-64 lowercase letters, digits or '-'",
+        m.name
+    );
+    for c in &m.commands {
+        anyhow::ensure!(
+            valid_name(&c.name),
+            "command name {:?} must be 1-64 lowercase letters, digits or '-'",
+            c.name
+        );
+        if !c.args_schema.is_empty() {
+            serde_json::from_str::<serde_json::Value>(&c.args_schema).with_context(|| {
+                format!("command {:?} has an args-schema that is not JSON", c.name)
+            })?;
+        }
+    }
+    for i in &m.intents {
+        anyhow::ensure!(
+            m.commands.iter().any(|c| c.name == i.command),
+            "an intent names the command {:?}, which the manifest does not declare",
+            i.command
+        );
+    }
+    Ok(())
+}
