@@ -14,6 +14,10 @@ pub use serde_json::{Value, json};
 /// The token the harness gives the host unless a test asks for none.
 pub const TOKEN: &str = "test-token-0123456789";
 
+/// How long a test waits for something the host does on its own, and how often it looks.
+pub const POLL_LIMIT: Duration = Duration::from_secs(30);
+const POLL_INTERVAL: Duration = Duration::from_millis(50);
+
 /// How long the host may take to start before a test gives up (compiling skills is the slow part).
 const START_LIMIT: Duration = Duration::from_secs(120);
 
@@ -118,13 +122,23 @@ impl Bantz {
     }
 
     pub async fn start_with(options: Options) -> Bantz {
-        tokio::task::spawn_blocking(move || Bantz::spawn(options))
+        tokio::task::spawn_blocking(move || Bantz::spawn(options, tempfile::tempdir().unwrap()))
             .await
             .unwrap()
     }
 
-    fn spawn(options: Options) -> Bantz {
-        let dir = tempfile::tempdir().unwrap();
+    /// Stops this host and starts a new one on the same data and skills dirs, as after a
+    /// crash or a reboot. `options.skills` and `skill_files` are added to what is there.
+    pub async fn restart(mut self, options: Options) -> Bantz {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+        tokio::task::spawn_blocking(move || Bantz::spawn(options, dir))
+            .await
+            .unwrap()
+    }
+
+    fn spawn(options: Options, dir: tempfile::TempDir) -> Bantz {
         let data_dir = dir.path().join("data");
         let skills_dir = dir.path().join("skills");
         std::fs::create_dir_all(&data_dir).unwrap();
@@ -223,6 +237,49 @@ impl Bantz {
     /// The data dir.
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
+    }
+
+    /// The skills dir the host watches.
+    pub fn skills_dir(&self) -> PathBuf {
+        self.dir.path().join("skills")
+    }
+
+    /// Runs `skill.command` directly through `POST /api/v1/commands`.
+    pub async fn command(&self, command: &str, args: Value) -> reqwest::Response {
+        self.post(
+            "/api/v1/commands",
+            &json!({ "command": command, "args": args }),
+        )
+        .await
+    }
+
+    /// `GET /api/v1/skills/{name}`, asserting a 200.
+    pub async fn skill_status(&self, name: &str) -> Value {
+        json_ok(self.get(&format!("/api/v1/skills/{name}")).await).await
+    }
+
+    /// Polls `GET /api/v1/skills` until `check` holds for the list, or panics after
+    /// `POLL_LIMIT`, naming `what` it waited for. For changes the host makes on its own
+    /// (hot reload, ticks), where there is no response to wait on.
+    pub async fn wait_for_skills(
+        &self,
+        what: &str,
+        check: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
+        let started = std::time::Instant::now();
+        loop {
+            let list = json_ok(self.get("/api/v1/skills").await).await;
+            let list = list.as_array().unwrap().clone();
+            if check(&list) {
+                return list;
+            }
+            assert!(
+                started.elapsed() < POLL_LIMIT,
+                "waited {POLL_LIMIT:?} for {what}; skills: {list:#?}\nlog:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

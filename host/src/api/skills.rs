@@ -89,6 +89,8 @@ pub struct SkillInfo {
     pub timeouts: u64,
     /// `on-tick` calls so far.
     pub ticks: u64,
+    /// Calls running now.
+    pub in_flight: u64,
     /// Latency percentiles over recent calls, in milliseconds.
     pub latency_p50_ms: u64,
     pub latency_p99_ms: u64,
@@ -247,6 +249,7 @@ fn skill_info(r: SkillReport) -> SkillInfo {
         errors: r.errors,
         timeouts: r.timeouts,
         ticks: r.ticks,
+        in_flight: r.in_flight,
         latency_p50_ms: r.latency_p50_ms,
         latency_p99_ms: r.latency_p99_ms,
         last_error: r.last_error.map(|e| CallError {

@@ -250,6 +250,8 @@ impl SkillEntry {
             errors: self.errors.load(Ordering::Relaxed),
             timeouts: self.timeouts.load(Ordering::Relaxed),
             ticks: self.ticks.load(Ordering::Relaxed),
+            in_flight: (skill.grants.limits.max_concurrency as usize)
+                .saturating_sub(self.slots.available_permits()) as u64,
             latency_p50_ms: p50,
             latency_p99_ms: p99,
             last_error: state.last_error.clone(),
@@ -293,6 +295,8 @@ pub struct SkillReport {
     pub errors: u64,
     pub timeouts: u64,
     pub ticks: u64,
+    /// Calls running now.
+    pub in_flight: u64,
     pub latency_p50_ms: u64,
     pub latency_p99_ms: u64,
     pub last_error: Option<LastError>,
@@ -325,6 +329,7 @@ impl SkillReport {
             errors: 0,
             timeouts: 0,
             ticks: 0,
+            in_flight: 0,
             latency_p50_ms: 0,
             latency_p99_ms: 0,
             last_error: None,

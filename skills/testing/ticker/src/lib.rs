@@ -1,0 +1,48 @@
+//! A well-behaved test skill for the runtime's moving parts: `on-tick` every second (counted in
+//! kv), a `count` command that reads the counter, and `hold`, which keeps a call open for a while
+//! so tests can replace the skill under a running call.
+
+use bantz_sdk::{Call, Command, Error, Intent, Manifest, Reply, Skill, export, json};
+use serde::Deserialize;
+
+struct Ticker;
+
+#[derive(Deserialize)]
+struct HoldArgs {
+    ms: u64,
+}
+
+impl Skill for Ticker {
+    fn manifest() -> Manifest {
+        Manifest::new("ticker", env!("CARGO_PKG_VERSION"), "Counts its ticks.")
+            .command(Command::new("count", "How many ticks so far").example("tick count"))
+            .command(
+                Command::new("hold", "Answers after `ms` milliseconds")
+                    .args_schema(json!({"type": "object", "properties": {"ms": {"type": "integer"}}, "required": ["ms"]})),
+            )
+            .intent(Intent::new("count", "en", ["tick count"]))
+            .tick_every(1)
+    }
+
+    fn invoke(call: Call) -> Result<Reply, Error> {
+        match call.command() {
+            "count" => {
+                let ticks = bantz_sdk::kv::get_json::<u64>("ticks")?.unwrap_or(0);
+                Ok(Reply::text(format!("{ticks} ticks")).with_data(&json!({ "ticks": ticks })))
+            }
+            "hold" => {
+                let args: HoldArgs = call.args()?;
+                std::thread::sleep(std::time::Duration::from_millis(args.ms));
+                Ok(Reply::text(format!("held for {} ms", args.ms)))
+            }
+            other => Err(Error::UnknownCommand(other.into())),
+        }
+    }
+
+    fn on_tick(_now: bantz_sdk::Timestamp) -> Result<(), Error> {
+        let ticks = bantz_sdk::kv::get_json::<u64>("ticks")?.unwrap_or(0) + 1;
+        bantz_sdk::kv::set_json("ticks", &ticks)
+    }
+}
+
+export!(Ticker);

@@ -1,0 +1,376 @@
+//! The skill runtime as an operator meets it: drop, replace and delete `.wasm` files under a
+//! running server, switch skills off and on, watch ticks, and use the `bantz skills` commands.
+
+use std::path::Path;
+
+use bantz_tests::{Bantz, Options, Value, json, json_error, json_ok, skill, test_skill};
+
+fn find<'a>(list: &'a [Value], name: &str) -> Option<&'a Value> {
+    list.iter().find(|s| s["name"] == name)
+}
+
+/// Writes a file the way a careful copy does: under a hidden name, then renamed into place.
+fn drop_in(dir: &Path, name: &str, bytes: &[u8]) {
+    let partial = dir.join(format!(".{name}.partial"));
+    std::fs::write(&partial, bytes).unwrap();
+    std::fs::rename(&partial, dir.join(name)).unwrap();
+}
+
+/// The same component with a custom section appended: it behaves the same, but hashes differently.
+fn variant(component: &[u8], tag: &str) -> Vec<u8> {
+    let mut bytes = component.to_vec();
+    let name = b"bantz-test";
+    let payload_len = 1 + name.len() + tag.len();
+    bytes.push(0); // custom section id
+    bytes.push(payload_len as u8);
+    bytes.push(name.len() as u8);
+    bytes.extend_from_slice(name);
+    bytes.extend_from_slice(tag.as_bytes());
+    bytes
+}
+
+#[tokio::test]
+async fn dropping_replacing_and_deleting_a_skill_takes_effect_without_a_restart() {
+    let bantz = Bantz::start_with(Options {
+        skills: vec![skill("clock")],
+        ..Default::default()
+    })
+    .await;
+    let ticker = std::fs::read(test_skill("ticker")).unwrap();
+
+    // Drop: the new skill shows up and answers.
+    drop_in(&bantz.skills_dir(), "ticker.wasm", &ticker);
+    let list = bantz
+        .wait_for_skills("ticker to load", |l| {
+            find(l, "ticker").is_some_and(|t| t["status"] == "active")
+        })
+        .await;
+    let first_sha = find(&list, "ticker").unwrap()["sha256"].clone();
+    json_ok(bantz.command("ticker.count", json!({})).await).await;
+
+    // Replace: the new version serves, and nobody's request failed meanwhile.
+    drop_in(&bantz.skills_dir(), "ticker.wasm", &variant(&ticker, "v2"));
+    let list = bantz
+        .wait_for_skills("ticker to be replaced", |l| {
+            find(l, "ticker").is_some_and(|t| t["sha256"] != first_sha)
+        })
+        .await;
+    assert_eq!(find(&list, "ticker").unwrap()["status"], "active");
+    json_ok(bantz.command("ticker.count", json!({})).await).await;
+
+    // Delete: it is gone, and asking for it says so.
+    std::fs::remove_file(bantz.skills_dir().join("ticker.wasm")).unwrap();
+    bantz
+        .wait_for_skills("ticker to unload", |l| find(l, "ticker").is_none())
+        .await;
+    json_error(
+        bantz.command("ticker.count", json!({})).await,
+        404,
+        "SKILL_NOT_FOUND",
+    )
+    .await;
+    json_error(
+        bantz.get("/api/v1/skills/ticker").await,
+        404,
+        "SKILL_NOT_FOUND",
+    )
+    .await;
+    assert_eq!(
+        bantz.chat("saat kaç").await["tools_used"],
+        json!(["clock.now"])
+    );
+}
+
+#[tokio::test]
+async fn a_broken_replacement_leaves_the_old_version_serving() {
+    let bantz = Bantz::start().await;
+    let before = bantz.skill_status("clock").await;
+    std::fs::write(
+        bantz.skills_dir().join("clock.wasm"),
+        b"\0asm\x0d\0\x01\0 truncated",
+    )
+    .unwrap();
+    let list = bantz
+        .wait_for_skills("the broken file to be seen", |l| {
+            find(l, "clock").is_some_and(|c| c["error"].is_string())
+        })
+        .await;
+    let clock = find(&list, "clock").unwrap();
+    assert_eq!(clock["status"], "active", "{clock}");
+    assert_eq!(
+        clock["sha256"], before["sha256"],
+        "the old version still serves"
+    );
+    assert!(
+        clock["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a valid skill component"),
+        "{clock}"
+    );
+    assert_eq!(
+        bantz.chat("saat kaç").await["tools_used"],
+        json!(["clock.now"])
+    );
+
+    // A good file again clears the error.
+    drop_in(
+        &bantz.skills_dir(),
+        "clock.wasm",
+        &variant(&std::fs::read(skill("clock")).unwrap(), "fixed"),
+    );
+    bantz
+        .wait_for_skills("the fixed file to load", |l| {
+            find(l, "clock")
+                .is_some_and(|c| c["error"].is_null() && c["sha256"] != before["sha256"])
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn a_second_file_claiming_a_taken_name_is_rejected() {
+    let bantz = Bantz::start().await;
+    drop_in(
+        &bantz.skills_dir(),
+        "clock-copy.wasm",
+        &variant(&std::fs::read(skill("clock")).unwrap(), "copy"),
+    );
+    let list = bantz
+        .wait_for_skills("the copy to be rejected", |l| {
+            l.iter()
+                .any(|s| s["source"] == "clock-copy.wasm" && s["status"] == "failed")
+        })
+        .await;
+    let copy = list
+        .iter()
+        .find(|s| s["source"] == "clock-copy.wasm")
+        .unwrap();
+    assert_eq!(copy["status"], "failed");
+    assert!(
+        copy["error"].as_str().unwrap().contains("already taken by"),
+        "{copy}"
+    );
+    assert_eq!(find(&list, "clock").unwrap()["source"], "clock.wasm");
+}
+
+#[tokio::test]
+async fn a_call_in_flight_finishes_on_the_version_it_started_with() {
+    let bantz = Bantz::start_with(Options {
+        skills: vec![skill("clock"), test_skill("ticker")],
+        ..Default::default()
+    })
+    .await;
+    let old_sha = bantz.skill_status("ticker").await["sha256"].clone();
+    let held = {
+        let (http, url) = (bantz.http.clone(), bantz.url("/api/v1/commands"));
+        tokio::spawn(async move {
+            http.post(url)
+                .bearer_auth(bantz_tests::TOKEN)
+                .json(&json!({"command": "ticker.hold", "args": {"ms": 1500}}))
+                .send()
+                .await
+                .unwrap()
+        })
+    };
+    bantz
+        .wait_for_skills("the held call to start", |l| {
+            find(l, "ticker").is_some_and(|t| t["in_flight"] == 1)
+        })
+        .await;
+    drop_in(
+        &bantz.skills_dir(),
+        "ticker.wasm",
+        &variant(&std::fs::read(test_skill("ticker")).unwrap(), "new"),
+    );
+    bantz
+        .wait_for_skills("the new version", |l| {
+            find(l, "ticker").is_some_and(|t| t["sha256"] != old_sha)
+        })
+        .await;
+    let reply = json_ok(held.await.unwrap()).await;
+    assert_eq!(reply["response"], "held for 1500 ms");
+}
+
+#[tokio::test]
+async fn ticks_run_on_schedule_and_kv_survives_a_restart() {
+    let bantz = Bantz::start_with(Options {
+        skills: vec![test_skill("ticker")],
+        ..Default::default()
+    })
+    .await;
+    let status = bantz.skill_status("ticker").await;
+    assert_eq!(status["permissions"]["schedule_seconds"], 1);
+    bantz
+        .wait_for_skills("two ticks", |l| {
+            find(l, "ticker").is_some_and(|t| t["ticks"].as_u64() >= Some(2))
+        })
+        .await;
+    let count = json_ok(bantz.command("ticker.count", json!({})).await).await;
+    let ticks = count["data"]["ticks"].as_u64().unwrap();
+    assert!(ticks >= 2, "{count}");
+
+    let bantz = bantz
+        .restart(Options {
+            skills: vec![],
+            ..Default::default()
+        })
+        .await;
+    let count = json_ok(bantz.command("ticker.count", json!({})).await).await;
+    assert!(
+        count["data"]["ticks"].as_u64().unwrap() >= ticks,
+        "kv kept the count across the restart: {count}"
+    );
+}
+
+#[tokio::test]
+async fn a_disabled_skill_refuses_calls_until_enabled_even_after_a_restart() {
+    let bantz = Bantz::start().await;
+    let status = json_ok(bantz.post("/api/v1/skills/clock/disable", &json!({})).await).await;
+    assert_eq!(status["status"], "disabled");
+    let error = json_error(
+        bantz
+            .post("/api/v1/chat", &json!({"message": "saat kaç"}))
+            .await,
+        503,
+        "SKILL_UNAVAILABLE",
+    )
+    .await;
+    assert!(error["message"].as_str().unwrap().contains("disabled"));
+
+    let bantz = bantz.restart(Options::default()).await;
+    assert_eq!(bantz.skill_status("clock").await["status"], "disabled");
+    let status = json_ok(bantz.post("/api/v1/skills/clock/enable", &json!({})).await).await;
+    assert_eq!(status["status"], "active");
+    assert_eq!(
+        bantz.chat("saat kaç").await["tools_used"],
+        json!(["clock.now"])
+    );
+    json_error(
+        bantz.post("/api/v1/skills/nope/disable", &json!({})).await,
+        404,
+        "SKILL_NOT_FOUND",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn status_shows_counters_latency_and_grants() {
+    let bantz = Bantz::start().await;
+    for _ in 0..3 {
+        bantz.chat("saat kaç").await;
+    }
+    let clock = bantz.skill_status("clock").await;
+    assert_eq!(clock["invocations"], 3);
+    assert_eq!(clock["errors"], 0);
+    assert_eq!(clock["timeouts"], 0);
+    assert!(clock["latency_p99_ms"].as_u64().unwrap() >= clock["latency_p50_ms"].as_u64().unwrap());
+    assert!(clock["loaded_at_ms"].as_i64().unwrap() > 0);
+    assert!(clock["size_bytes"].as_u64().unwrap() > 1000);
+    assert_eq!(
+        clock["permissions"],
+        json!({"outbound_hosts": [], "notify": false})
+    );
+    assert!(clock["last_error"].is_null());
+}
+
+#[tokio::test]
+async fn the_reload_endpoint_rescans_at_once() {
+    let bantz = Bantz::start_with(Options {
+        skills: vec![],
+        ..Default::default()
+    })
+    .await;
+    std::fs::copy(skill("clock"), bantz.skills_dir().join("clock.wasm")).unwrap();
+    let list = json_ok(bantz.post("/api/v1/skills/reload", &json!({})).await).await;
+    assert_eq!(
+        find(list.as_array().unwrap(), "clock").unwrap()["status"],
+        "active"
+    );
+}
+
+#[tokio::test]
+async fn bantz_skills_list_and_inspect() {
+    let bantz = Bantz::start().await;
+    let out = std::process::Command::new(bantz_tests::bantz_bin())
+        .args([
+            "skills",
+            "list",
+            "--url",
+            &bantz.base,
+            "--token",
+            &bantz.token,
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("clock") && l.contains("active") && l.contains("clock.wasm")),
+        "{text}"
+    );
+
+    let out = std::process::Command::new(bantz_tests::bantz_bin())
+        .args(["skills", "inspect"])
+        .arg(test_skill("ticker"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for expected in [
+        "skill:    ticker",
+        "bantz:skill/host@0.1.0",
+        "ticker.hold",
+        "schedule:       every 1 s",
+        "outbound hosts: none",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+
+    let garbage = bantz.dir.path().join("garbage.wasm");
+    std::fs::write(&garbage, b"nope").unwrap();
+    let out = std::process::Command::new(bantz_tests::bantz_bin())
+        .args(["skills", "inspect"])
+        .arg(&garbage)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid skill component"));
+}
+
+#[tokio::test]
+async fn invalid_limits_in_the_config_stop_the_start_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bantz.toml"),
+        "[skills.clock]\ntimeout_ms = \"soon\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(bantz_tests::bantz_bin())
+        .current_dir(dir.path())
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--data-dir",
+            "data",
+            "--config",
+            "bantz.toml",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("[skills.clock]") && err.contains("timeout_ms"),
+        "{err}"
+    );
+}
