@@ -290,6 +290,7 @@ impl Runtime {
         deadline: Duration,
     ) -> Result<SkillReply, InvokeError> {
         let limits = &skill.grants.limits;
+        let ends = tokio::time::Instant::now() + deadline;
         let (mut store, instance) = self
             .instantiate(&skill.pre, skill.grants.clone(), deadline)
             .await?;
@@ -304,7 +305,7 @@ impl Runtime {
                 }),
             }
         };
-        let outcome = tokio::time::timeout(deadline, call).await;
+        let outcome = tokio::time::timeout_at(ends, call).await;
         let reply = match outcome {
             Err(_) => {
                 return Err(InvokeError::Timeout(Duration::from_millis(
@@ -342,12 +343,19 @@ impl Runtime {
         let state = SkillState::new(grants, self.store.clone(), self.bus.clone());
         let mut store = wasmtime::Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        store.set_epoch_deadline((deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64);
-        store.epoch_deadline_trap();
-        let skill = pre
-            .instantiate_async(&mut store)
-            .await
-            .map_err(|e| classify(&store, e, &limits))?;
+        // Running wasm hands its thread back to tokio at every epoch tick, so a skill stuck in a
+        // loop never holds a worker; the deadline itself is the `tokio::time::timeout` around
+        // each call into the instance, which drops the instance when it fires.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_async_yield_and_update(1);
+        let skill = match tokio::time::timeout(deadline, pre.instantiate_async(&mut store)).await {
+            Ok(result) => result.map_err(|e| classify(&store, e, &limits))?,
+            Err(_) => {
+                return Err(InvokeError::Timeout(Duration::from_millis(
+                    limits.timeout_ms,
+                )));
+            }
+        };
         Ok((store, skill))
     }
 
