@@ -567,3 +567,47 @@ async fn a_component_with_an_import_the_host_lacks_fails_to_load_and_says_why() 
     assert!(!error["message"].as_str().unwrap().is_empty());
     assert_clock_unaffected(&bantz).await;
 }
+
+#[tokio::test]
+async fn a_quarantine_ends_by_itself_and_the_next_one_lasts_longer() {
+    let bantz = start(
+        &["hostile-loop"],
+        "[skills.hostile-loop]\ntimeout_ms = 100\nquarantine_after = 2\nquarantine_ms = 400\n",
+    )
+    .await;
+    for _ in 0..2 {
+        json_error(
+            bantz.command("hostile-loop.spin", json!({})).await,
+            504,
+            "SKILL_TIMEOUT",
+        )
+        .await;
+    }
+    let first = bantz.skill_status("hostile-loop").await;
+    assert_eq!(first["status"], "quarantined", "{first}");
+    let first_period = first["quarantined_until_ms"].as_i64().unwrap()
+        - first["last_error"]["at_ms"].as_i64().unwrap();
+
+    bantz
+        .wait_for_skills("the quarantine to end", |l| {
+            l.iter()
+                .any(|s| s["name"] == "hostile-loop" && s["status"] == "active")
+        })
+        .await;
+    // Back on probation: it runs again, and failing again quarantines it at once, for longer.
+    json_error(
+        bantz.command("hostile-loop.spin", json!({})).await,
+        504,
+        "SKILL_TIMEOUT",
+    )
+    .await;
+    let second = bantz.skill_status("hostile-loop").await;
+    assert_eq!(second["status"], "quarantined", "{second}");
+    let second_period = second["quarantined_until_ms"].as_i64().unwrap()
+        - second["last_error"]["at_ms"].as_i64().unwrap();
+    assert!(
+        second_period > first_period,
+        "back-off doubles: {first_period} ms, then {second_period} ms"
+    );
+    assert_clock_unaffected(&bantz).await;
+}
