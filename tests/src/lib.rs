@@ -244,6 +244,16 @@ impl Bantz {
         self.dir.path().join("skills")
     }
 
+    /// DELETE with the token.
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.http
+            .delete(self.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Runs `skill.command` directly through `POST /api/v1/commands`.
     pub async fn command(&self, command: &str, args: Value) -> reqwest::Response {
         self.post(

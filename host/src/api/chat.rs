@@ -19,6 +19,10 @@ pub struct ChatRequest {
     /// `session_id` of the reply to continue it.
     #[oai(skip_serializing_if_is_none)]
     pub session_id: Option<String>,
+    /// Answers a pending confirmation without words: `true` runs the waiting command, `false`
+    /// cancels it. Needs the `session_id` of the conversation that asked.
+    #[oai(skip_serializing_if_is_none)]
+    pub confirm: Option<bool>,
 }
 
 #[derive(ApiRequest)]
@@ -54,6 +58,12 @@ pub struct ChatResponse {
     pub latency_ms: u64,
     /// The language of the answer: `tr` or `en`.
     pub locale: String,
+    /// True when a command waits for the user's yes or no (`evet`/`yes`, `hayır`/`no`, or
+    /// `confirm` in the next request) instead of having run.
+    pub requires_confirmation: bool,
+    /// The question asked, when `requires_confirmation` is true.
+    #[oai(skip_serializing_if_is_none)]
+    pub confirmation_prompt: Option<String>,
     /// Structured data from the skill that answered, if any.
     #[oai(skip_serializing_if_is_none)]
     pub data: Option<serde_json::Value>,
@@ -88,6 +98,7 @@ impl ChatApi {
             .chat(BrainRequest {
                 message: request.message,
                 session_id: request.session_id,
+                confirm: request.confirm,
             })
             .await?;
         Ok(ChatResult::Ok(Json(ChatResponse {
@@ -101,6 +112,8 @@ impl ChatApi {
             },
             latency_ms: outcome.latency_ms,
             locale: outcome.locale.into(),
+            requires_confirmation: outcome.confirmation_prompt.is_some(),
+            confirmation_prompt: outcome.confirmation_prompt,
             data: outcome.data,
         })))
     }

@@ -50,6 +50,66 @@ enum CommandResult {
     Ok(Json<CommandResponse>),
 }
 
+/// A command in the catalogue.
+#[derive(Debug, Object)]
+pub struct CatalogueEntry {
+    /// `skill.command`: what `POST /api/v1/commands` takes.
+    pub command: String,
+    pub skill: String,
+    pub description: String,
+    pub examples: Vec<String>,
+    pub needs_confirmation: bool,
+    /// JSON Schema of the arguments, if the command takes any.
+    #[oai(skip_serializing_if_is_none)]
+    pub args_schema: Option<serde_json::Value>,
+}
+
+#[derive(ApiResponse)]
+enum CatalogueResponse {
+    /// Every command of every loaded skill, by skill.
+    #[oai(status = 200, content_type = "application/json")]
+    Ok(Json<Vec<CatalogueEntry>>),
+}
+
+/// A message to route without running anything.
+#[derive(Debug, Object)]
+pub struct ParseRequest {
+    /// What the user would say.
+    pub input: String,
+}
+
+#[derive(ApiRequest)]
+enum ParseBody {
+    /// The message.
+    #[oai(content_type = "application/json")]
+    Json(Json<ParseRequest>),
+}
+
+/// What routing makes of a message.
+#[derive(Debug, Object)]
+pub struct ParseResponse {
+    /// `skill.command` that would run, when one command matched.
+    #[oai(skip_serializing_if_is_none)]
+    pub command: Option<String>,
+    /// The language the message was taken to be in.
+    pub locale: String,
+    /// The slot values, as the command's arguments.
+    pub slots: serde_json::Value,
+    /// Share of the message's words the template matched literally, 0 to 1.
+    pub confidence: f64,
+    /// Whether the command would wait for a yes before running.
+    pub requires_confirmation: bool,
+    /// Commands that matched equally well, when the message is ambiguous.
+    pub alternatives: Vec<String>,
+}
+
+#[derive(ApiResponse)]
+enum ParseResult {
+    /// The routing decision.
+    #[oai(status = 200, content_type = "application/json")]
+    Ok(Json<ParseResponse>),
+}
+
 pub struct CommandsApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Chat")]
@@ -59,6 +119,53 @@ impl CommandsApi {
     /// Skill failures have their own codes: `SKILL_TIMEOUT` (504), `SKILL_MEMORY`, `SKILL_TRAPPED`,
     /// `SKILL_REPLY_TOO_LARGE`, `SKILL_UPSTREAM`, `SKILL_FAILED` (502), `SKILL_UNAVAILABLE`,
     /// `SKILL_BUSY` (503), `SKILL_INVALID_ARGS` (422) and `SKILL_NOT_FOUND` (404).
+    #[oai(path = "/commands", method = "get", operation_id = "listCommands")]
+    /// The catalogue: every command of every loaded skill.
+    async fn list(
+        &self,
+        Data(app): Data<&Arc<AppState>>,
+        _auth: BearerAuth,
+    ) -> Result<CatalogueResponse, ApiError> {
+        let mut entries = Vec::new();
+        for skill in app.runtime.skills() {
+            for c in &skill.manifest.commands {
+                entries.push(CatalogueEntry {
+                    command: format!("{}.{}", skill.manifest.name, c.name),
+                    skill: skill.manifest.name.clone(),
+                    description: c.description.clone(),
+                    examples: c.examples.clone(),
+                    needs_confirmation: c.needs_confirmation,
+                    args_schema: serde_json::from_str(&c.args_schema).ok(),
+                });
+            }
+        }
+        Ok(CatalogueResponse::Ok(Json(entries)))
+    }
+
+    /// Routes a message as chat would and says what would run, without running anything.
+    #[oai(
+        path = "/commands/parse",
+        method = "post",
+        operation_id = "parseCommand"
+    )]
+    async fn parse(
+        &self,
+        Data(app): Data<&Arc<AppState>>,
+        _auth: BearerAuth,
+        body: ParseBody,
+    ) -> Result<ParseResult, ApiError> {
+        let ParseBody::Json(Json(request)) = body;
+        let parsed = app.brain.parse(&request.input);
+        Ok(ParseResult::Ok(Json(ParseResponse {
+            command: parsed.command,
+            locale: parsed.locale.into(),
+            slots: serde_json::Value::Object(parsed.slots),
+            confidence: parsed.confidence,
+            requires_confirmation: parsed.requires_confirmation,
+            alternatives: parsed.alternatives,
+        })))
+    }
+
     #[oai(path = "/commands", method = "post", operation_id = "runCommand")]
     async fn run(
         &self,

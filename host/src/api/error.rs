@@ -8,6 +8,7 @@ use poem_openapi::{ApiResponse, Object};
 
 use crate::brain::BrainError;
 use crate::runtime::InvokeError;
+use crate::store::StoreError;
 
 /// Every error response has this shape.
 #[derive(Debug, Clone, Object)]
@@ -121,6 +122,17 @@ impl From<InvokeError> for ApiError {
     }
 }
 
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "store failure");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "STORE_UNAVAILABLE",
+            "the database did not answer, so nothing was changed or saved; try again",
+        )
+    }
+}
+
 impl From<BrainError> for ApiError {
     fn from(e: BrainError) -> Self {
         match e {
@@ -128,14 +140,7 @@ impl From<BrainError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_REQUEST", message)
             }
             BrainError::Skill(e) => e.into(),
-            BrainError::Store(e) => {
-                tracing::error!(error = %e, "store failure while answering a chat message");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "STORE_UNAVAILABLE",
-                    "the conversation could not be saved, so no answer was given; try again",
-                )
-            }
+            BrainError::Store(e) => e.into(),
         }
     }
 }

@@ -4,6 +4,7 @@
 mod auth;
 mod chat;
 mod commands;
+mod conversations;
 mod error;
 mod health;
 mod skills;
@@ -40,6 +41,8 @@ enum ApiTags {
     Skills,
     /// Talking to the assistant.
     Chat,
+    /// The saved conversations: read them back, delete them.
+    Conversations,
 }
 
 fn service() -> OpenApiService<
@@ -48,11 +51,18 @@ fn service() -> OpenApiService<
         skills::SkillsApi,
         chat::ChatApi,
         commands::CommandsApi,
+        conversations::ConversationsApi,
     ),
     (),
 > {
     OpenApiService::new(
-        (health::HealthApi, skills::SkillsApi, chat::ChatApi, commands::CommandsApi),
+        (
+            health::HealthApi,
+            skills::SkillsApi,
+            chat::ChatApi,
+            commands::CommandsApi,
+            conversations::ConversationsApi,
+        ),
         "Bantz",
         VERSION,
     )

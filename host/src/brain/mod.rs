@@ -4,6 +4,7 @@
 //!
 //! It knows nothing of HTTP, and it can be driven without a socket.
 
+mod confirmation;
 mod normalise;
 mod router;
 mod template;
@@ -12,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::runtime::{Invocation, InvokeError, Runtime};
-use crate::store::{Store, StoreError};
-use router::{Route, Router};
+use crate::store::{PendingCommand, Store, StoreError};
+use router::{Route, Router, Target};
 
 /// Which part of the brain answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +43,8 @@ pub struct ChatRequest {
     pub message: String,
     /// The conversation to continue; a new one is started when absent.
     pub session_id: Option<String>,
+    /// An explicit answer to a pending confirmation: true runs the command, false cancels it.
+    pub confirm: Option<bool>,
 }
 
 /// The brain's answer.
@@ -57,6 +60,43 @@ pub struct ChatOutcome {
     pub data: Option<serde_json::Value>,
     /// The language the brain answered in.
     pub locale: &'static str,
+    /// Set when a command waits for the user's yes or no instead of running.
+    pub confirmation_prompt: Option<String>,
+}
+
+/// What the brain says back, before it is saved.
+struct Answer {
+    response: String,
+    tools_used: Vec<String>,
+    data: Option<serde_json::Value>,
+    locale: &'static str,
+    confirmation_prompt: Option<String>,
+}
+
+impl Answer {
+    fn text(response: String, locale: &str) -> Answer {
+        Answer {
+            response,
+            tools_used: Vec::new(),
+            data: None,
+            locale: locale_of(locale),
+            confirmation_prompt: None,
+        }
+    }
+}
+
+/// What routing makes of a message.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// `skill.command`, when one command matched.
+    pub command: Option<String>,
+    pub locale: &'static str,
+    /// The slot values, as the command's arguments.
+    pub slots: serde_json::Map<String, serde_json::Value>,
+    pub confidence: f64,
+    pub requires_confirmation: bool,
+    /// The commands that matched equally well, when the message is ambiguous.
+    pub alternatives: Vec<String>,
 }
 
 /// The answer of a command run directly.
@@ -99,6 +139,10 @@ impl Brain {
     }
 
     /// Answers one message and saves the exchange.
+    ///
+    /// A command that needs confirmation does not run at first: the answer asks, and the
+    /// command waits in the conversation until a yes (it runs), a no (it is cancelled) or any
+    /// other message (it is dropped, and that message is answered instead).
     pub async fn chat(&self, request: ChatRequest) -> Result<ChatOutcome, BrainError> {
         let started = Instant::now();
         let message = request.message.trim();
@@ -118,52 +162,163 @@ impl Brain {
         };
 
         let tokens = normalise::tokenize(message);
-        let (response, tools_used, data, locale) = match self.router().route(&tokens) {
-            Route::Command(target) => {
-                let locale = if target.locale == "tr" { "tr" } else { "en" };
-                let invocation = Invocation {
-                    skill: target.skill.clone(),
-                    command: target.command.clone(),
-                    args: serde_json::Value::Object(target.args),
-                    locale: locale.to_owned(),
-                    conversation_id: session_id.clone(),
+        let pending = self.store.take_pending(&session_id).await?;
+        let decision = request.confirm.or_else(|| confirmation::decision(&tokens));
+        let answer = match (pending, decision) {
+            (Some(pending), Some(true)) => {
+                let target = Target {
+                    skill: pending.skill,
+                    command: pending.command,
+                    locale: pending.locale,
+                    args: pending.args.as_object().cloned().unwrap_or_default(),
+                    confidence: 1.0,
                 };
-                let reply = self.runtime.invoke(&invocation).await?;
-                (
-                    reply.text,
-                    vec![format!("{}.{}", target.skill, target.command)],
-                    reply.data,
-                    locale,
-                )
+                self.run(&target, &session_id).await?
             }
-            Route::Ambiguous(targets) => {
-                let locale = normalise::detect_locale(message);
-                (self.which_one(&targets, locale), Vec::new(), None, locale)
+            (Some(pending), Some(false)) => {
+                Answer::text(confirmation::cancelled(&pending.locale), &pending.locale)
             }
-            Route::NoMatch => {
-                let locale = normalise::detect_locale(message);
-                (self.help(locale), Vec::new(), None, locale)
+            (None, _) if request.confirm.is_some() => {
+                return Err(BrainError::InvalidRequest(
+                    "nothing in this conversation is waiting for confirmation".into(),
+                ));
             }
+            (_, _) => self.route(&tokens, message, &session_id).await?,
         };
 
         self.store
             .append_exchange(
                 &session_id,
                 message,
-                &response,
-                &tools_used,
+                &answer.response,
+                &answer.tools_used,
                 Tier::Rules.as_str(),
             )
             .await?;
         Ok(ChatOutcome {
-            response,
+            response: answer.response,
             session_id,
-            tools_used,
+            tools_used: answer.tools_used,
             tier: Tier::Rules,
             latency_ms: started.elapsed().as_millis() as u64,
-            data,
-            locale,
+            data: answer.data,
+            locale: answer.locale,
+            confirmation_prompt: answer.confirmation_prompt,
         })
+    }
+
+    /// Routes a message by the intent templates and answers it.
+    async fn route(
+        &self,
+        tokens: &[normalise::Token],
+        message: &str,
+        session_id: &str,
+    ) -> Result<Answer, BrainError> {
+        match self.router().route(tokens) {
+            Route::Command(target) => {
+                let needs_confirmation = self
+                    .runtime
+                    .skill(&target.skill)
+                    .and_then(|s| s.command(&target.command).map(|c| c.needs_confirmation))
+                    .unwrap_or(false);
+                if !needs_confirmation {
+                    return self.run(&target, session_id).await;
+                }
+                let locale = locale_of(&target.locale);
+                let prompt = confirmation::prompt(&self.describe(&target), &target.args, locale);
+                self.store
+                    .set_pending(
+                        session_id,
+                        &PendingCommand {
+                            skill: target.skill.clone(),
+                            command: target.command.clone(),
+                            args: serde_json::Value::Object(target.args.clone()),
+                            locale: locale.to_owned(),
+                        },
+                    )
+                    .await?;
+                Ok(Answer {
+                    confirmation_prompt: Some(prompt.clone()),
+                    ..Answer::text(prompt, locale)
+                })
+            }
+            Route::Ambiguous(targets) => {
+                let locale = normalise::detect_locale(message);
+                Ok(Answer::text(self.which_one(&targets, locale), locale))
+            }
+            Route::NoMatch => {
+                let locale = normalise::detect_locale(message);
+                Ok(Answer::text(self.help(locale), locale))
+            }
+        }
+    }
+
+    /// Runs a routed command.
+    async fn run(&self, target: &Target, session_id: &str) -> Result<Answer, BrainError> {
+        let locale = locale_of(&target.locale);
+        let invocation = Invocation {
+            skill: target.skill.clone(),
+            command: target.command.clone(),
+            args: serde_json::Value::Object(target.args.clone()),
+            locale: locale.to_owned(),
+            conversation_id: session_id.to_owned(),
+        };
+        let reply = self.runtime.invoke(&invocation).await?;
+        Ok(Answer {
+            response: reply.text,
+            tools_used: vec![format!("{}.{}", target.skill, target.command)],
+            data: reply.data,
+            locale,
+            confirmation_prompt: None,
+        })
+    }
+
+    /// What routing would do with `input`, without running anything.
+    pub fn parse(&self, input: &str) -> Parsed {
+        let tokens = normalise::tokenize(input);
+        match self.router().route(&tokens) {
+            Route::Command(target) => {
+                let requires_confirmation = self
+                    .runtime
+                    .skill(&target.skill)
+                    .and_then(|s| s.command(&target.command).map(|c| c.needs_confirmation))
+                    .unwrap_or(false);
+                Parsed {
+                    command: Some(format!("{}.{}", target.skill, target.command)),
+                    locale: locale_of(&target.locale),
+                    slots: target.args,
+                    confidence: target.confidence,
+                    requires_confirmation,
+                    alternatives: Vec::new(),
+                }
+            }
+            Route::Ambiguous(targets) => Parsed {
+                command: None,
+                locale: normalise::detect_locale(input),
+                slots: Default::default(),
+                confidence: 0.0,
+                requires_confirmation: false,
+                alternatives: targets
+                    .iter()
+                    .map(|t| format!("{}.{}", t.skill, t.command))
+                    .collect(),
+            },
+            Route::NoMatch => Parsed {
+                command: None,
+                locale: normalise::detect_locale(input),
+                slots: Default::default(),
+                confidence: 0.0,
+                requires_confirmation: false,
+                alternatives: Vec::new(),
+            },
+        }
+    }
+
+    fn describe(&self, target: &Target) -> String {
+        self.runtime
+            .skill(&target.skill)
+            .and_then(|s| s.command(&target.command).map(|c| c.description.clone()))
+            .unwrap_or_else(|| format!("{}.{}", target.skill, target.command))
     }
 
     /// Runs one command directly, bypassing the router: `command` is `skill.command`.
@@ -270,6 +425,11 @@ impl Brain {
             format!("Which one did you mean?\n{}", options.join("\n"))
         }
     }
+}
+
+/// The supported locale closest to `locale`.
+fn locale_of(locale: &str) -> &'static str {
+    if locale == "tr" { "tr" } else { "en" }
 }
 
 fn validate_session_id(id: String) -> Result<String, BrainError> {

@@ -24,6 +24,9 @@ pub struct Target {
     pub command: String,
     pub locale: String,
     pub args: serde_json::Map<String, serde_json::Value>,
+    /// The share of the message's words that the template matched literally (slot words are
+    /// not literal), from 0 to 1.
+    pub confidence: f64,
 }
 
 struct Entry {
@@ -85,6 +88,7 @@ impl Router {
                 command: entry.command.clone(),
                 locale: entry.locale.clone(),
                 args: slot_args(&entry.slots, found.slots),
+                confidence: found.literal_words as f64 / tokens.len() as f64,
             };
             match best.first().map(|(score, _)| *score) {
                 Some(score) if found.literal_words < score => {}

@@ -9,7 +9,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use sqlx::Row;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
 };
 
 /// Errors from the store; callers above turn them into their own layer's errors.
@@ -33,6 +34,16 @@ pub struct StoredMessage {
     pub created_at_ms: i64,
 }
 
+/// A conversation as listed: its times, how many messages it has, and its newest message.
+#[derive(Debug, Clone)]
+pub struct ConversationSummary {
+    pub id: String,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+    pub message_count: u64,
+    pub last_message: StoredMessage,
+}
+
 /// A notification as stored; `id` increases with every new one.
 #[derive(Debug, Clone)]
 pub struct StoredNotification {
@@ -43,6 +54,15 @@ pub struct StoredNotification {
     pub body: String,
     pub data: Option<String>,
     pub created_at_ms: i64,
+}
+
+/// A command that waits for the user's yes or no.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingCommand {
+    pub skill: String,
+    pub command: String,
+    pub args: serde_json::Value,
+    pub locale: String,
 }
 
 /// The database handle; cheap to clone.
@@ -129,16 +149,109 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
-            .into_iter()
-            .map(|r| StoredMessage {
-                role: r.get("role"),
-                text: r.get("text"),
-                tools_used: serde_json::from_str(r.get::<&str, _>("tools_used"))
-                    .unwrap_or_default(),
-                tier: r.get("tier"),
+            .iter()
+            .map(|r| message_from_row(r, "created_at"))
+            .collect())
+    }
+
+    /// The messages of a conversation, oldest first, or `None` when there is no such
+    /// conversation. Both are read from one snapshot, so a conversation deleted meanwhile is
+    /// either whole or absent.
+    pub async fn conversation_messages(
+        &self,
+        conversation_id: &str,
+    ) -> Result<Option<Vec<StoredMessage>>> {
+        let mut tx = self.pool.begin().await?;
+        let exists = sqlx::query("SELECT 1 FROM conversations WHERE id = ?1")
+            .bind(conversation_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if !exists {
+            return Ok(None);
+        }
+        let rows = sqlx::query(
+            "SELECT role, text, tools_used, tier, created_at FROM messages
+             WHERE conversation_id = ?1 ORDER BY id",
+        )
+        .bind(conversation_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(
+            rows.iter()
+                .map(|r| message_from_row(r, "created_at"))
+                .collect(),
+        ))
+    }
+
+    /// At most `limit` conversations updated before `before_ms` (all when `None`), most
+    /// recently updated first; among equal update times, the one with the newest message first.
+    ///
+    /// Every conversation has messages: it is created in the same transaction as its first
+    /// exchange.
+    pub async fn conversations(
+        &self,
+        before_ms: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<ConversationSummary>> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.created_at, c.updated_at,
+                    (SELECT COUNT(*) FROM messages WHERE conversation_id = c.id) AS message_count,
+                    m.role, m.text, m.tools_used, m.tier, m.created_at AS message_created_at
+             FROM conversations c
+             JOIN messages m ON m.id = (SELECT id FROM messages WHERE conversation_id = c.id
+                                        ORDER BY id DESC LIMIT 1)
+             WHERE c.updated_at < ?1
+             ORDER BY c.updated_at DESC, m.id DESC
+             LIMIT ?2",
+        )
+        .bind(before_ms.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ConversationSummary {
+                id: r.get("id"),
                 created_at_ms: r.get("created_at"),
+                updated_at_ms: r.get("updated_at"),
+                message_count: r.get::<i64, _>("message_count").max(0) as u64,
+                last_message: message_from_row(r, "message_created_at"),
             })
             .collect())
+    }
+
+    /// Deletes a conversation and its messages; `false` when there was no such conversation.
+    pub async fn delete_conversation(&self, conversation_id: &str) -> Result<bool> {
+        // Messages go by ON DELETE CASCADE (foreign keys are on for every connection); a
+        // command waiting for confirmation goes too, so a later "yes" cannot run it.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM pending_confirmations WHERE conversation_id = ?1")
+            .bind(conversation_id)
+            .execute(&mut *tx)
+            .await?;
+        let deleted = sqlx::query("DELETE FROM conversations WHERE id = ?1")
+            .bind(conversation_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(deleted > 0)
+    }
+
+    /// Deletes every conversation and its messages; returns how many conversations there were.
+    pub async fn delete_all_conversations(&self) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM pending_confirmations")
+            .execute(&mut *tx)
+            .await?;
+        let deleted = sqlx::query("DELETE FROM conversations")
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(deleted)
     }
 
     /// Reads a skill's kv value.
@@ -186,6 +299,43 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(|r| r.get("key")).collect())
+    }
+
+    /// Records the command that waits for the user's confirmation in a conversation, replacing
+    /// any earlier one.
+    pub async fn set_pending(&self, conversation_id: &str, pending: &PendingCommand) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO pending_confirmations (conversation_id, skill, command, args, locale, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(conversation_id) DO UPDATE SET skill = excluded.skill, command = excluded.command,
+                 args = excluded.args, locale = excluded.locale, created_at = excluded.created_at",
+        )
+        .bind(conversation_id)
+        .bind(&pending.skill)
+        .bind(&pending.command)
+        .bind(pending.args.to_string())
+        .bind(&pending.locale)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Takes (reads and removes) the command waiting for confirmation in a conversation.
+    pub async fn take_pending(&self, conversation_id: &str) -> Result<Option<PendingCommand>> {
+        let row = sqlx::query(
+            "DELETE FROM pending_confirmations WHERE conversation_id = ?1
+             RETURNING skill, command, args, locale",
+        )
+        .bind(conversation_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| PendingCommand {
+            skill: r.get("skill"),
+            command: r.get("command"),
+            args: serde_json::from_str(r.get::<&str, _>("args")).unwrap_or_default(),
+            locale: r.get("locale"),
+        }))
     }
 
     /// Whether the operator disabled the skill `name`.
@@ -253,6 +403,17 @@ impl Store {
             data: data.map(Into::into),
             created_at_ms,
         })
+    }
+}
+
+/// A message from a row with `role, text, tools_used, tier` and its time in `created_at_column`.
+fn message_from_row(row: &SqliteRow, created_at_column: &str) -> StoredMessage {
+    StoredMessage {
+        role: row.get("role"),
+        text: row.get("text"),
+        tools_used: serde_json::from_str(row.get::<&str, _>("tools_used")).unwrap_or_default(),
+        tier: row.get("tier"),
+        created_at_ms: row.get(created_at_column),
     }
 }
 

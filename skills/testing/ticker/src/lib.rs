@@ -1,6 +1,6 @@
 //! A well-behaved test skill for the runtime's moving parts: `on-tick` every second (counted in
-//! kv), a `count` command that reads the counter, and `hold`, which keeps a call open for a while
-//! so tests can replace the skill under a running call.
+//! kv), `count`, which reads the counter, `reset`, which needs confirmation, and `hold`, which
+//! keeps a call open for a while so tests can replace the skill under a running call.
 
 use bantz_sdk::{Call, Command, Error, Intent, Manifest, Reply, Skill, export, json};
 use serde::Deserialize;
@@ -20,7 +20,10 @@ impl Skill for Ticker {
                 Command::new("hold", "Answers after `ms` milliseconds")
                     .args_schema(json!({"type": "object", "properties": {"ms": {"type": "integer"}}, "required": ["ms"]})),
             )
+            .command(Command::new("reset", "Reset the tick counter").needs_confirmation())
             .intent(Intent::new("count", "en", ["tick count"]))
+            .intent(Intent::new("reset", "en", ["reset the (ticks|counter)"]))
+            .intent(Intent::new("reset", "tr", ["sayacı sıfırla"]))
             .tick_every(1)
     }
 
@@ -29,6 +32,11 @@ impl Skill for Ticker {
             "count" => {
                 let ticks = bantz_sdk::kv::get_json::<u64>("ticks")?.unwrap_or(0);
                 Ok(Reply::text(format!("{ticks} ticks")).with_data(&json!({ "ticks": ticks })))
+            }
+            "reset" => {
+                let ticks = bantz_sdk::kv::get_json::<u64>("ticks")?.unwrap_or(0);
+                bantz_sdk::kv::set_json("ticks", &0u64)?;
+                Ok(Reply::text(format!("Reset; there were {ticks} ticks.")))
             }
             "hold" => {
                 let args: HoldArgs = call.args()?;

@@ -1,0 +1,279 @@
+//! Saved conversations: chat, then read them back, page through them, delete them, restart.
+
+use std::time::Duration;
+
+use bantz_tests::{Bantz, Options, Value, json, json_error, json_ok};
+
+/// `GET /api/v1/conversations` (with `query`), asserting a 200; the list.
+async fn conversations(bantz: &Bantz, query: &str) -> Vec<Value> {
+    json_ok(bantz.get(&format!("/api/v1/conversations{query}")).await)
+        .await
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// `GET /api/v1/conversations/{id}/messages`, asserting a 200; the messages.
+async fn messages(bantz: &Bantz, id: &str) -> Vec<Value> {
+    json_ok(
+        bantz
+            .get(&format!("/api/v1/conversations/{id}/messages"))
+            .await,
+    )
+    .await
+    .as_array()
+    .unwrap()
+    .clone()
+}
+
+/// Says `message` in the conversation `session`; asserts a 200 and returns the reply.
+async fn chat_in(bantz: &Bantz, session: &str, message: &str) -> Value {
+    json_ok(
+        bantz
+            .post(
+                "/api/v1/chat",
+                &json!({ "message": message, "session_id": session }),
+            )
+            .await,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn chats_are_listed_newest_first_with_their_messages_in_order() {
+    let bantz = Bantz::start().await;
+    let first = bantz.chat("saat kaç").await;
+    let older = first["session_id"].as_str().unwrap().to_owned();
+    let second = chat_in(&bantz, &older, "what time is it").await;
+    // Two saves in one millisecond would make the paging below ambiguous.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let third = bantz.chat("saat kaç?").await;
+    let newer = third["session_id"].as_str().unwrap().to_owned();
+
+    let list = conversations(&bantz, "").await;
+    let ids: Vec<&str> = list.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [newer.as_str(), older.as_str()], "{list:#?}");
+    assert_eq!(list[0]["message_count"], 2);
+    assert_eq!(list[1]["message_count"], 4);
+    for (conversation, reply) in [(&list[0], &third), (&list[1], &second)] {
+        let last = &conversation["last_message"];
+        assert_eq!(last["role"], "assistant", "{conversation}");
+        assert_eq!(last["text"], reply["response"], "{conversation}");
+        assert_eq!(last["created_at_ms"], conversation["updated_at_ms"]);
+        assert!(
+            conversation["created_at_ms"].as_i64().unwrap()
+                <= conversation["updated_at_ms"].as_i64().unwrap(),
+            "{conversation}"
+        );
+    }
+    assert!(list[0]["updated_at_ms"].as_i64() > list[1]["updated_at_ms"].as_i64());
+
+    let messages = messages(&bantz, &older).await;
+    let shape: Vec<(&str, &str)> = messages
+        .iter()
+        .map(|m| (m["role"].as_str().unwrap(), m["text"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            ("user", "saat kaç"),
+            ("assistant", first["response"].as_str().unwrap()),
+            ("user", "what time is it"),
+            ("assistant", second["response"].as_str().unwrap()),
+        ]
+    );
+    for m in &messages {
+        if m["role"] == "user" {
+            assert_eq!(m["tools_used"], json!([]), "{m}");
+            assert!(m.get("tier").is_none(), "a user message has no tier: {m}");
+        } else {
+            assert_eq!(m["tools_used"], json!(["clock.now"]), "{m}");
+            assert_eq!(m["tier"], "rules", "{m}");
+        }
+    }
+    let times: Vec<i64> = messages
+        .iter()
+        .map(|m| m["created_at_ms"].as_i64().unwrap())
+        .collect();
+    assert!(times.is_sorted(), "{times:?}");
+    assert_eq!(times[0], list[1]["created_at_ms"].as_i64().unwrap());
+
+    // Paging: the newest one, then the ones updated before it.
+    let page = conversations(&bantz, "?limit=1").await;
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0]["id"], newer.as_str());
+    let before = page[0]["updated_at_ms"].as_i64().unwrap();
+    let page = conversations(&bantz, &format!("?limit=1&before_ms={before}")).await;
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0]["id"], older.as_str());
+    let before = page[0]["updated_at_ms"].as_i64().unwrap();
+    assert!(
+        conversations(&bantz, &format!("?before_ms={before}"))
+            .await
+            .is_empty()
+    );
+    assert_eq!(conversations(&bantz, "?limit=200").await.len(), 2);
+}
+
+#[tokio::test]
+async fn an_unknown_conversation_is_404() {
+    let bantz = Bantz::start().await;
+    bantz.chat("saat kaç").await;
+    let error = json_error(
+        bantz
+            .get("/api/v1/conversations/no-such-conversation/messages")
+            .await,
+        404,
+        "CONVERSATION_NOT_FOUND",
+    )
+    .await;
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("no-such-conversation"),
+        "{error}"
+    );
+    json_error(
+        bantz
+            .delete("/api/v1/conversations/no-such-conversation")
+            .await,
+        404,
+        "CONVERSATION_NOT_FOUND",
+    )
+    .await;
+    assert_eq!(conversations(&bantz, "").await.len(), 1);
+}
+
+#[tokio::test]
+async fn deleting_a_conversation_removes_it_and_its_messages() {
+    let bantz = Bantz::start().await;
+    let gone = bantz.chat("saat kaç").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    chat_in(&bantz, &gone, "what time is it").await;
+    let kept = bantz.chat("what time is it").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let response = bantz.delete(&format!("/api/v1/conversations/{gone}")).await;
+    assert_eq!(response.status(), 204);
+    assert!(response.bytes().await.unwrap().is_empty());
+
+    let list = conversations(&bantz, "").await;
+    let ids: Vec<&str> = list.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [kept.as_str()]);
+    json_error(
+        bantz
+            .get(&format!("/api/v1/conversations/{gone}/messages"))
+            .await,
+        404,
+        "CONVERSATION_NOT_FOUND",
+    )
+    .await;
+    json_error(
+        bantz.delete(&format!("/api/v1/conversations/{gone}")).await,
+        404,
+        "CONVERSATION_NOT_FOUND",
+    )
+    .await;
+    assert_eq!(messages(&bantz, &kept).await.len(), 2);
+
+    // Sending the deleted id again starts the conversation afresh.
+    chat_in(&bantz, &gone, "saat kaç").await;
+    assert_eq!(messages(&bantz, &gone).await.len(), 2);
+}
+
+#[tokio::test]
+async fn deleting_all_conversations_says_how_many_there_were() {
+    let bantz = Bantz::start().await;
+    let session = bantz.chat("saat kaç").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    chat_in(&bantz, &session, "what time is it").await;
+    bantz.chat("what time is it").await;
+    bantz.chat("bugün günlerden ne").await;
+
+    let deleted = json_ok(bantz.delete("/api/v1/conversations").await).await;
+    assert_eq!(deleted, json!({ "deleted": 3 }));
+    assert!(conversations(&bantz, "").await.is_empty());
+    json_error(
+        bantz
+            .get(&format!("/api/v1/conversations/{session}/messages"))
+            .await,
+        404,
+        "CONVERSATION_NOT_FOUND",
+    )
+    .await;
+    let deleted = json_ok(bantz.delete("/api/v1/conversations").await).await;
+    assert_eq!(deleted, json!({ "deleted": 0 }));
+}
+
+#[tokio::test]
+async fn conversations_survive_a_restart() {
+    let bantz = Bantz::start().await;
+    let reply = bantz.chat("saat kaç").await;
+    let session = reply["session_id"].as_str().unwrap().to_owned();
+    let before = conversations(&bantz, "").await;
+
+    let bantz = bantz.restart(Options::default()).await;
+    assert_eq!(conversations(&bantz, "").await, before);
+    let messages = messages(&bantz, &session).await;
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[1]["text"], reply["response"]);
+    assert_eq!(messages[1]["tools_used"], json!(["clock.now"]));
+}
+
+#[tokio::test]
+async fn conversations_need_the_token() {
+    let bantz = Bantz::start().await;
+    let session = bantz.chat("saat kaç").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let one = bantz.url(&format!("/api/v1/conversations/{session}"));
+    let requests = [
+        bantz.http.get(bantz.url("/api/v1/conversations")),
+        bantz.http.get(format!("{one}/messages")),
+        bantz.http.delete(&one),
+        bantz.http.delete(bantz.url("/api/v1/conversations")),
+        bantz
+            .http
+            .delete(bantz.url("/api/v1/conversations"))
+            .bearer_auth("wrong-token"),
+    ];
+    for request in requests {
+        json_error(request.send().await.unwrap(), 401, "UNAUTHORIZED").await;
+    }
+    assert_eq!(messages(&bantz, &session).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_limit_out_of_range_is_422() {
+    let bantz = Bantz::start().await;
+    bantz.chat("saat kaç").await;
+    for limit in ["0", "1000", "201", "-1"] {
+        let error = json_error(
+            bantz
+                .get(&format!("/api/v1/conversations?limit={limit}"))
+                .await,
+            422,
+            "INVALID_REQUEST",
+        )
+        .await;
+        assert!(
+            error["message"].as_str().unwrap().contains("limit"),
+            "{error}"
+        );
+    }
+    json_error(
+        bantz.get("/api/v1/conversations?limit=many").await,
+        400,
+        "BAD_REQUEST",
+    )
+    .await;
+    assert_eq!(conversations(&bantz, "?limit=1").await.len(), 1);
+}
