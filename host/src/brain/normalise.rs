@@ -43,36 +43,53 @@ fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '’' | '‘' | '`' | 'ʼ')
 }
 
+/// English contraction endings, kept joined to their word ("what's" → "whats").
+const CONTRACTIONS: &[&str] = &["s", "t", "re", "m", "ll", "ve", "d"];
+
 /// Splits a message into tokens: words of letters and digits (`:` and `.` inside numbers such as
-/// `14:30` are kept); apostrophes join ("what's" → "whats"); other punctuation separates.
+/// `14:30` are kept); other punctuation separates. After an apostrophe, an English contraction
+/// stays joined ("what's" → "whats") and a Turkish suffix is dropped ("İstanbul'da" →
+/// "İstanbul", "saat 3'te" → "saat 3").
 pub fn tokenize(text: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
+    let mut words: Vec<(String, Option<String>)> = Vec::new();
     let mut current = String::new();
+    let mut suffix: Option<String> = None;
     let chars: Vec<char> = text.chars().collect();
+    let mut end_word = |current: &mut String, suffix: &mut Option<String>| {
+        if !current.is_empty() {
+            words.push((std::mem::take(current), suffix.take()));
+        }
+        *suffix = None;
+    };
     for (i, &c) in chars.iter().enumerate() {
-        let between_digits = |_: char| {
-            i > 0
-                && chars[i - 1].is_ascii_digit()
-                && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit())
-        };
+        let between_digits = i > 0
+            && chars[i - 1].is_ascii_digit()
+            && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
         if c.is_alphanumeric() || c == '\u{307}' {
-            current.push(c);
-        } else if is_apostrophe(c) || ((c == ':' || c == '.') && between_digits(c)) {
-            if !is_apostrophe(c) {
-                current.push(c);
+            match &mut suffix {
+                Some(s) => s.push(c),
+                None => current.push(c),
             }
-        } else if !current.is_empty() {
-            tokens.push(std::mem::take(&mut current));
+        } else if is_apostrophe(c) && !current.is_empty() && suffix.is_none() {
+            suffix = Some(String::new());
+        } else if (c == ':' || c == '.') && between_digits && suffix.is_none() {
+            current.push(c);
+        } else {
+            end_word(&mut current, &mut suffix);
         }
     }
-    if !current.is_empty() {
-        tokens.push(current);
-    }
-    tokens
+    end_word(&mut current, &mut suffix);
+    words
         .into_iter()
-        .map(|original| Token {
-            folded: fold_letters(&turkish_lowercase(&original)),
-            original,
+        .map(|(stem, suffix)| {
+            let original = match suffix {
+                Some(s) if CONTRACTIONS.contains(&s.to_lowercase().as_str()) => stem + &s,
+                _ => stem,
+            };
+            Token {
+                folded: fold_letters(&turkish_lowercase(&original)),
+                original,
+            }
         })
         .collect()
 }
@@ -134,7 +151,7 @@ mod tests {
         assert_eq!(folded("Saat kaç?"), ["saat", "kac"]);
         assert_eq!(folded("SAAT KAÇ"), ["saat", "kac"]);
         assert_eq!(folded("bugün günlerden ne?"), folded("bugun gunlerden ne"));
-        assert_eq!(folded("İzmir'de"), ["izmirde"]);
+        assert_eq!(folded("İzmir'de"), ["izmir"]);
     }
 
     #[test]
@@ -145,6 +162,11 @@ mod tests {
         );
         assert_eq!(folded("at 14:30."), ["at", "14:30"]);
         assert_eq!(tokenize("İstanbul")[0].original, "İstanbul");
+        assert_eq!(tokenize("İstanbul'da hava")[0].original, "İstanbul");
+        assert_eq!(folded("Ankara'nın havası"), ["ankara", "havasi"]);
+        assert_eq!(folded("saat 3'te"), ["saat", "3"]);
+        assert_eq!(folded("akşam 7’de"), ["aksam", "7"]);
+        assert_eq!(folded("don't, I'm, we'll"), ["dont", "im", "well"]);
     }
 
     #[test]
