@@ -50,7 +50,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     runtime.sync_dir().await?;
     runtime.watch()?;
     runtime.start_scheduler();
-    let brain = brain::Brain::new(runtime.clone(), store.clone());
+    let brain = brain::Brain::new(
+        runtime.clone(),
+        store.clone(),
+        brain::llm::Llm::from_config(&config),
+    );
     let state = Arc::new(api::AppState {
         brain,
         runtime,

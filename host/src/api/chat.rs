@@ -23,6 +23,24 @@ pub struct ChatRequest {
     /// cancels it. Needs the `session_id` of the conversation that asked.
     #[oai(skip_serializing_if_is_none)]
     pub confirm: Option<bool>,
+    /// LLM tiers only: a system prompt for this request instead of the configured one.
+    #[oai(skip_serializing_if_is_none)]
+    pub system_prompt: Option<String>,
+    /// LLM tiers only: the model to ask instead of the tier's configured one.
+    #[oai(skip_serializing_if_is_none)]
+    pub model: Option<String>,
+    /// LLM tiers only: sampling temperature, 0 to 2.
+    #[oai(
+        skip_serializing_if_is_none,
+        validator(minimum(value = "0"), maximum(value = "2"))
+    )]
+    pub temperature: Option<f32>,
+    /// LLM tiers only: the most tokens the answer may use.
+    #[oai(
+        skip_serializing_if_is_none,
+        validator(minimum(value = "1"), maximum(value = "32768"))
+    )]
+    pub max_tokens: Option<u32>,
 }
 
 #[derive(ApiRequest)]
@@ -64,6 +82,9 @@ pub struct ChatResponse {
     /// The question asked, when `requires_confirmation` is true.
     #[oai(skip_serializing_if_is_none)]
     pub confirmation_prompt: Option<String>,
+    /// Tokens used, when an LLM tier answered.
+    #[oai(skip_serializing_if_is_none)]
+    pub tokens: Option<Tokens>,
     /// Structured data from the skill that answered, if any.
     #[oai(skip_serializing_if_is_none)]
     pub data: Option<serde_json::Value>,
@@ -74,6 +95,14 @@ enum ChatResult {
     /// The answer; saved in the conversation before it is sent.
     #[oai(status = 200, content_type = "application/json")]
     Ok(Json<ChatResponse>),
+}
+
+/// Tokens an LLM used for one answer.
+#[derive(Debug, Object)]
+pub struct Tokens {
+    pub prompt: u32,
+    pub completion: u32,
+    pub total: u32,
 }
 
 pub struct ChatApi;
@@ -95,11 +124,20 @@ impl ChatApi {
         let ChatBody::Json(Json(request)) = body;
         let outcome = app
             .brain
-            .chat(BrainRequest {
-                message: request.message,
-                session_id: request.session_id,
-                confirm: request.confirm,
-            })
+            .chat(
+                BrainRequest {
+                    message: request.message,
+                    session_id: request.session_id,
+                    confirm: request.confirm,
+                    overrides: brain::Overrides {
+                        system_prompt: request.system_prompt,
+                        model: request.model,
+                        temperature: request.temperature,
+                        max_tokens: request.max_tokens,
+                    },
+                },
+                None,
+            )
             .await?;
         Ok(ChatResult::Ok(Json(ChatResponse {
             response: outcome.response,
@@ -114,6 +152,11 @@ impl ChatApi {
             locale: outcome.locale.into(),
             requires_confirmation: outcome.confirmation_prompt.is_some(),
             confirmation_prompt: outcome.confirmation_prompt,
+            tokens: outcome.tokens.map(|t| Tokens {
+                prompt: t.prompt,
+                completion: t.completion,
+                total: t.total,
+            }),
             data: outcome.data,
         })))
     }

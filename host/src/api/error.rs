@@ -141,6 +141,9 @@ impl From<BrainError> for ApiError {
             }
             BrainError::Skill(e) => e.into(),
             BrainError::Store(e) => e.into(),
+            BrainError::Llm(message) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "LLM_UNAVAILABLE", message)
+            }
         }
     }
 }

@@ -5,6 +5,7 @@
 //! It knows nothing of HTTP, and it can be driven without a socket.
 
 mod confirmation;
+pub mod llm;
 mod normalise;
 mod router;
 mod template;
@@ -38,14 +39,48 @@ impl Tier {
 }
 
 /// A chat message from a user.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ChatRequest {
     pub message: String,
     /// The conversation to continue; a new one is started when absent.
     pub session_id: Option<String>,
     /// An explicit answer to a pending confirmation: true runs the command, false cancels it.
     pub confirm: Option<bool>,
+    /// Per-request settings for the LLM tiers; the rules ignore them.
+    pub overrides: Overrides,
 }
+
+/// Per-request settings for the LLM tiers.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub system_prompt: Option<String>,
+    pub model: Option<String>,
+    pub temperature: Option<f32>,
+    pub max_tokens: Option<u32>,
+}
+
+/// Tokens an LLM used for one answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenUsage {
+    pub prompt: u32,
+    pub completion: u32,
+    pub total: u32,
+}
+
+/// What happens while an answer is made, for the streaming surfaces (SSE, WebSocket). The
+/// final answer is the [`ChatOutcome`] that [`Brain::chat`] returns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChatEvent {
+    /// A piece of the response text; the pieces in order make the whole response.
+    Delta(String),
+    /// A skill command is about to run, as `skill.command`.
+    Tool(String),
+    /// A command waits for the user's yes or no; the question.
+    Confirm(String),
+}
+
+/// Where [`Brain::chat`] sends [`ChatEvent`]s; a closed receiver is fine.
+pub type ChatEvents = tokio::sync::mpsc::UnboundedSender<ChatEvent>;
 
 /// The brain's answer.
 #[derive(Debug, Clone)]
@@ -62,25 +97,48 @@ pub struct ChatOutcome {
     pub locale: &'static str,
     /// Set when a command waits for the user's yes or no instead of running.
     pub confirmation_prompt: Option<String>,
+    /// Tokens used, when an LLM answered.
+    pub tokens: Option<TokenUsage>,
 }
 
 /// What the brain says back, before it is saved.
-struct Answer {
-    response: String,
-    tools_used: Vec<String>,
-    data: Option<serde_json::Value>,
-    locale: &'static str,
-    confirmation_prompt: Option<String>,
+pub struct Answer {
+    pub response: String,
+    pub tools_used: Vec<String>,
+    pub data: Option<serde_json::Value>,
+    pub locale: &'static str,
+    pub confirmation_prompt: Option<String>,
+    pub tier: Tier,
+    pub tokens: Option<TokenUsage>,
 }
 
 impl Answer {
-    fn text(response: String, locale: &str) -> Answer {
+    pub fn text(response: String, locale: &str) -> Answer {
         Answer {
             response,
             tools_used: Vec::new(),
             data: None,
             locale: locale_of(locale),
             confirmation_prompt: None,
+            tier: Tier::Rules,
+            tokens: None,
+        }
+    }
+}
+
+/// One message being answered, and who is listening.
+pub struct Turn<'a> {
+    pub message: &'a str,
+    pub session_id: &'a str,
+    pub overrides: &'a Overrides,
+    pub events: Option<&'a ChatEvents>,
+}
+
+impl Turn<'_> {
+    /// Tells the listener, if there is one.
+    pub fn emit(&self, event: ChatEvent) {
+        if let Some(events) = self.events {
+            let _ = events.send(event);
         }
     }
 }
@@ -113,6 +171,9 @@ pub struct CommandOutcome {
 pub enum BrainError {
     #[error("{0}")]
     InvalidRequest(String),
+    /// No LLM tier could answer.
+    #[error("{0}")]
+    Llm(String),
     #[error(transparent)]
     Skill(#[from] InvokeError),
     #[error(transparent)]
@@ -127,23 +188,35 @@ pub struct Brain {
     runtime: Arc<Runtime>,
     store: Store,
     router: Mutex<Option<(u64, Arc<Router>)>>,
+    llm: Option<llm::Llm>,
 }
 
 impl Brain {
-    pub fn new(runtime: Arc<Runtime>, store: Store) -> Brain {
+    /// A brain over the skills of `runtime`; `llm` is the optional LLM tiers.
+    pub fn new(runtime: Arc<Runtime>, store: Store, llm: Option<llm::Llm>) -> Brain {
         Brain {
             runtime,
             store,
             router: Mutex::new(None),
+            llm,
         }
     }
 
-    /// Answers one message and saves the exchange.
+    /// The LLM tiers, when any are configured.
+    pub fn llm(&self) -> Option<&llm::Llm> {
+        self.llm.as_ref()
+    }
+
+    /// Answers one message and saves the exchange; `events` (if any) sees the answer being made.
     ///
     /// A command that needs confirmation does not run at first: the answer asks, and the
     /// command waits in the conversation until a yes (it runs), a no (it is cancelled) or any
     /// other message (it is dropped, and that message is answered instead).
-    pub async fn chat(&self, request: ChatRequest) -> Result<ChatOutcome, BrainError> {
+    pub async fn chat(
+        &self,
+        request: ChatRequest,
+        events: Option<ChatEvents>,
+    ) -> Result<ChatOutcome, BrainError> {
         let started = Instant::now();
         let message = request.message.trim();
         if message.is_empty() {
@@ -160,6 +233,12 @@ impl Brain {
             Some(id) => validate_session_id(id)?,
             None => uuid::Uuid::new_v4().to_string(),
         };
+        let turn = Turn {
+            message,
+            session_id: &session_id,
+            overrides: &request.overrides,
+            events: events.as_ref(),
+        };
 
         let tokens = normalise::tokenize(message);
         let pending = self.store.take_pending(&session_id).await?;
@@ -173,17 +252,20 @@ impl Brain {
                     args: pending.args.as_object().cloned().unwrap_or_default(),
                     confidence: 1.0,
                 };
-                self.run(&target, &session_id).await?
+                self.run(&target, &turn).await?
             }
             (Some(pending), Some(false)) => {
-                Answer::text(confirmation::cancelled(&pending.locale), &pending.locale)
+                let answer =
+                    Answer::text(confirmation::cancelled(&pending.locale), &pending.locale);
+                turn.emit(ChatEvent::Delta(answer.response.clone()));
+                answer
             }
             (None, _) if request.confirm.is_some() => {
                 return Err(BrainError::InvalidRequest(
                     "nothing in this conversation is waiting for confirmation".into(),
                 ));
             }
-            (_, _) => self.route(&tokens, message, &session_id).await?,
+            (_, _) => self.route(&tokens, &turn).await?,
         };
 
         self.store
@@ -192,84 +274,95 @@ impl Brain {
                 message,
                 &answer.response,
                 &answer.tools_used,
-                Tier::Rules.as_str(),
+                answer.tier.as_str(),
             )
             .await?;
         Ok(ChatOutcome {
             response: answer.response,
             session_id,
             tools_used: answer.tools_used,
-            tier: Tier::Rules,
+            tier: answer.tier,
             latency_ms: started.elapsed().as_millis() as u64,
             data: answer.data,
             locale: answer.locale,
             confirmation_prompt: answer.confirmation_prompt,
+            tokens: answer.tokens,
         })
     }
 
-    /// Routes a message by the intent templates and answers it.
+    /// Routes a message by the intent templates and answers it; what the rules cannot place
+    /// goes to the LLM tiers when there are any, else gets the help reply.
     async fn route(
         &self,
         tokens: &[normalise::Token],
-        message: &str,
-        session_id: &str,
+        turn: &Turn<'_>,
     ) -> Result<Answer, BrainError> {
         match self.router().route(tokens) {
-            Route::Command(target) => {
-                let needs_confirmation = self
-                    .runtime
-                    .skill(&target.skill)
-                    .and_then(|s| s.command(&target.command).map(|c| c.needs_confirmation))
-                    .unwrap_or(false);
-                if !needs_confirmation {
-                    return self.run(&target, session_id).await;
+            Route::Command(target) => self.run_or_ask(&target, turn).await,
+            route => {
+                if let Some(llm) = &self.llm {
+                    return llm.answer(self, turn).await;
                 }
-                let locale = locale_of(&target.locale);
-                let prompt = confirmation::prompt(&self.describe(&target), &target.args, locale);
-                self.store
-                    .set_pending(
-                        session_id,
-                        &PendingCommand {
-                            skill: target.skill.clone(),
-                            command: target.command.clone(),
-                            args: serde_json::Value::Object(target.args.clone()),
-                            locale: locale.to_owned(),
-                        },
-                    )
-                    .await?;
-                Ok(Answer {
-                    confirmation_prompt: Some(prompt.clone()),
-                    ..Answer::text(prompt, locale)
-                })
-            }
-            Route::Ambiguous(targets) => {
-                let locale = normalise::detect_locale(message);
-                Ok(Answer::text(self.which_one(&targets, locale), locale))
-            }
-            Route::NoMatch => {
-                let locale = normalise::detect_locale(message);
-                Ok(Answer::text(self.help(locale), locale))
+                let locale = normalise::detect_locale(turn.message);
+                let text = match route {
+                    Route::Ambiguous(targets) => self.which_one(&targets, locale),
+                    _ => self.help(locale),
+                };
+                turn.emit(ChatEvent::Delta(text.clone()));
+                Ok(Answer::text(text, locale))
             }
         }
     }
 
-    /// Runs a routed command.
-    async fn run(&self, target: &Target, session_id: &str) -> Result<Answer, BrainError> {
+    /// Runs a routed command, or, when it needs confirmation, asks and keeps it waiting.
+    async fn run_or_ask(&self, target: &Target, turn: &Turn<'_>) -> Result<Answer, BrainError> {
+        let needs_confirmation = self
+            .runtime
+            .skill(&target.skill)
+            .and_then(|s| s.command(&target.command).map(|c| c.needs_confirmation))
+            .unwrap_or(false);
+        if !needs_confirmation {
+            return self.run(target, turn).await;
+        }
         let locale = locale_of(&target.locale);
+        let prompt = confirmation::prompt(&self.describe(target), &target.args, locale);
+        self.store
+            .set_pending(
+                turn.session_id,
+                &PendingCommand {
+                    skill: target.skill.clone(),
+                    command: target.command.clone(),
+                    args: serde_json::Value::Object(target.args.clone()),
+                    locale: locale.to_owned(),
+                },
+            )
+            .await?;
+        turn.emit(ChatEvent::Confirm(prompt.clone()));
+        Ok(Answer {
+            confirmation_prompt: Some(prompt.clone()),
+            ..Answer::text(prompt, locale)
+        })
+    }
+
+    /// Runs a command.
+    async fn run(&self, target: &Target, turn: &Turn<'_>) -> Result<Answer, BrainError> {
+        let locale = locale_of(&target.locale);
+        let tool = format!("{}.{}", target.skill, target.command);
+        turn.emit(ChatEvent::Tool(tool.clone()));
         let invocation = Invocation {
             skill: target.skill.clone(),
             command: target.command.clone(),
             args: serde_json::Value::Object(target.args.clone()),
             locale: locale.to_owned(),
-            conversation_id: session_id.to_owned(),
+            conversation_id: turn.session_id.to_owned(),
         };
         let reply = self.runtime.invoke(&invocation).await?;
+        turn.emit(ChatEvent::Delta(reply.text.clone()));
         Ok(Answer {
             response: reply.text,
-            tools_used: vec![format!("{}.{}", target.skill, target.command)],
+            tools_used: vec![tool],
             data: reply.data,
-            locale,
-            confirmation_prompt: None,
+            ..Answer::text(String::new(), locale)
         })
     }
 
