@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,8 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_PORT: u16 = 8088;
 /// Environment variable that carries the API token.
 pub const TOKEN_ENV: &str = "BANTZ_API_TOKEN";
+/// The timezone when bantz.toml names none.
+pub const DEFAULT_TIMEZONE: chrono_tz::Tz = chrono_tz::Europe::Istanbul;
 /// Name of the generated token file inside the data dir.
 pub const TOKEN_FILE: &str = "api-token";
 
@@ -34,6 +37,53 @@ pub struct Config {
     pub limits: Limits,
     /// Sandbox-wide settings, from `[sandbox]`.
     pub sandbox: Sandbox,
+    /// The optional LLM tiers, from `[llm.fast]` and `[llm.quality]`.
+    pub llm: LlmTiers,
+    /// The user's timezone (`timezone = "Europe/Istanbul"` at the top of bantz.toml): what
+    /// "today" and "at 5" mean when the brain reads dates and times.
+    pub timezone: chrono_tz::Tz,
+}
+
+/// `[llm]`: the optional LLM tiers. Neither is required; the rules answer alone without them.
+#[derive(Debug, Clone, Default)]
+pub struct LlmTiers {
+    /// `[llm.fast]`, asked first.
+    pub fast: Option<LlmTier>,
+    /// `[llm.quality]`, asked when `fast` is absent or fails.
+    pub quality: Option<LlmTier>,
+}
+
+/// One LLM tier: an OpenAI-compatible chat-completions endpoint and a model on it.
+#[derive(Debug, Clone)]
+pub struct LlmTier {
+    /// The API root, without a trailing slash; requests go to `{base_url}/chat/completions`.
+    pub base_url: String,
+    pub model: String,
+    /// Read at start-up from the environment variable `api_key_env` names.
+    pub api_key: Option<LlmApiKey>,
+    /// How long to wait for the answer to start, and then for each next piece of it.
+    pub timeout: Duration,
+    /// Retries after a connection error, a 429 or a 5xx.
+    pub max_retries: u32,
+    /// Replaces the built-in system prompt.
+    pub system_prompt: Option<String>,
+}
+
+/// An LLM provider's API key; never printed.
+#[derive(Clone)]
+pub struct LlmApiKey(String);
+
+impl LlmApiKey {
+    /// The key itself, for the `Authorization` header and nothing else.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for LlmApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LlmApiKey(<redacted>)")
+    }
 }
 
 /// The limits one skill runs under. `[limits]` sets the defaults; the same keys in
@@ -177,6 +227,29 @@ struct FileConfig {
     limits: Limits,
     #[serde(default)]
     sandbox: Sandbox,
+    #[serde(default)]
+    llm: LlmFile,
+    timezone: Option<String>,
+}
+
+/// The shape of `[llm]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LlmFile {
+    fast: Option<LlmTierFile>,
+    quality: Option<LlmTierFile>,
+}
+
+/// The shape of `[llm.fast]` and `[llm.quality]`; checked by [`llm_tier`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LlmTierFile {
+    base_url: Option<String>,
+    model: Option<String>,
+    api_key_env: Option<String>,
+    timeout_ms: Option<u64>,
+    max_retries: Option<u32>,
+    system_prompt: Option<String>,
 }
 
 /// What the command line says; `None` means "use the default".
@@ -219,6 +292,20 @@ impl Config {
                 );
             }
         }
+        let llm = LlmTiers {
+            fast: file
+                .llm
+                .fast
+                .take()
+                .map(|t| llm_tier("fast", t, &config_file))
+                .transpose()?,
+            quality: file
+                .llm
+                .quality
+                .take()
+                .map(|t| llm_tier("quality", t, &config_file))
+                .transpose()?,
+        };
         let token = resolve_token(&data_dir)?;
         Ok(Config {
             host: o.host.unwrap_or(IpAddr::from([127, 0, 0, 1])),
@@ -230,6 +317,16 @@ impl Config {
             skills: file.skills,
             limits: file.limits,
             sandbox: file.sandbox,
+            llm,
+            timezone: match &file.timezone {
+                None => DEFAULT_TIMEZONE,
+                Some(name) => name.parse().map_err(|_| {
+                    anyhow::anyhow!(
+                        "timezone {name:?} in {} is not an IANA timezone name such as \"Europe/Istanbul\"",
+                        config_file.display()
+                    )
+                })?,
+            },
         })
     }
 
@@ -248,6 +345,8 @@ impl Config {
             skills: BTreeMap::new(),
             limits: Limits::default(),
             sandbox: Sandbox::default(),
+            llm: LlmTiers::default(),
+            timezone: DEFAULT_TIMEZONE,
         }
     }
 
@@ -280,6 +379,72 @@ fn skill_limits(defaults: &Limits, settings: &SkillSettings) -> anyhow::Result<L
         "quarantine_after must be positive"
     );
     Ok(limits)
+}
+
+/// Checks one `[llm.<tier>]` section and reads its API key from the environment.
+fn llm_tier(tier: &str, file: LlmTierFile, config_file: &Path) -> anyhow::Result<LlmTier> {
+    let at = format!("[llm.{tier}] in {}", config_file.display());
+    let Some(base_url) = file.base_url else {
+        bail!(
+            "{at} needs base_url, the root of an OpenAI-compatible API, e.g. \"http://127.0.0.1:8000/v1\""
+        );
+    };
+    let base_url = base_url.trim().trim_end_matches('/').to_owned();
+    match reqwest::Url::parse(&base_url) {
+        // Health shows base_url to anyone, so no secret may ride in it.
+        Ok(url)
+            if !url.username().is_empty() || url.password().is_some() || url.query().is_some() =>
+        {
+            bail!(
+                "{at}: base_url must not carry credentials or a query; put the key in the environment variable api_key_env names"
+            )
+        }
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {}
+        _ => bail!(
+            "{at}: base_url {base_url:?} must be an http:// or https:// URL, e.g. \"http://127.0.0.1:8000/v1\""
+        ),
+    }
+    let model = match file.model {
+        Some(m) if !m.trim().is_empty() => m.trim().to_owned(),
+        _ => {
+            bail!("{at} needs model, the model's name on that server, e.g. \"qwen2.5-7b-instruct\"")
+        }
+    };
+    let api_key = match file.api_key_env {
+        None => None,
+        Some(name) if name.trim().is_empty() => {
+            bail!("{at}: api_key_env must name an environment variable, e.g. \"OPENAI_API_KEY\"")
+        }
+        Some(name) => match std::env::var(name.trim()) {
+            Ok(key) if !key.trim().is_empty() => Some(LlmApiKey(key.trim().to_owned())),
+            _ => bail!(
+                "{at}: api_key_env names {name}, which is not set or empty: set it, or remove api_key_env if the server needs no key"
+            ),
+        },
+    };
+    let timeout_ms = file.timeout_ms.unwrap_or(20_000);
+    if !(1..=600_000).contains(&timeout_ms) {
+        bail!("{at}: timeout_ms must be from 1 to 600000, not {timeout_ms}");
+    }
+    let max_retries = file.max_retries.unwrap_or(2);
+    if max_retries > 10 {
+        bail!("{at}: max_retries must be at most 10, not {max_retries}");
+    }
+    if file
+        .system_prompt
+        .as_ref()
+        .is_some_and(|p| p.trim().is_empty())
+    {
+        bail!("{at}: system_prompt must not be empty; remove it to use the built-in one");
+    }
+    Ok(LlmTier {
+        base_url,
+        model,
+        api_key,
+        timeout: Duration::from_millis(timeout_ms),
+        max_retries,
+        system_prompt: file.system_prompt,
+    })
 }
 
 /// Paths are made absolute once, here, so that nothing later depends on the working directory.

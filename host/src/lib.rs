@@ -54,12 +54,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         runtime.clone(),
         store.clone(),
         brain::llm::Llm::from_config(&config),
+        config.timezone,
     );
+    // Cancelled when the server starts shutting down, so open streams and WebSockets end.
+    let shutdown = tokio_util::sync::CancellationToken::new();
     let state = Arc::new(api::AppState {
         brain,
         runtime,
         store,
         started,
+        shutdown: shutdown.clone(),
     });
     let app = api::app(state, &config.token.secret);
 
@@ -79,7 +83,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     poem::Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(
             app,
-            shutdown_signal(),
+            async move {
+                shutdown_signal().await;
+                shutdown.cancel();
+            },
             Some(std::time::Duration::from_secs(10)),
         )
         .await?;

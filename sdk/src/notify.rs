@@ -29,3 +29,18 @@ pub fn send_with_data<T: Serialize>(
         data,
     })?)
 }
+
+/// Sends a notification at most once per `key` for this skill, and returns its id; calling it
+/// again with the same key sends nothing and returns the first one's id. Use it for what must
+/// neither repeat nor be lost: send, then record in kv that it was sent.
+pub fn send_once(key: &str, kind: &str, title: &str, body: &str) -> Result<u64, Error> {
+    Ok(host::notify_once(
+        key,
+        &Notification {
+            kind: kind.into(),
+            title: title.into(),
+            body: body.into(),
+            data: None,
+        },
+    )?)
+}

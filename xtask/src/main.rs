@@ -305,6 +305,17 @@ fn test() -> Result {
         .arg(root().join("target"))
         .args(["--", "-D", "warnings"]))?;
 
+    step("skills' own unit tests (native)");
+    run(cargo()
+        .args([
+            "test",
+            "--manifest-path",
+            "skills/Cargo.toml",
+            "--workspace",
+        ])
+        .arg("--target-dir")
+        .arg(root().join("target")))?;
+
     step("building bantz");
     run(cargo().args(["build", "--package", "bantz"]))?;
 

@@ -19,6 +19,12 @@ pub struct Authorized;
 pub struct BearerAuth(#[allow(dead_code)] Authorized);
 
 async fn check_token(req: &Request, bearer: Bearer) -> Option<Authorized> {
-    let expected = req.data::<ExpectedToken>()?;
-    bool::from(expected.0.as_bytes().ct_eq(bearer.token.as_bytes())).then_some(Authorized)
+    is_expected(req, &bearer.token).then_some(Authorized)
+}
+
+/// Whether `token` is the one the app expects, compared in constant time. Every way a token
+/// arrives (the header here, the WebSocket's query parameter or subprotocol) is checked here.
+pub fn is_expected(req: &Request, token: &str) -> bool {
+    req.data::<ExpectedToken>()
+        .is_some_and(|expected| bool::from(expected.0.as_bytes().ct_eq(token.as_bytes())))
 }

@@ -1,14 +1,19 @@
-//! `POST /api/v1/chat`: one message through the brain.
+//! `POST /api/v1/chat` and `POST /api/v1/chat/stream`: one message through the brain, answered
+//! as one JSON object or as the server-sent events of [`stream`](super::stream).
 
 use std::sync::Arc;
 
+use poem::http::header::{self, HeaderValue};
 use poem::web::Data;
-use poem_openapi::payload::Json;
+use poem::{IntoResponse, Response};
+use poem_openapi::payload::{Json, Payload};
+use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
 use poem_openapi::{ApiRequest, ApiResponse, Enum, Object, OpenApi};
 
 use super::auth::BearerAuth;
+use super::stream::{self, ChatEventStream};
 use super::{ApiError, ApiTags, AppState};
-use crate::brain::{self, ChatRequest as BrainRequest};
+use crate::brain::{self, ChatOutcome, ChatRequest as BrainRequest};
 
 /// A message to the assistant.
 #[derive(Debug, Object)]
@@ -41,6 +46,28 @@ pub struct ChatRequest {
         validator(minimum(value = "1"), maximum(value = "32768"))
     )]
     pub max_tokens: Option<u32>,
+    /// `true` answers with the server-sent events of `POST /api/v1/chat/stream`
+    /// (`text/event-stream`) instead of one JSON object. Ignored by `/api/v1/chat/stream` and
+    /// the WebSocket, which always stream.
+    #[oai(skip_serializing_if_is_none)]
+    pub stream: Option<bool>,
+}
+
+impl ChatRequest {
+    /// The request as the brain takes it.
+    pub fn into_brain(self) -> BrainRequest {
+        BrainRequest {
+            message: self.message,
+            session_id: self.session_id,
+            confirm: self.confirm,
+            overrides: brain::Overrides {
+                system_prompt: self.system_prompt,
+                model: self.model,
+                temperature: self.temperature,
+                max_tokens: self.max_tokens,
+            },
+        }
+    }
 }
 
 #[derive(ApiRequest)]
@@ -90,56 +117,9 @@ pub struct ChatResponse {
     pub data: Option<serde_json::Value>,
 }
 
-#[derive(ApiResponse)]
-enum ChatResult {
-    /// The answer; saved in the conversation before it is sent.
-    #[oai(status = 200, content_type = "application/json")]
-    Ok(Json<ChatResponse>),
-}
-
-/// Tokens an LLM used for one answer.
-#[derive(Debug, Object)]
-pub struct Tokens {
-    pub prompt: u32,
-    pub completion: u32,
-    pub total: u32,
-}
-
-pub struct ChatApi;
-
-#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Chat")]
-impl ChatApi {
-    /// Sends a message to the assistant and returns its answer.
-    ///
-    /// The message is routed by the intent templates of the loaded skills; the answer names the
-    /// skill commands that ran in `tools_used`. A message no skill understands gets a reply that
-    /// lists what the skills can do.
-    #[oai(path = "/chat", method = "post", operation_id = "chat")]
-    async fn chat(
-        &self,
-        Data(app): Data<&Arc<AppState>>,
-        _auth: BearerAuth,
-        body: ChatBody,
-    ) -> Result<ChatResult, ApiError> {
-        let ChatBody::Json(Json(request)) = body;
-        let outcome = app
-            .brain
-            .chat(
-                BrainRequest {
-                    message: request.message,
-                    session_id: request.session_id,
-                    confirm: request.confirm,
-                    overrides: brain::Overrides {
-                        system_prompt: request.system_prompt,
-                        model: request.model,
-                        temperature: request.temperature,
-                        max_tokens: request.max_tokens,
-                    },
-                },
-                None,
-            )
-            .await?;
-        Ok(ChatResult::Ok(Json(ChatResponse {
+impl From<ChatOutcome> for ChatResponse {
+    fn from(outcome: ChatOutcome) -> ChatResponse {
+        ChatResponse {
             response: outcome.response,
             session_id: outcome.session_id,
             tools_used: outcome.tools_used,
@@ -158,6 +138,131 @@ impl ChatApi {
                 total: t.total,
             }),
             data: outcome.data,
-        })))
+        }
+    }
+}
+
+/// The answer of `POST /api/v1/chat`: JSON, or the event stream when the request says
+/// `stream: true`.
+///
+/// Written by hand because the derive gives each variant its own response, and two
+/// responses with status 200 would be two `"200"` keys in the spec; this is one 200 response
+/// with two media types.
+enum ChatAnswer {
+    Json(ChatResponse),
+    Stream(ChatEventStream),
+}
+
+impl ApiResponse for ChatAnswer {
+    fn meta() -> MetaResponses {
+        MetaResponses {
+            responses: vec![MetaResponse {
+                description: "The answer, saved in the conversation before it is sent: one JSON \
+                              object, or with `stream: true` the events of `/api/v1/chat/stream`.",
+                status: Some(200),
+                status_range: None,
+                content: vec![
+                    MetaMediaType {
+                        content_type: "application/json",
+                        schema: <Json<ChatResponse> as Payload>::schema_ref(),
+                    },
+                    MetaMediaType {
+                        content_type: <ChatEventStream as Payload>::CONTENT_TYPE,
+                        schema: <ChatEventStream as Payload>::schema_ref(),
+                    },
+                ],
+                headers: vec![],
+            }],
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        <Json<ChatResponse> as Payload>::register(registry);
+        <ChatEventStream as Payload>::register(registry);
+    }
+}
+
+impl IntoResponse for ChatAnswer {
+    fn into_response(self) -> Response {
+        match self {
+            ChatAnswer::Json(answer) => {
+                let mut response = Json(answer).into_response();
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                response
+            }
+            ChatAnswer::Stream(events) => events.into_response(),
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+enum ChatStreamResult {
+    /// The events of the answer, as they happen; the stream ends after `done` or `error`.
+    #[oai(status = 200)]
+    Events(ChatEventStream),
+}
+
+/// Tokens an LLM used for one answer.
+#[derive(Debug, Object)]
+pub struct Tokens {
+    pub prompt: u32,
+    pub completion: u32,
+    pub total: u32,
+}
+
+pub struct ChatApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Chat")]
+impl ChatApi {
+    /// Sends a message to the assistant and returns its answer.
+    ///
+    /// The message is routed by the intent templates of the loaded skills; the answer names the
+    /// skill commands that ran in `tools_used`. A message no skill understands gets a reply that
+    /// lists what the skills can do. With `stream: true` the answer is the event stream of
+    /// `/api/v1/chat/stream` instead.
+    #[oai(path = "/chat", method = "post", operation_id = "chat")]
+    async fn chat(
+        &self,
+        Data(app): Data<&Arc<AppState>>,
+        _auth: BearerAuth,
+        body: ChatBody,
+    ) -> Result<ChatAnswer, ApiError> {
+        let ChatBody::Json(Json(request)) = body;
+        if request.stream == Some(true) {
+            return Ok(ChatAnswer::Stream(stream::sse(app, request.into_brain())?));
+        }
+        let outcome = app.brain.chat(request.into_brain(), None).await?;
+        Ok(ChatAnswer::Json(outcome.into()))
+    }
+
+    /// Sends a message to the assistant and streams its answer as server-sent events.
+    ///
+    /// The same chat as `POST /api/v1/chat`, seen while it is made. Each event has an `event:`
+    /// name, an `id:` counting 1, 2, 3… within the stream, and one JSON object as its `data:`:
+    ///
+    /// - `tool` `{"name":"clock.now"}`: a skill command is about to run;
+    /// - `delta` `{"text":…}`: a piece of the response, in order;
+    /// - `confirm` `{"prompt":…}`: the command needs the user's yes or no (answer it with
+    ///   another message, or `confirm`, in the same `session_id`);
+    /// - `done`: the whole answer, exactly what `/api/v1/chat` returns; the last event;
+    /// - `error`: the error envelope `{"error":{"code","message",…}}`; the last event.
+    ///
+    /// A request that is invalid before anything runs (an empty message, a bad `session_id`)
+    /// gets a JSON error response, not a stream. Comments (`:`) keep an idle connection alive.
+    #[oai(path = "/chat/stream", method = "post", operation_id = "chatStream")]
+    async fn chat_stream(
+        &self,
+        Data(app): Data<&Arc<AppState>>,
+        _auth: BearerAuth,
+        body: ChatBody,
+    ) -> Result<ChatStreamResult, ApiError> {
+        let ChatBody::Json(Json(request)) = body;
+        Ok(ChatStreamResult::Events(stream::sse(
+            app,
+            request.into_brain(),
+        )?))
     }
 }

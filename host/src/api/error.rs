@@ -90,6 +90,20 @@ impl ApiError {
         }
         self
     }
+
+    /// The envelope, for surfaces that send errors inside a stream rather than as a response.
+    pub fn into_body(self) -> ErrorBody {
+        match self {
+            ApiError::BadRequest(b)
+            | ApiError::Unauthorized(b)
+            | ApiError::NotFound(b)
+            | ApiError::Unprocessable(b)
+            | ApiError::Internal(b)
+            | ApiError::BadGateway(b)
+            | ApiError::Unavailable(b)
+            | ApiError::Timeout(b) => b.0,
+        }
+    }
 }
 
 fn body(code: &str, message: String, details: Option<serde_json::Value>) -> ErrorBody {
@@ -141,9 +155,6 @@ impl From<BrainError> for ApiError {
             }
             BrainError::Skill(e) => e.into(),
             BrainError::Store(e) => e.into(),
-            BrainError::Llm(message) => {
-                ApiError::new(StatusCode::BAD_GATEWAY, "LLM_UNAVAILABLE", message)
-            }
         }
     }
 }

@@ -7,6 +7,8 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use super::{ApiTags, AppState, VERSION};
+use crate::brain::Tier;
+use crate::brain::llm::Circuit;
 
 /// The state of the host or one of its parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -35,6 +37,48 @@ pub struct Components {
     pub store: ComponentHealth,
     /// The skills: degraded when any skill file failed to load.
     pub skills: ComponentHealth,
+    /// The configured LLM tiers, `fast` first; empty when bantz.toml configures none, and the
+    /// rules answer alone. Read from each tier's circuit breaker: health never calls a model.
+    pub llm: Vec<LlmHealth>,
+}
+
+/// An LLM tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum LlmTier {
+    /// Asked first.
+    Fast,
+    /// Asked when `fast` is not configured, its circuit is open, or it fails.
+    Quality,
+}
+
+/// The state of a tier's circuit breaker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum CircuitState {
+    /// Requests go to the tier.
+    Closed,
+    /// Three answers in a row failed: the tier is skipped for 30 seconds.
+    Open,
+    /// The 30 seconds are over: the next request is a trial that closes or reopens the circuit.
+    HalfOpen,
+}
+
+/// One configured LLM tier.
+#[derive(Debug, Object)]
+pub struct LlmHealth {
+    pub tier: LlmTier,
+    /// The model the tier asks, unless a request names another.
+    pub model: String,
+    /// The OpenAI-compatible API root.
+    pub base_url: String,
+    /// `ok` when its last answer was good (or it has not been asked yet), `degraded` after a
+    /// failure or while on trial, `down` while its circuit is open.
+    pub status: HealthState,
+    pub circuit: CircuitState,
+    /// The most recent failure, e.g. a timeout or a 5xx.
+    #[oai(skip_serializing_if_is_none)]
+    pub last_error: Option<String>,
 }
 
 /// The host's health.
@@ -82,16 +126,46 @@ impl HealthApi {
             },
             detail: format!("{active} active, {failed} failed to load"),
         };
-        let status = match (store.status, skills.status) {
-            (HealthState::Ok, HealthState::Ok) => HealthState::Ok,
-            (HealthState::Down, _) => HealthState::Down,
+        let llm: Vec<LlmHealth> = app
+            .brain
+            .llm()
+            .map(|llm| llm.report())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| LlmHealth {
+                tier: match t.tier {
+                    Tier::Quality => LlmTier::Quality,
+                    // The brain reports only its LLM tiers here, never `Rules`.
+                    Tier::Fast | Tier::Rules => LlmTier::Fast,
+                },
+                model: t.model,
+                base_url: t.base_url,
+                status: match t.circuit {
+                    Circuit::Open => HealthState::Down,
+                    Circuit::HalfOpen => HealthState::Degraded,
+                    Circuit::Closed if t.consecutive_failures > 0 => HealthState::Degraded,
+                    Circuit::Closed => HealthState::Ok,
+                },
+                circuit: match t.circuit {
+                    Circuit::Closed => CircuitState::Closed,
+                    Circuit::Open => CircuitState::Open,
+                    Circuit::HalfOpen => CircuitState::HalfOpen,
+                },
+                last_error: t.last_error,
+            })
+            .collect();
+        // An LLM tier is optional, so only a circuit that is not closed makes the host degraded.
+        let llm_ok = llm.iter().all(|t| t.circuit == CircuitState::Closed);
+        let status = match (store.status, skills.status, llm_ok) {
+            (HealthState::Ok, HealthState::Ok, true) => HealthState::Ok,
+            (HealthState::Down, _, _) => HealthState::Down,
             _ => HealthState::Degraded,
         };
         HealthResponse::Ok(Json(Health {
             status,
             version: VERSION.into(),
             uptime_seconds: app.started.elapsed().as_secs(),
-            components: Components { store, skills },
+            components: Components { store, skills, llm },
         }))
     }
 }

@@ -8,13 +8,16 @@ mod conversations;
 mod error;
 mod health;
 mod skills;
+mod stream;
+mod ws;
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use poem::http::header;
-use poem::{Endpoint, EndpointExt, IntoEndpoint, Middleware, Request, Route};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Middleware, Request, Route, get};
 use poem_openapi::{OpenApiService, Tags};
+use tokio_util::sync::CancellationToken;
 
 use crate::brain::Brain;
 use crate::runtime::Runtime;
@@ -31,6 +34,8 @@ pub struct AppState {
     pub runtime: Arc<Runtime>,
     pub store: Store,
     pub started: Instant,
+    /// Cancelled when the server shuts down: SSE streams and WebSockets end on it.
+    pub shutdown: CancellationToken,
 }
 
 #[derive(Tags)]
@@ -69,7 +74,14 @@ fn service() -> OpenApiService<
     .description(
         "A personal-assistant host whose abilities are sandboxed WebAssembly skills. \
          Every endpoint except health and the docs needs `Authorization: Bearer <token>`; \
-         errors always have the shape `{\"error\":{\"code\",\"message\",\"details\",\"request_id\"}}`.",
+         errors always have the shape `{\"error\":{\"code\",\"message\",\"details\",\"request_id\"}}`.\n\n\
+         Besides these operations, `GET /ws/chat` is a WebSocket to the same chat: send \
+         `{\"type\":\"chat\",\"message\":…}` (the fields of `POST /api/v1/chat`), \
+         `{\"type\":\"confirm\",\"session_id\":…,\"confirm\":true}` or `{\"type\":\"ping\"}`; \
+         it answers with `delta`, `tool`, `confirm_request`, `done` (the `/api/v1/chat` answer), \
+         `error` (the envelope) and `pong` frames, each a JSON object with a `type`. The token goes \
+         in `Authorization: Bearer`, a `token` query parameter or the subprotocols `bearer, <token>`; \
+         without it the socket closes with code 4001.",
     )
 }
 
@@ -87,6 +99,7 @@ pub fn app(state: Arc<AppState>, token: &str) -> impl Endpoint + use<> {
         .nest("/swagger-ui", api.swagger_ui())
         .nest("/redoc", api.redoc());
     Route::new()
+        .at("/ws/chat", get(ws::chat))
         .nest("/", docs.nest("/", api.with(LenientJson).into_endpoint()))
         .data(state)
         .data(auth::ExpectedToken(token.into()))

@@ -5,16 +5,18 @@
 //! It knows nothing of HTTP, and it can be driven without a socket.
 
 mod confirmation;
+mod followup;
 pub mod llm;
 mod normalise;
 mod router;
+mod slots;
 mod template;
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::runtime::{Invocation, InvokeError, Runtime};
-use crate::store::{PendingCommand, Store, StoreError};
+use crate::runtime::{Invocation, InvokeError, Runtime, SlotKind};
+use crate::store::{CommandCall, Store, StoreError};
 use router::{Route, Router, Target};
 
 /// Which part of the brain answered.
@@ -171,9 +173,6 @@ pub struct CommandOutcome {
 pub enum BrainError {
     #[error("{0}")]
     InvalidRequest(String),
-    /// No LLM tier could answer.
-    #[error("{0}")]
-    Llm(String),
     #[error(transparent)]
     Skill(#[from] InvokeError),
     #[error(transparent)]
@@ -189,22 +188,57 @@ pub struct Brain {
     store: Store,
     router: Mutex<Option<(u64, Arc<Router>)>>,
     llm: Option<llm::Llm>,
+    timezone: chrono_tz::Tz,
 }
 
 impl Brain {
-    /// A brain over the skills of `runtime`; `llm` is the optional LLM tiers.
-    pub fn new(runtime: Arc<Runtime>, store: Store, llm: Option<llm::Llm>) -> Brain {
+    /// A brain over the skills of `runtime`; `llm` is the optional LLM tiers, `timezone` the
+    /// user's.
+    pub fn new(
+        runtime: Arc<Runtime>,
+        store: Store,
+        llm: Option<llm::Llm>,
+        timezone: chrono_tz::Tz,
+    ) -> Brain {
         Brain {
             runtime,
             store,
             router: Mutex::new(None),
             llm,
+            timezone,
         }
+    }
+
+    /// The user's local time now: what "today" and "at 5" are relative to.
+    fn now(&self) -> chrono::NaiveDateTime {
+        chrono::Utc::now()
+            .with_timezone(&self.timezone)
+            .naive_local()
     }
 
     /// The LLM tiers, when any are configured.
     pub fn llm(&self) -> Option<&llm::Llm> {
         self.llm.as_ref()
+    }
+
+    /// Checks what can be checked of a request without answering it, so that a streaming
+    /// surface can refuse it before it starts; [`Brain::chat`] checks the same.
+    pub fn validate(request: &ChatRequest) -> Result<(), BrainError> {
+        let message = request.message.trim();
+        if message.is_empty() {
+            return Err(BrainError::InvalidRequest(
+                "message must not be empty".into(),
+            ));
+        }
+        if message.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(BrainError::InvalidRequest(format!(
+                "message must have at most {MAX_MESSAGE_CHARS} characters"
+            )));
+        }
+        if let Some(id) = &request.session_id {
+            validate_session_id(id)?;
+        }
+        Ok(())
     }
 
     /// Answers one message and saves the exchange; `events` (if any) sees the answer being made.
@@ -218,21 +252,11 @@ impl Brain {
         events: Option<ChatEvents>,
     ) -> Result<ChatOutcome, BrainError> {
         let started = Instant::now();
+        Brain::validate(&request)?;
         let message = request.message.trim();
-        if message.is_empty() {
-            return Err(BrainError::InvalidRequest(
-                "message must not be empty".into(),
-            ));
-        }
-        if message.chars().count() > MAX_MESSAGE_CHARS {
-            return Err(BrainError::InvalidRequest(format!(
-                "message must have at most {MAX_MESSAGE_CHARS} characters"
-            )));
-        }
-        let session_id = match request.session_id {
-            Some(id) => validate_session_id(id)?,
-            None => uuid::Uuid::new_v4().to_string(),
-        };
+        let session_id = request
+            .session_id
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let turn = Turn {
             message,
             session_id: &session_id,
@@ -297,9 +321,12 @@ impl Brain {
         tokens: &[normalise::Token],
         turn: &Turn<'_>,
     ) -> Result<Answer, BrainError> {
-        match self.router().route(tokens) {
+        match self.router().route(tokens, self.now()) {
             Route::Command(target) => self.run_or_ask(&target, turn).await,
             route => {
+                if let Some(target) = self.follow_up(tokens, turn).await? {
+                    return self.run_or_ask(&target, turn).await;
+                }
                 if let Some(llm) = &self.llm {
                     return llm.answer(self, turn).await;
                 }
@@ -314,22 +341,86 @@ impl Brain {
         }
     }
 
+    /// A follow-up to the conversation's last command: that command with the slot the new value
+    /// fits replaced (dates first, then times, durations, numbers and places).
+    async fn follow_up(
+        &self,
+        tokens: &[normalise::Token],
+        turn: &Turn<'_>,
+    ) -> Result<Option<Target>, BrainError> {
+        let Some(value) = followup::value(tokens) else {
+            return Ok(None);
+        };
+        let Some(last) = self.store.last_command(turn.session_id).await? else {
+            return Ok(None);
+        };
+        let Some(skill) = self.runtime.skill(&last.skill) else {
+            return Ok(None);
+        };
+        let mut slots: Vec<(String, SlotKind)> = Vec::new();
+        for intent in skill
+            .manifest
+            .intents
+            .iter()
+            .filter(|i| i.command == last.command)
+        {
+            for slot in &intent.slots {
+                if !slots.iter().any(|(name, _)| *name == slot.name) {
+                    slots.push((slot.name.clone(), slot.kind));
+                }
+            }
+        }
+        let now = self.now();
+        for kind in [
+            SlotKind::Date,
+            SlotKind::Time,
+            SlotKind::Duration,
+            SlotKind::Number,
+            SlotKind::Place,
+        ] {
+            for (name, _) in slots.iter().filter(|(_, k)| *k == kind) {
+                if let Some(new) = slots::parse(kind, value, now) {
+                    let mut args = last.args.as_object().cloned().unwrap_or_default();
+                    args.insert(name.clone(), new);
+                    return Ok(Some(Target {
+                        skill: last.skill,
+                        command: last.command,
+                        locale: last.locale,
+                        args,
+                        confidence: 1.0,
+                    }));
+                }
+            }
+        }
+        Ok(None)
+    }
+
     /// Runs a routed command, or, when it needs confirmation, asks and keeps it waiting.
     async fn run_or_ask(&self, target: &Target, turn: &Turn<'_>) -> Result<Answer, BrainError> {
+        let answer = self.invoke_or_ask(target, turn).await?;
+        if answer.confirmation_prompt.is_none() {
+            turn.emit(ChatEvent::Delta(answer.response.clone()));
+        }
+        Ok(answer)
+    }
+
+    /// [`Brain::run_or_ask`] without streaming the skill's reply as response text: the LLM
+    /// tiers hand the reply to the model and stream the model's own words instead.
+    async fn invoke_or_ask(&self, target: &Target, turn: &Turn<'_>) -> Result<Answer, BrainError> {
         let needs_confirmation = self
             .runtime
             .skill(&target.skill)
             .and_then(|s| s.command(&target.command).map(|c| c.needs_confirmation))
             .unwrap_or(false);
         if !needs_confirmation {
-            return self.run(target, turn).await;
+            return self.invoke(target, turn).await;
         }
         let locale = locale_of(&target.locale);
         let prompt = confirmation::prompt(&self.describe(target), &target.args, locale);
         self.store
             .set_pending(
                 turn.session_id,
-                &PendingCommand {
+                &CommandCall {
                     skill: target.skill.clone(),
                     command: target.command.clone(),
                     args: serde_json::Value::Object(target.args.clone()),
@@ -344,8 +435,16 @@ impl Brain {
         })
     }
 
-    /// Runs a command.
+    /// Runs a command and streams the skill's reply as the response.
     async fn run(&self, target: &Target, turn: &Turn<'_>) -> Result<Answer, BrainError> {
+        let answer = self.invoke(target, turn).await?;
+        turn.emit(ChatEvent::Delta(answer.response.clone()));
+        Ok(answer)
+    }
+
+    /// Runs a command: the one place a chat runs a skill. It announces the command as a
+    /// [`ChatEvent::Tool`] and streams no text.
+    async fn invoke(&self, target: &Target, turn: &Turn<'_>) -> Result<Answer, BrainError> {
         let locale = locale_of(&target.locale);
         let tool = format!("{}.{}", target.skill, target.command);
         turn.emit(ChatEvent::Tool(tool.clone()));
@@ -357,7 +456,13 @@ impl Brain {
             conversation_id: turn.session_id.to_owned(),
         };
         let reply = self.runtime.invoke(&invocation).await?;
-        turn.emit(ChatEvent::Delta(reply.text.clone()));
+        let last = CommandCall {
+            skill: invocation.skill,
+            command: invocation.command,
+            args: invocation.args,
+            locale: invocation.locale,
+        };
+        self.store.set_last_command(turn.session_id, &last).await?;
         Ok(Answer {
             response: reply.text,
             tools_used: vec![tool],
@@ -369,7 +474,7 @@ impl Brain {
     /// What routing would do with `input`, without running anything.
     pub fn parse(&self, input: &str) -> Parsed {
         let tokens = normalise::tokenize(input);
-        match self.router().route(&tokens) {
+        match self.router().route(&tokens, self.now()) {
             Route::Command(target) => {
                 let requires_confirmation = self
                     .runtime
@@ -525,14 +630,14 @@ fn locale_of(locale: &str) -> &'static str {
     if locale == "tr" { "tr" } else { "en" }
 }
 
-fn validate_session_id(id: String) -> Result<String, BrainError> {
+fn validate_session_id(id: &str) -> Result<(), BrainError> {
     let ok = !id.is_empty()
         && id.len() <= 128
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
     if ok {
-        Ok(id)
+        Ok(())
     } else {
         Err(BrainError::InvalidRequest(
             "session_id must be 1-128 characters of letters, digits, '-', '_' or '.'".into(),

@@ -23,8 +23,21 @@ pub fn turkish_lowercase(text: &str) -> String {
     out.replace('\u{307}', "")
 }
 
-/// Folds a lowercased word to ASCII look-alikes, so missing Turkish letters still match.
+/// Folds a lowercased word to ASCII look-alikes, so missing Turkish letters still match. The
+/// question particle folds to one form (`mı`, `mi`, `mu`, `mü` → `mi`), so a template need not
+/// follow vowel harmony.
 pub fn fold_letters(word: &str) -> String {
+    let folded: String = fold_chars(word);
+    match folded.as_str() {
+        "mu" => "mi".into(),
+        "musun" => "misin".into(),
+        "muyum" => "miyim".into(),
+        "musunuz" => "misiniz".into(),
+        _ => folded,
+    }
+}
+
+fn fold_chars(word: &str) -> String {
     word.chars()
         .map(|c| match c {
             'ç' => 'c',
@@ -46,8 +59,8 @@ fn is_apostrophe(c: char) -> bool {
 /// English contraction endings, kept joined to their word ("what's" → "whats").
 const CONTRACTIONS: &[&str] = &["s", "t", "re", "m", "ll", "ve", "d"];
 
-/// Splits a message into tokens: words of letters and digits (`:` and `.` inside numbers such as
-/// `14:30` are kept); other punctuation separates. After an apostrophe, an English contraction
+/// Splits a message into tokens: words of letters and digits (`:`, `.` and `,` between digits,
+/// as in `14:30` or `2,5`, are kept); other punctuation separates. After an apostrophe, an English contraction
 /// stays joined ("what's" → "whats") and a Turkish suffix is dropped ("İstanbul'da" →
 /// "İstanbul", "saat 3'te" → "saat 3").
 pub fn tokenize(text: &str) -> Vec<Token> {
@@ -72,7 +85,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             }
         } else if is_apostrophe(c) && !current.is_empty() && suffix.is_none() {
             suffix = Some(String::new());
-        } else if (c == ':' || c == '.') && between_digits && suffix.is_none() {
+        } else if matches!(c, ':' | '.' | ',') && between_digits && suffix.is_none() {
             current.push(c);
         } else {
             end_word(&mut current, &mut suffix);

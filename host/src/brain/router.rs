@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
+use chrono::NaiveDateTime;
+
 use super::normalise::Token;
+use super::slots;
 use super::template::Template;
 use crate::runtime::{LoadedSkill, SlotKind};
 
@@ -24,8 +27,8 @@ pub struct Target {
     pub command: String,
     pub locale: String,
     pub args: serde_json::Map<String, serde_json::Value>,
-    /// The share of the message's words that the template matched literally (slot words are
-    /// not literal), from 0 to 1.
+    /// The share of the message's words that the template explained, literally or as typed
+    /// slot values (free-text slot words do not count), from 0 to 1.
     pub confidence: f64,
 }
 
@@ -74,33 +77,43 @@ impl Router {
 
     /// Routes a tokenized message: the command whose template matched with the most literal
     /// words; a tie between different commands is ambiguous.
-    pub fn route(&self, tokens: &[Token]) -> Route {
+    pub fn route(&self, tokens: &[Token], now: NaiveDateTime) -> Route {
         if tokens.is_empty() {
             return Route::NoMatch;
         }
-        let mut best: Vec<(usize, Target)> = Vec::new();
+        let mut best: Vec<((usize, usize), Target)> = Vec::new();
         for entry in &self.entries {
-            let Some(found) = entry.template.matches(tokens) else {
+            let parse_slot = |name: &str, words: &[Token]| {
+                let kind = entry
+                    .slots
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map_or(SlotKind::Text, |(_, k)| *k);
+                let typed = !matches!(kind, SlotKind::Text | SlotKind::Place);
+                slots::parse(kind, words, now).map(|value| (value, typed))
+            };
+            let Some(found) = entry.template.matches(tokens, &parse_slot) else {
                 continue;
             };
+            let score = (found.literal_words, found.typed_words);
             let target = Target {
                 skill: entry.skill.clone(),
                 command: entry.command.clone(),
                 locale: entry.locale.clone(),
-                args: slot_args(&entry.slots, found.slots),
-                confidence: found.literal_words as f64 / tokens.len() as f64,
+                confidence: (found.literal_words + found.typed_words) as f64 / tokens.len() as f64,
+                args: found.slots.into_iter().collect(),
             };
-            match best.first().map(|(score, _)| *score) {
-                Some(score) if found.literal_words < score => {}
-                Some(score) if found.literal_words == score => {
+            match best.first().map(|(s, _)| *s) {
+                Some(top) if score < top => {}
+                Some(top) if score == top => {
                     if !best
                         .iter()
                         .any(|(_, t)| t.skill == target.skill && t.command == target.command)
                     {
-                        best.push((found.literal_words, target));
+                        best.push((score, target));
                     }
                 }
-                _ => best = vec![(found.literal_words, target)],
+                _ => best = vec![(score, target)],
             }
         }
         match best.len() {
@@ -109,29 +122,4 @@ impl Router {
             _ => Route::Ambiguous(best.into_iter().map(|(_, t)| t).collect()),
         }
     }
-}
-
-/// Turns captured slot text into JSON arguments: numbers as numbers when they parse, everything
-/// else as text.
-fn slot_args(
-    kinds: &[(String, SlotKind)],
-    values: std::collections::BTreeMap<String, String>,
-) -> serde_json::Map<String, serde_json::Value> {
-    values
-        .into_iter()
-        .map(|(name, text)| {
-            let kind = kinds.iter().find(|(n, _)| *n == name).map(|(_, k)| *k);
-            let value = match kind {
-                Some(SlotKind::Number) => text
-                    .replace(',', ".")
-                    .parse::<f64>()
-                    .ok()
-                    .and_then(serde_json::Number::from_f64)
-                    .map(serde_json::Value::Number)
-                    .unwrap_or(serde_json::Value::String(text)),
-                _ => serde_json::Value::String(text),
-            };
-            (name, value)
-        })
-        .collect()
 }

@@ -19,12 +19,25 @@ enum Element {
     Slot(String),
 }
 
-/// A successful match: how many literal words matched, and the slot values (original text).
+/// A successful match: how many words matched literally, how many went into typed slots (a
+/// date, a number…), and the slot values.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Match {
     pub literal_words: usize,
-    pub slots: BTreeMap<String, String>,
+    pub typed_words: usize,
+    pub slots: BTreeMap<String, serde_json::Value>,
 }
+
+impl Match {
+    /// Better matches explain more of the message by words, then by typed values.
+    fn score(&self) -> (usize, usize) {
+        (self.literal_words, self.typed_words)
+    }
+}
+
+/// Decides what a slot may capture: the value of `tokens` for slot `name`, and whether it is a
+/// typed value (anything but free text), or `None` when they cannot fill the slot.
+pub type SlotParser<'a> = &'a dyn Fn(&str, &[Token]) -> Option<(serde_json::Value, bool)>;
 
 impl Template {
     /// Parses a template; the error says what is wrong and where.
@@ -46,19 +59,16 @@ impl Template {
         Ok(Template { seq })
     }
 
-    /// The best match of the whole message, if the template matches it at all: the one with the
-    /// most literal words.
-    pub fn matches(&self, tokens: &[Token]) -> Option<Match> {
+    /// The best match of the whole message, if the template matches it at all.
+    pub fn matches(&self, tokens: &[Token], slots: SlotParser<'_>) -> Option<Match> {
         let mut best: Option<Match> = None;
         let mut on_full = |m: &Match| {
-            if best
-                .as_ref()
-                .is_none_or(|b| m.literal_words > b.literal_words)
-            {
+            if best.as_ref().is_none_or(|b| m.score() > b.score()) {
                 best = Some(m.clone());
             }
         };
-        match_seq(&self.seq, tokens, 0, Match::default(), &mut |pos, m| {
+        let cx = Cx { tokens, slots };
+        match_seq(&self.seq, &cx, 0, Match::default(), &mut |pos, m| {
             if pos == tokens.len() {
                 on_full(&m);
             }
@@ -67,19 +77,26 @@ impl Template {
     }
 }
 
+/// What every step of a match looks at.
+struct Cx<'a> {
+    tokens: &'a [Token],
+    slots: SlotParser<'a>,
+}
+
 /// Calls `done(pos, match)` for every way `seq` can match `tokens` starting at `pos`.
 fn match_seq(
     seq: &[Element],
-    tokens: &[Token],
+    cx: &Cx<'_>,
     pos: usize,
     m: Match,
     done: &mut dyn FnMut(usize, Match),
 ) {
+    let tokens = cx.tokens;
     let Some((first, rest)) = seq.split_first() else {
         done(pos, m);
         return;
     };
-    let mut then = |pos: usize, m: Match| match_seq(rest, tokens, pos, m, done);
+    let mut then = |pos: usize, m: Match| match_seq(rest, cx, pos, m, done);
     match first {
         Element::Word(w) => {
             if tokens.get(pos).is_some_and(|t| &t.folded == w) {
@@ -89,22 +106,24 @@ fn match_seq(
             }
         }
         Element::Optional(inner) => {
-            match_seq(inner, tokens, pos, m.clone(), &mut then);
+            match_seq(inner, cx, pos, m.clone(), &mut then);
             then(pos, m);
         }
         Element::OneOf(alternatives) => {
             for alt in alternatives {
-                match_seq(alt, tokens, pos, m.clone(), &mut then);
+                match_seq(alt, cx, pos, m.clone(), &mut then);
             }
         }
         Element::Slot(name) => {
             for end in pos + 1..=tokens.len() {
+                let Some((value, typed)) = (cx.slots)(name, &tokens[pos..end]) else {
+                    continue;
+                };
                 let mut m = m.clone();
-                let value: Vec<&str> = tokens[pos..end]
-                    .iter()
-                    .map(|t| t.original.as_str())
-                    .collect();
-                m.slots.insert(name.clone(), value.join(" "));
+                if typed {
+                    m.typed_words += end - pos;
+                }
+                m.slots.insert(name.clone(), value);
                 then(end, m);
             }
         }
@@ -131,9 +150,17 @@ impl Parser {
                     self.pos += 1;
                     seq.push(match c {
                         '[' => {
-                            let inner = self.sequence(&[']'])?;
+                            // `[a|b]` is an optional choice: `[(a|b)]`.
+                            let mut alternatives = vec![self.sequence(&['|', ']'])?];
+                            while self.chars.get(self.pos) == Some(&'|') {
+                                self.pos += 1;
+                                alternatives.push(self.sequence(&['|', ']'])?);
+                            }
                             self.expect(']')?;
-                            Element::Optional(inner)
+                            match alternatives.len() {
+                                1 => Element::Optional(alternatives.remove(0)),
+                                _ => Element::Optional(vec![Element::OneOf(alternatives)]),
+                            }
                         }
                         '(' => {
                             let mut alternatives = vec![self.sequence(&['|', ')'])?];
@@ -193,9 +220,13 @@ mod tests {
     use super::*;
 
     fn m(template: &str, message: &str) -> Option<Match> {
+        let text = |_: &str, tokens: &[Token]| {
+            let words: Vec<&str> = tokens.iter().map(|t| t.original.as_str()).collect();
+            Some((serde_json::Value::from(words.join(" ")), false))
+        };
         Template::parse(template)
             .unwrap()
-            .matches(&tokenize(message))
+            .matches(&tokenize(message), &text)
     }
 
     #[test]
@@ -206,6 +237,8 @@ mod tests {
         assert!(m("what (time|hour) is it", "what hour is it").is_some());
         assert!(m("what (time|hour) is it", "what day is it").is_none());
         assert!(m("what's the date [today]", "What's the date today?").is_some());
+        assert!(m("weather [in|for {place}]", "weather for Ankara").is_some());
+        assert!(m("weather [in|for {place}]", "weather").is_some());
         assert!(m("saat kaç", "saat kaç oldu").is_none());
     }
 

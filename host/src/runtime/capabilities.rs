@@ -17,7 +17,7 @@ use super::bindings::bantz::skill::host;
 use super::bindings::types::{HostError, LogLevel, Notification, Permissions};
 use crate::config::{Limits, Sandbox, SkillSettings};
 use crate::events::{Bus, Event};
-use crate::store::Store;
+use crate::store::{NewNotification, Store};
 
 /// Largest kv key and value a skill may store.
 const MAX_KV_KEY_BYTES: usize = 512;
@@ -40,6 +40,9 @@ pub struct Grants {
     pub private_hosts: Arc<BTreeSet<String>>,
     pub settings: Arc<SkillSettings>,
     pub limits: Limits,
+    /// The user's timezone, which `config-get("timezone")` answers when the skill's own section
+    /// sets none.
+    pub timezone: Arc<str>,
 }
 
 impl Grants {
@@ -51,6 +54,7 @@ impl Grants {
         settings: SkillSettings,
         limits: Limits,
         sandbox: &Sandbox,
+        timezone: &str,
     ) -> Self {
         let allowed = settings.allow_hosts();
         let outbound_hosts = permissions
@@ -72,6 +76,7 @@ impl Grants {
             ),
             settings: Arc::new(settings),
             limits,
+            timezone: timezone.into(),
         }
     }
 
@@ -87,6 +92,7 @@ impl Grants {
             SkillSettings::default(),
             Limits::default(),
             &Sandbox::default(),
+            crate::config::DEFAULT_TIMEZONE.name(),
         )
     }
 }
@@ -382,6 +388,35 @@ impl wasmtime::ResourceLimiter for MemoryLimit {
 
 impl super::bindings::types::Host for SkillState {}
 
+impl SkillState {
+    /// Stores and publishes a notification (once per key, when there is one).
+    async fn send(&mut self, key: Option<&str>, n: Notification) -> Result<u64, HostError> {
+        if !self.grants.notify {
+            return Err(HostError::Denied(
+                "notify needs `permissions.notify` in the manifest".into(),
+            ));
+        }
+        let source = format!("skill.{}", self.grants.skill);
+        let new = NewNotification {
+            source: &source,
+            kind: &n.kind,
+            title: &n.title,
+            body: &n.body,
+            data: n.data.as_deref(),
+        };
+        let (stored, fresh) = self
+            .store
+            .insert_notification_once(&new, key)
+            .await
+            .map_err(unavailable)?;
+        let id = stored.id as u64;
+        if fresh {
+            self.bus.publish(Event::Notification(stored));
+        }
+        Ok(id)
+    }
+}
+
 impl host::Host for SkillState {
     async fn log(&mut self, level: LogLevel, message: String) {
         if !self.log.take(message.len()) {
@@ -435,24 +470,23 @@ impl host::Host for SkillState {
     }
 
     async fn notify(&mut self, n: Notification) -> Result<u64, HostError> {
-        if !self.grants.notify {
-            return Err(HostError::Denied(
-                "notify needs `permissions.notify` in the manifest".into(),
-            ));
+        self.send(None, n).await
+    }
+
+    async fn notify_once(&mut self, key: String, n: Notification) -> Result<u64, HostError> {
+        if key.is_empty() || key.len() > MAX_KV_KEY_BYTES {
+            return Err(HostError::LimitExceeded(format!(
+                "a notification key must have 1 to {MAX_KV_KEY_BYTES} bytes"
+            )));
         }
-        let source = format!("skill.{}", self.grants.skill);
-        let stored = self
-            .store
-            .insert_notification(&source, &n.kind, &n.title, &n.body, n.data.as_deref())
-            .await
-            .map_err(unavailable)?;
-        let id = stored.id as u64;
-        self.bus.publish(Event::Notification(stored));
-        Ok(id)
+        self.send(Some(&key), n).await
     }
 
     async fn config_get(&mut self, key: String) -> Option<String> {
-        self.grants.settings.get(&key)
+        self.grants
+            .settings
+            .get(&key)
+            .or_else(|| (key == "timezone").then(|| self.grants.timezone.to_string()))
     }
 }
 

@@ -135,6 +135,7 @@ impl Runtime {
             settings,
             self.config.limits_for(&name),
             &self.config.sandbox,
+            self.config.timezone.name(),
         );
         let skill = Arc::new(LoadedSkill {
             manifest,

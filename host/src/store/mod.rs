@@ -54,15 +54,45 @@ pub struct StoredNotification {
     pub body: String,
     pub data: Option<String>,
     pub created_at_ms: i64,
+    /// When the user read it, if they did.
+    pub read_at_ms: Option<i64>,
 }
 
-/// A command that waits for the user's yes or no.
+/// A routed command with its arguments: one waiting for the user's yes or no, or the last one a
+/// conversation ran.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PendingCommand {
+pub struct CommandCall {
     pub skill: String,
     pub command: String,
     pub args: serde_json::Value,
     pub locale: String,
+}
+
+/// A notification to store.
+#[derive(Debug, Clone, Copy)]
+pub struct NewNotification<'a> {
+    /// `skill.<name>` or `system`.
+    pub source: &'a str,
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    /// JSON text.
+    pub data: Option<&'a str>,
+}
+
+const NOTIFICATION_COLUMNS: &str = "id, source, kind, title, body, data, created_at, read_at";
+
+fn notification_from_row(row: &SqliteRow) -> StoredNotification {
+    StoredNotification {
+        id: row.get("id"),
+        source: row.get("source"),
+        kind: row.get("kind"),
+        title: row.get("title"),
+        body: row.get("body"),
+        data: row.get("data"),
+        created_at_ms: row.get("created_at"),
+        read_at_ms: row.get("read_at"),
+    }
 }
 
 /// The database handle; cheap to clone.
@@ -227,10 +257,12 @@ impl Store {
         // Messages go by ON DELETE CASCADE (foreign keys are on for every connection); a
         // command waiting for confirmation goes too, so a later "yes" cannot run it.
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM pending_confirmations WHERE conversation_id = ?1")
-            .bind(conversation_id)
-            .execute(&mut *tx)
-            .await?;
+        for table in ["pending_confirmations", "conversation_context"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE conversation_id = ?1"))
+                .bind(conversation_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         let deleted = sqlx::query("DELETE FROM conversations WHERE id = ?1")
             .bind(conversation_id)
             .execute(&mut *tx)
@@ -243,9 +275,11 @@ impl Store {
     /// Deletes every conversation and its messages; returns how many conversations there were.
     pub async fn delete_all_conversations(&self) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM pending_confirmations")
-            .execute(&mut *tx)
-            .await?;
+        for table in ["pending_confirmations", "conversation_context"] {
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(&mut *tx)
+                .await?;
+        }
         let deleted = sqlx::query("DELETE FROM conversations")
             .execute(&mut *tx)
             .await?
@@ -303,7 +337,7 @@ impl Store {
 
     /// Records the command that waits for the user's confirmation in a conversation, replacing
     /// any earlier one.
-    pub async fn set_pending(&self, conversation_id: &str, pending: &PendingCommand) -> Result<()> {
+    pub async fn set_pending(&self, conversation_id: &str, pending: &CommandCall) -> Result<()> {
         sqlx::query(
             "INSERT INTO pending_confirmations (conversation_id, skill, command, args, locale, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -322,7 +356,7 @@ impl Store {
     }
 
     /// Takes (reads and removes) the command waiting for confirmation in a conversation.
-    pub async fn take_pending(&self, conversation_id: &str) -> Result<Option<PendingCommand>> {
+    pub async fn take_pending(&self, conversation_id: &str) -> Result<Option<CommandCall>> {
         let row = sqlx::query(
             "DELETE FROM pending_confirmations WHERE conversation_id = ?1
              RETURNING skill, command, args, locale",
@@ -330,7 +364,42 @@ impl Store {
         .bind(conversation_id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| PendingCommand {
+        Ok(row.map(|r| CommandCall {
+            skill: r.get("skill"),
+            command: r.get("command"),
+            args: serde_json::from_str(r.get::<&str, _>("args")).unwrap_or_default(),
+            locale: r.get("locale"),
+        }))
+    }
+
+    /// Remembers the last command a conversation ran.
+    pub async fn set_last_command(&self, conversation_id: &str, call: &CommandCall) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO conversation_context (conversation_id, skill, command, args, locale, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(conversation_id) DO UPDATE SET skill = excluded.skill, command = excluded.command,
+                 args = excluded.args, locale = excluded.locale, updated_at = excluded.updated_at",
+        )
+        .bind(conversation_id)
+        .bind(&call.skill)
+        .bind(&call.command)
+        .bind(call.args.to_string())
+        .bind(&call.locale)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The last command a conversation ran, if any.
+    pub async fn last_command(&self, conversation_id: &str) -> Result<Option<CommandCall>> {
+        let row = sqlx::query(
+            "SELECT skill, command, args, locale FROM conversation_context WHERE conversation_id = ?1",
+        )
+        .bind(conversation_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| CommandCall {
             skill: r.get("skill"),
             command: r.get("command"),
             args: serde_json::from_str(r.get::<&str, _>("args")).unwrap_or_default(),
@@ -374,35 +443,59 @@ impl Store {
     /// Stores a notification and returns it with its id.
     pub async fn insert_notification(
         &self,
-        source: &str,
-        kind: &str,
-        title: &str,
-        body: &str,
-        data: Option<&str>,
+        new: &NewNotification<'_>,
     ) -> Result<StoredNotification> {
+        Ok(self.insert_notification_once(new, None).await?.0)
+    }
+
+    /// Stores a notification unless one with the same `key` from the same source exists; returns
+    /// the notification and whether it is new.
+    pub async fn insert_notification_once(
+        &self,
+        new: &NewNotification<'_>,
+        key: Option<&str>,
+    ) -> Result<(StoredNotification, bool)> {
         let created_at_ms = now_ms();
-        let id = sqlx::query(
-            "INSERT INTO notifications (source, kind, title, body, data, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        let inserted = sqlx::query(
+            "INSERT INTO notifications (source, kind, title, body, data, created_at, dedupe_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (source, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING",
         )
-        .bind(source)
-        .bind(kind)
-        .bind(title)
-        .bind(body)
-        .bind(data)
+        .bind(new.source)
+        .bind(new.kind)
+        .bind(new.title)
+        .bind(new.body)
+        .bind(new.data)
         .bind(created_at_ms)
+        .bind(key)
         .execute(&self.pool)
-        .await?
-        .last_insert_rowid();
-        Ok(StoredNotification {
-            id,
-            source: source.into(),
-            kind: kind.into(),
-            title: title.into(),
-            body: body.into(),
-            data: data.map(Into::into),
-            created_at_ms,
-        })
+        .await?;
+        if inserted.rows_affected() == 1 {
+            let id = inserted.last_insert_rowid();
+            return Ok((
+                self.notification(id).await?.expect("the row just inserted"),
+                true,
+            ));
+        }
+        let row = sqlx::query(&format!(
+            "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE source = ?1 AND dedupe_key = ?2"
+        ))
+        .bind(new.source)
+        .bind(key)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((notification_from_row(&row), false))
+    }
+
+    /// One notification by id.
+    pub async fn notification(&self, id: i64) -> Result<Option<StoredNotification>> {
+        let row = sqlx::query(&format!(
+            "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id = ?1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(notification_from_row))
     }
 }
 

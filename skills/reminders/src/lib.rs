@@ -1,0 +1,336 @@
+//! The reminders skill: "10 dakika sonra çayı hatırlat", "remind me to call mom at 5pm", list and
+//! cancel. Reminders live in kv; `on-tick` (every second) sends each one as a notification
+//! exactly once: `notify-once` with the reminder's id, then the reminder is removed, so a crash
+//! between the two neither loses nor repeats it.
+//!
+//! Times are read in the timezone of the skill's config, else the host's (`config-get("timezone")`).
+
+use bantz_sdk::{Call, Command, Error, Intent, Manifest, Reply, Skill, SlotKind, export, json, kv};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+/// A date alone means this time of that day.
+const DEFAULT_TIME: &str = "09:00";
+const PREFIX: &str = "r:";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Reminder {
+    id: String,
+    what: String,
+    due_ms: i64,
+    locale: String,
+}
+
+#[derive(Deserialize)]
+struct AddArgs {
+    what: String,
+    date: Option<String>,
+    time: Option<String>,
+    /// Seconds from now.
+    duration: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct CancelArgs {
+    what: String,
+}
+
+struct Reminders;
+
+impl Skill for Reminders {
+    fn manifest() -> Manifest {
+        let add = |locale, templates: &[&'static str]| {
+            Intent::new("add", locale, templates.iter().copied())
+                .slot("date", SlotKind::Date)
+                .slot("time", SlotKind::Time)
+                .slot("duration", SlotKind::Duration)
+                .text_slot("what")
+        };
+        Manifest::new("reminders", env!("CARGO_PKG_VERSION"), "Reminds you of things at a time you choose.")
+            .command(
+                Command::new("add", "Set a reminder")
+                    .args_schema(json!({
+                        "type": "object",
+                        "properties": {
+                            "what": {"type": "string", "description": "what to remind of"},
+                            "date": {"type": "string", "format": "date"},
+                            "time": {"type": "string", "description": "HH:MM, local time"},
+                            "duration": {"type": "integer", "description": "seconds from now"}
+                        },
+                        "required": ["what"]
+                    }))
+                    .example("10 dakika sonra çayı hatırlat")
+                    .example("remind me to call mom at 5pm"),
+            )
+            .command(Command::new("list", "List the reminders still to come").example("hatırlatıcılarım neler").example("list my reminders"))
+            .command(
+                Command::new("cancel", "Cancel a reminder")
+                    .args_schema(json!({"type": "object", "properties": {"what": {"type": "string"}}, "required": ["what"]}))
+                    .needs_confirmation()
+                    .example("çay hatırlatıcısını iptal et")
+                    .example("cancel the reminder to call mom"),
+            )
+            .intent(add(
+                "tr",
+                &[
+                    "[bana] [{date}] {time} {what} hatırlat",
+                    "[bana] [{date}] {time} {what} (hatırlatır mısın|hatırlatabilir misin)",
+                    "{what} (diye|için) [{date}] {time} hatırlatıcı kur",
+                    "[bana] {duration} sonra {what} hatırlat",
+                    "[bana] {date} {what} hatırlat",
+                ],
+            ))
+            .intent(add(
+                "en",
+                &[
+                    "remind me to {what} [{date}] [{time}]",
+                    "remind me [{date}] [{time}] to {what}",
+                    "remind me to {what} {time} [{date}]",
+                    "remind me in {duration} to {what}",
+                    "remind me to {what} in {duration}",
+                    "set a reminder (to|for) {what} [{date}] [{time}]",
+                ],
+            ))
+            .intent(Intent::new(
+                "list",
+                "tr",
+                ["hatırlatıcılarım [neler|ne]", "hatırlatıcılarımı (göster|listele)", "neyi hatırlatacaksın"],
+            ))
+            .intent(Intent::new(
+                "list",
+                "en",
+                ["(list|show) [me] my reminders", "what are my reminders", "what reminders do i have"],
+            ))
+            .intent(Intent::new("cancel", "tr", ["{what} hatırlatıcısını (iptal et|sil)"]).text_slot("what"))
+            .intent(
+                Intent::new("cancel", "en", ["(cancel|delete) [the|my] reminder (to|about) {what}"]).text_slot("what"),
+            )
+            .notifies()
+            .tick_every(1)
+    }
+
+    fn invoke(call: Call) -> Result<Reply, Error> {
+        let tz = timezone()?;
+        let tr = call.locale() == "tr";
+        match call.command() {
+            "add" => {
+                let args: AddArgs = call.args()?;
+                let due = due_time(&args, now()?, tz)?;
+                let reminder = Reminder {
+                    id: format!("{:x}", now()?.timestamp_nanos_opt().unwrap_or_default()),
+                    what: args.what.trim().to_owned(),
+                    due_ms: due.timestamp_millis(),
+                    locale: call.locale().to_owned(),
+                };
+                kv::set_json(&format!("{PREFIX}{}", reminder.id), &reminder)?;
+                let when = describe(due, tz, tr);
+                let text = if tr {
+                    format!("Tamam, {when} hatırlatacağım: {}.", reminder.what)
+                } else {
+                    format!("OK, I'll remind you to {} {when}.", reminder.what)
+                };
+                Ok(Reply::text(text).with_data(&json!({
+                    "id": reminder.id,
+                    "what": reminder.what,
+                    "due": due.with_timezone(&tz).to_rfc3339(),
+                })))
+            }
+            "list" => {
+                let pending = pending()?;
+                if pending.is_empty() {
+                    let text = if tr {
+                        "Bekleyen hatırlatıcın yok."
+                    } else {
+                        "You have no reminders coming up."
+                    };
+                    return Ok(Reply::text(text).with_data(&json!({ "reminders": [] })));
+                }
+                let lines: Vec<String> = pending
+                    .iter()
+                    .map(|r| format!("- {} ({})", r.what, describe(from_ms(r.due_ms), tz, tr)))
+                    .collect();
+                let head = if tr {
+                    "Hatırlatıcıların:"
+                } else {
+                    "Your reminders:"
+                };
+                Ok(Reply::text(format!("{head}\n{}", lines.join("\n"))).with_data(&json!({
+                    "reminders": pending.iter().map(|r| json!({
+                        "id": r.id, "what": r.what, "due": from_ms(r.due_ms).with_timezone(&tz).to_rfc3339()
+                    })).collect::<Vec<_>>()
+                })))
+            }
+            "cancel" => {
+                let args: CancelArgs = call.args()?;
+                let needle = args.what.to_lowercase();
+                let found: Vec<Reminder> = pending()?
+                    .into_iter()
+                    .filter(|r| r.what.to_lowercase().contains(&needle))
+                    .collect();
+                for r in &found {
+                    kv::delete(&format!("{PREFIX}{}", r.id))?;
+                }
+                let text = match (found.len(), tr) {
+                    (0, true) => format!("\"{}\" diye bir hatırlatıcı bulamadım.", args.what),
+                    (0, false) => format!("I found no reminder about \"{}\".", args.what),
+                    (n, true) => format!("{n} hatırlatıcıyı iptal ettim."),
+                    (n, false) => {
+                        format!("Cancelled {n} reminder{}.", if n == 1 { "" } else { "s" })
+                    }
+                };
+                Ok(Reply::text(text).with_data(&json!({ "cancelled": found.len() })))
+            }
+            other => Err(Error::UnknownCommand(other.into())),
+        }
+    }
+
+    fn on_tick(now_ms: bantz_sdk::Timestamp) -> Result<(), Error> {
+        for r in pending()?.into_iter().filter(|r| r.due_ms <= now_ms) {
+            let (title, body) = if r.locale == "tr" {
+                ("Hatırlatma".to_owned(), format!("Hatırlatma: {}", r.what))
+            } else {
+                ("Reminder".to_owned(), format!("Reminder: {}", r.what))
+            };
+            bantz_sdk::notify::send_once(&format!("reminder-{}", r.id), "reminder", &title, &body)?;
+            kv::delete(&format!("{PREFIX}{}", r.id))?;
+        }
+        Ok(())
+    }
+}
+
+export!(Reminders);
+
+/// The reminders still to come, soonest first.
+fn pending() -> Result<Vec<Reminder>, Error> {
+    let mut all = Vec::new();
+    for key in kv::keys(PREFIX)? {
+        if let Some(r) = kv::get_json::<Reminder>(&key)? {
+            all.push(r);
+        }
+    }
+    all.sort_by_key(|r| r.due_ms);
+    Ok(all)
+}
+
+/// When a reminder is due: in `duration` seconds; or at `time` on `date` (today, or tomorrow
+/// when that time has passed today); or at 09:00 on `date`.
+fn due_time(args: &AddArgs, now: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>, Error> {
+    if let Some(seconds) = args.duration {
+        if seconds <= 0 {
+            return Err(Error::InvalidArgs("the duration must be positive".into()));
+        }
+        return Ok(now + Duration::seconds(seconds));
+    }
+    if args.date.is_none() && args.time.is_none() {
+        return Err(Error::InvalidArgs(
+            "say when: a time, a date, or how long from now".into(),
+        ));
+    }
+    let time = NaiveTime::parse_from_str(args.time.as_deref().unwrap_or(DEFAULT_TIME), "%H:%M")
+        .map_err(|_| Error::InvalidArgs(format!("{:?} is not a time like 17:30", args.time)))?;
+    let local_now = now.with_timezone(&tz);
+    let date = match &args.date {
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| Error::InvalidArgs(format!("{d:?} is not a date like 2026-11-23")))?,
+        None if time > local_now.time() => local_now.date_naive(),
+        None => local_now.date_naive() + Duration::days(1),
+    };
+    let local = tz
+        .from_local_datetime(&date.and_time(time))
+        .earliest()
+        .ok_or_else(|| {
+            Error::InvalidArgs(format!("{date} {time} does not exist in {}", tz.name()))
+        })?;
+    let due = local.with_timezone(&Utc);
+    if due <= now {
+        return Err(Error::InvalidArgs("that time has already passed".into()));
+    }
+    Ok(due)
+}
+
+/// "at 17:00", "tomorrow at 09:00", "on 2026-12-01 at 09:00", "in 10 minutes" (and Turkish).
+fn describe(due: DateTime<Utc>, tz: Tz, tr: bool) -> String {
+    let now = now().unwrap_or(due);
+    let local = due.with_timezone(&tz);
+    let today = now.with_timezone(&tz).date_naive();
+    let hm = local.format("%H:%M").to_string();
+    let minutes = (due - now).num_minutes();
+    match (tr, local.date_naive()) {
+        (true, _) if minutes < 60 => format!("{} dakika sonra", minutes.max(1)),
+        (false, _) if minutes < 60 => format!(
+            "in {} minute{}",
+            minutes.max(1),
+            if minutes > 1 { "s" } else { "" }
+        ),
+        (true, d) if d == today => format!("bugün {hm}'de"),
+        (false, d) if d == today => format!("at {hm}"),
+        (true, d) if d == today + Duration::days(1) => format!("yarın {hm}'de"),
+        (false, d) if d == today + Duration::days(1) => format!("tomorrow at {hm}"),
+        (true, d) => format!("{} {hm}'de", d.format("%d.%m.%Y")),
+        (false, d) => format!("on {} at {hm}", d.format("%Y-%m-%d")),
+    }
+}
+
+fn from_ms(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+fn now() -> Result<DateTime<Utc>, Error> {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|_| Error::Internal("the system clock is before 1970".into()))?;
+    DateTime::from_timestamp(since.as_secs() as i64, since.subsec_nanos())
+        .ok_or_else(|| Error::Internal("the system clock is out of range".into()))
+}
+
+fn timezone() -> Result<Tz, Error> {
+    let name = bantz_sdk::config::get_or("timezone", "Europe/Istanbul");
+    name.parse().map_err(|_| {
+        Error::Internal(format!(
+            "the timezone {name:?} is not an IANA timezone name"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn args(date: Option<&str>, time: Option<&str>, duration: Option<i64>) -> AddArgs {
+        AddArgs {
+            what: "tea".into(),
+            date: date.map(Into::into),
+            time: time.map(Into::into),
+            duration,
+        }
+    }
+
+    #[test]
+    fn due_times() {
+        let tz: Tz = "Europe/Istanbul".parse().unwrap();
+        let now = at("2026-11-23T10:00:00Z"); // 13:00 in Istanbul
+        assert_eq!(
+            due_time(&args(None, None, Some(600)), now, tz).unwrap(),
+            at("2026-11-23T10:10:00Z")
+        );
+        assert_eq!(
+            due_time(&args(None, Some("17:00"), None), now, tz).unwrap(),
+            at("2026-11-23T14:00:00Z")
+        );
+        assert_eq!(
+            due_time(&args(None, Some("09:00"), None), now, tz).unwrap(),
+            at("2026-11-24T06:00:00Z")
+        );
+        assert_eq!(
+            due_time(&args(Some("2026-11-25"), None, None), now, tz).unwrap(),
+            at("2026-11-25T06:00:00Z")
+        );
+        assert!(due_time(&args(Some("2026-11-20"), Some("10:00"), None), now, tz).is_err());
+        assert!(due_time(&args(None, None, None), now, tz).is_err());
+    }
+}
