@@ -39,6 +39,8 @@ pub struct Config {
     pub sandbox: Sandbox,
     /// The optional LLM tiers, from `[llm.fast]` and `[llm.quality]`.
     pub llm: LlmTiers,
+    /// `[notifications]`: quiet hours and the per-skill rate limit.
+    pub notifications: NotificationSettings,
     /// The user's timezone (`timezone = "Europe/Istanbul"` at the top of bantz.toml): what
     /// "today" and "at 5" mean when the brain reads dates and times.
     pub timezone: chrono_tz::Tz,
@@ -131,6 +133,58 @@ const LIMIT_KEYS: &[&str] = &[
     "quarantine_after",
     "quarantine_ms",
 ];
+
+/// `[notifications]` as written in bantz.toml.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct NotificationFile {
+    quiet_hours: Option<String>,
+    max_per_skill_per_hour: Option<u32>,
+}
+
+/// How notifications are delivered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotificationSettings {
+    /// Local minutes of the day `[start, end)` (may wrap past midnight) during which
+    /// notifications are delivered silently; from `quiet_hours = "22:00-07:00"`.
+    pub quiet_hours: Option<(u32, u32)>,
+    /// Notifications one skill may send per hour; 0 means no limit. Default 60.
+    pub max_per_skill_per_hour: u32,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        NotificationSettings {
+            quiet_hours: None,
+            max_per_skill_per_hour: 60,
+        }
+    }
+}
+
+impl NotificationFile {
+    fn resolve(&self) -> anyhow::Result<NotificationSettings> {
+        let quiet_hours = match &self.quiet_hours {
+            None => None,
+            Some(text) => {
+                let minutes = |hm: &str| -> Option<u32> {
+                    let (h, m) = hm.trim().split_once(':')?;
+                    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+                    (h < 24 && m < 60).then_some(h * 60 + m)
+                };
+                let parsed = text
+                    .split_once('-')
+                    .and_then(|(a, b)| Some((minutes(a)?, minutes(b)?)));
+                Some(parsed.ok_or_else(|| {
+                    anyhow::anyhow!("quiet_hours = {text:?} must look like \"22:00-07:00\"")
+                })?)
+            }
+        };
+        Ok(NotificationSettings {
+            quiet_hours,
+            max_per_skill_per_hour: self.max_per_skill_per_hour.unwrap_or(60),
+        })
+    }
+}
 
 /// `[sandbox]`: what every skill's sandbox allows.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -230,6 +284,8 @@ struct FileConfig {
     #[serde(default)]
     llm: LlmFile,
     timezone: Option<String>,
+    #[serde(default)]
+    notifications: NotificationFile,
 }
 
 /// The shape of `[llm]`.
@@ -318,6 +374,10 @@ impl Config {
             limits: file.limits,
             sandbox: file.sandbox,
             llm,
+            notifications: file
+                .notifications
+                .resolve()
+                .with_context(|| format!("[notifications] in {} is invalid", config_file.display()))?,
             timezone: match &file.timezone {
                 None => DEFAULT_TIMEZONE,
                 Some(name) => name.parse().map_err(|_| {
@@ -347,6 +407,7 @@ impl Config {
             sandbox: Sandbox::default(),
             llm: LlmTiers::default(),
             timezone: DEFAULT_TIMEZONE,
+            notifications: NotificationSettings::default(),
         }
     }
 

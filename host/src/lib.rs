@@ -41,7 +41,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                 config.database_path().display()
             )
         })?;
-    let bus = events::Bus::default();
+    let bus = events::Bus::new(store.clone(), config.notifications.clone(), config.timezone);
     let runtime = Arc::new(runtime::Runtime::new(
         config.clone(),
         store.clone(),
@@ -62,6 +62,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         brain,
         runtime,
         store,
+        bus,
         started,
         shutdown: shutdown.clone(),
     });

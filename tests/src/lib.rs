@@ -333,6 +333,87 @@ impl Drop for Bantz {
     }
 }
 
+/// One server-sent event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SseEvent {
+    pub event: String,
+    pub id: Option<String>,
+    pub data: Value,
+}
+
+/// An open server-sent-events response, read event by event.
+pub struct SseStream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl SseStream {
+    /// Opens `path` with the token, and `Last-Event-ID` when given; asserts a 200 event stream.
+    pub async fn open(bantz: &Bantz, path: &str, last_event_id: Option<&str>) -> SseStream {
+        let mut request = bantz.http.get(bantz.url(path)).bearer_auth(&bantz.token);
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            content_type.starts_with("text/event-stream"),
+            "{content_type}"
+        );
+        SseStream {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event (comments skipped), or a panic after `POLL_LIMIT`.
+    pub async fn next(&mut self) -> SseEvent {
+        tokio::time::timeout(POLL_LIMIT, self.read_event())
+            .await
+            .unwrap_or_else(|_| panic!("no server-sent event within {POLL_LIMIT:?}"))
+            .expect("the event stream ended")
+    }
+
+    /// The next event named `name`, skipping others.
+    pub async fn next_named(&mut self, name: &str) -> SseEvent {
+        loop {
+            let event = self.next().await;
+            if event.event == name {
+                return event;
+            }
+        }
+    }
+
+    async fn read_event(&mut self) -> Option<SseEvent> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let (mut event, mut id, mut data) = ("message".to_owned(), None, String::new());
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        event = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("id:") {
+                        id = Some(v.trim().to_owned());
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if data.is_empty() && id.is_none() {
+                    continue; // a keep-alive comment
+                }
+                let data = serde_json::from_str(&data).unwrap_or(Value::String(data));
+                return Some(SseEvent { event, id, data });
+            }
+            let chunk = self.response.chunk().await.ok()??;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
 /// Asserts a 200 with a JSON body and returns the body.
 pub async fn json_ok(response: reqwest::Response) -> Value {
     let status = response.status();

@@ -28,3 +28,25 @@ pub fn is_expected(req: &Request, token: &str) -> bool {
     req.data::<ExpectedToken>()
         .is_some_and(|expected| bool::from(expected.0.as_bytes().ct_eq(token.as_bytes())))
 }
+
+/// `?token=<token>`, for clients that cannot send headers, such as browsers' EventSource.
+#[derive(SecurityScheme)]
+#[oai(
+    ty = "api_key",
+    key_name = "token",
+    key_in = "query",
+    checker = "check_query_token"
+)]
+pub struct QueryTokenAuth(#[allow(dead_code)] Authorized);
+
+async fn check_query_token(req: &Request, key: poem_openapi::auth::ApiKey) -> Option<Authorized> {
+    is_expected(req, &key.key).then_some(Authorized)
+}
+
+/// The bearer header, or the `token` query parameter: for streams that browsers open.
+#[derive(SecurityScheme)]
+#[allow(dead_code)]
+pub enum StreamAuth {
+    Bearer(BearerAuth),
+    Query(QueryTokenAuth),
+}

@@ -7,6 +7,7 @@ mod commands;
 mod conversations;
 mod error;
 mod health;
+mod notifications;
 mod skills;
 mod stream;
 mod ws;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub brain: Brain,
     pub runtime: Arc<Runtime>,
     pub store: Store,
+    /// The event bus: notifications and system events.
+    pub bus: crate::events::Bus,
     pub started: Instant,
     /// Cancelled when the server shuts down: SSE streams and WebSockets end on it.
     pub shutdown: CancellationToken,
@@ -40,6 +43,8 @@ pub struct AppState {
 
 #[derive(Tags)]
 enum ApiTags {
+    /// Proactive messages: the live stream and the inbox.
+    Notifications,
     /// Liveness and the state of the host's parts.
     System,
     /// The loaded skills and what they can do.
@@ -57,6 +62,7 @@ fn service() -> OpenApiService<
         chat::ChatApi,
         commands::CommandsApi,
         conversations::ConversationsApi,
+        notifications::NotificationsApi,
     ),
     (),
 > {
@@ -66,7 +72,8 @@ fn service() -> OpenApiService<
             skills::SkillsApi,
             chat::ChatApi,
             commands::CommandsApi,
-            conversations::ConversationsApi,
+                        conversations::ConversationsApi,
+            notifications::NotificationsApi,
         ),
         "Bantz",
         VERSION,

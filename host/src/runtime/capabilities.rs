@@ -16,7 +16,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpVi
 use super::bindings::bantz::skill::host;
 use super::bindings::types::{HostError, LogLevel, Notification, Permissions};
 use crate::config::{Limits, Sandbox, SkillSettings};
-use crate::events::{Bus, Event};
+use crate::events::{Bus, NotifyError};
 use crate::store::{NewNotification, Store};
 
 /// Largest kv key and value a skill may store.
@@ -404,16 +404,13 @@ impl SkillState {
             body: &n.body,
             data: n.data.as_deref(),
         };
-        let (stored, fresh) = self
-            .store
-            .insert_notification_once(&new, key)
-            .await
-            .map_err(unavailable)?;
-        let id = stored.id as u64;
-        if fresh {
-            self.bus.publish(Event::Notification(stored));
+        match self.bus.notify(&new, key).await {
+            Ok((stored, _)) => Ok(stored.id as u64),
+            Err(NotifyError::RateLimited(limit)) => Err(HostError::LimitExceeded(format!(
+                "this skill may send {limit} notifications an hour; try again later"
+            ))),
+            Err(NotifyError::Store(e)) => Err(unavailable(e)),
         }
-        Ok(id)
     }
 }
 

@@ -29,7 +29,7 @@ pub use registry::{LastError, SkillEntry, SkillReport, SkillStatus};
 pub use sync::Inspection;
 
 use crate::config::Config;
-use crate::events::{Bus, Event};
+use crate::events::Bus;
 use crate::store::Store;
 
 /// How often the epoch ticks; deadlines are counted in these ticks.
@@ -271,14 +271,14 @@ impl Runtime {
         }
         if let Some(period) = entry.record(outcome, started.elapsed(), tick) {
             tracing::warn!(skill = %name, ?period, "skill quarantined after repeated failures");
-            self.bus.publish(Event::Skill {
-                name: name.clone(),
-                what: "quarantined",
-                detail: Some(format!(
+            self.skill_event(
+                name.clone(),
+                "quarantined",
+                Some(format!(
                     "for {} s after repeated failures",
                     period.as_secs_f32()
                 )),
-            });
+            );
         }
         result
     }
@@ -426,6 +426,20 @@ impl Runtime {
         self.registry.read().unwrap().generation
     }
 
+    /// Records a `system.skill.<what>` event about skill `name`.
+    fn skill_event(&self, name: String, what: &str, detail: Option<String>) {
+        let body = match detail {
+            Some(detail) => format!("{name}: {detail}"),
+            None => name.clone(),
+        };
+        self.bus.system(
+            &format!("skill.{what}"),
+            format!("skill {name} {what}"),
+            body,
+            Some(serde_json::json!({ "skill": name }).to_string()),
+        );
+    }
+
     /// Turns a skill off or on; the choice is kept across restarts.
     pub async fn set_disabled(
         &self,
@@ -441,11 +455,11 @@ impl Runtime {
             .map_err(|e| InvokeError::Failed(format!("could not save the change: {e}")))?;
         entry.set_disabled(disabled);
         self.registry.write().unwrap().generation += 1;
-        self.bus.publish(Event::Skill {
-            name: name.to_owned(),
-            what: if disabled { "disabled" } else { "enabled" },
-            detail: None,
-        });
+        self.skill_event(
+            name.to_owned(),
+            if disabled { "disabled" } else { "enabled" },
+            None,
+        );
         Ok(entry.report(name))
     }
 }

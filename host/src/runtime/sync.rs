@@ -17,7 +17,6 @@ use super::bindings::SkillPre;
 use super::capabilities::Grants;
 use super::registry::{SkillEntry, SkillStatus};
 use super::{LoadedSkill, Manifest, Runtime, build_engine};
-use crate::events::Event;
 use crate::store::now_ms;
 
 /// How long the folder must be quiet before a rescan.
@@ -167,11 +166,7 @@ impl Runtime {
             .collect();
         for old in renamed {
             registry.skills.remove(&old);
-            self.bus.publish(Event::Skill {
-                name: old,
-                what: "unloaded",
-                detail: Some("replaced by another skill".into()),
-            });
+            self.skill_event(old, "unloaded", Some("replaced by another skill".into()));
         }
         registry.files.remove(path);
         let what = match registry.skills.get(&name) {
@@ -190,15 +185,15 @@ impl Runtime {
         registry.generation += 1;
         drop(registry);
         tracing::info!(skill = %name, version = %skill.manifest.version, file = %path.display(), "skill {what}");
-        self.bus.publish(Event::Skill {
+        self.skill_event(
             name,
-            what: "loaded",
-            detail: Some(format!(
+            "loaded",
+            Some(format!(
                 "{} from {}",
                 skill.manifest.version,
                 path.display()
             )),
-        });
+        );
         Ok(())
     }
 
@@ -242,11 +237,11 @@ impl Runtime {
             registry.skills.remove(&name);
             registry.generation += 1;
             tracing::info!(skill = %name, file = %path.display(), "skill unloaded: its file was removed");
-            self.bus.publish(Event::Skill {
+            self.skill_event(
                 name,
-                what: "unloaded",
-                detail: Some(format!("{} was removed", path.display())),
-            });
+                "unloaded",
+                Some(format!("{} was removed", path.display())),
+            );
         }
     }
 
@@ -300,11 +295,7 @@ impl Runtime {
                     .unwrap_or_default()
             }
         };
-        self.bus.publish(Event::Skill {
-            name,
-            what: "failed",
-            detail: Some(error),
-        });
+        self.skill_event(name, "failed", Some(error));
     }
 
     /// Reads a component file without a server: its size, hash, imports and manifest.
@@ -321,7 +312,12 @@ impl Runtime {
             .collect();
         let store = crate::store::Store::open_in_memory().await?;
         let config = Arc::new(crate::config::Config::for_tools());
-        let runtime = Runtime::with_engine(engine, config, store, crate::events::Bus::default())?;
+        let bus = crate::events::Bus::new(
+            store.clone(),
+            Default::default(),
+            crate::config::DEFAULT_TIMEZONE,
+        );
+        let runtime = Runtime::with_engine(engine, config, store, bus)?;
         let manifest = runtime
             .compile(bytes.clone())
             .await

@@ -56,6 +56,15 @@ pub struct StoredNotification {
     pub created_at_ms: i64,
     /// When the user read it, if they did.
     pub read_at_ms: Option<i64>,
+    /// Delivered during quiet hours (or a system event): show it without a sound.
+    pub silent: bool,
+}
+
+impl StoredNotification {
+    /// The event type clients filter on: `skill.<name>.<kind>` or `system.<kind>`.
+    pub fn event_type(&self) -> String {
+        format!("{}.{}", self.source, self.kind)
+    }
 }
 
 /// A routed command with its arguments: one waiting for the user's yes or no, or the last one a
@@ -80,7 +89,8 @@ pub struct NewNotification<'a> {
     pub data: Option<&'a str>,
 }
 
-const NOTIFICATION_COLUMNS: &str = "id, source, kind, title, body, data, created_at, read_at";
+const NOTIFICATION_COLUMNS: &str =
+    "id, source, kind, title, body, data, created_at, read_at, silent";
 
 fn notification_from_row(row: &SqliteRow) -> StoredNotification {
     StoredNotification {
@@ -92,6 +102,7 @@ fn notification_from_row(row: &SqliteRow) -> StoredNotification {
         data: row.get("data"),
         created_at_ms: row.get("created_at"),
         read_at_ms: row.get("read_at"),
+        silent: row.get("silent"),
     }
 }
 
@@ -440,25 +451,18 @@ impl Store {
         Ok(Store { pool })
     }
 
-    /// Stores a notification and returns it with its id.
-    pub async fn insert_notification(
-        &self,
-        new: &NewNotification<'_>,
-    ) -> Result<StoredNotification> {
-        Ok(self.insert_notification_once(new, None).await?.0)
-    }
-
     /// Stores a notification unless one with the same `key` from the same source exists; returns
     /// the notification and whether it is new.
     pub async fn insert_notification_once(
         &self,
         new: &NewNotification<'_>,
         key: Option<&str>,
+        silent: bool,
     ) -> Result<(StoredNotification, bool)> {
         let created_at_ms = now_ms();
         let inserted = sqlx::query(
-            "INSERT INTO notifications (source, kind, title, body, data, created_at, dedupe_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO notifications (source, kind, title, body, data, created_at, dedupe_key, silent)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (source, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING",
         )
         .bind(new.source)
@@ -466,8 +470,9 @@ impl Store {
         .bind(new.title)
         .bind(new.body)
         .bind(new.data)
-        .bind(created_at_ms)
+                .bind(created_at_ms)
         .bind(key)
+        .bind(silent)
         .execute(&self.pool)
         .await?;
         if inserted.rows_affected() == 1 {
@@ -485,6 +490,96 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         Ok((notification_from_row(&row), false))
+    }
+
+    /// The newest notification's id, 0 when there is none.
+    pub async fn last_notification_id(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COALESCE(MAX(id), 0) AS id FROM notifications")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.get("id"))
+    }
+
+    /// How many notifications `source` stored in the last hour.
+    pub async fn notifications_in_last_hour(&self, source: &str) -> Result<u64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM notifications WHERE source = ?1 AND created_at > ?2",
+        )
+        .bind(source)
+        .bind(now_ms() - 3_600_000)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.get::<i64, _>("n") as u64)
+    }
+
+    /// Notifications with an id above `after`, oldest first, at most `limit`.
+    pub async fn notifications_after(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredNotification>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id > ?1 ORDER BY id LIMIT ?2"
+        ))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(notification_from_row).collect())
+    }
+
+    /// The inbox, newest first: at most `limit` notifications below id `before` (all when
+    /// `None`), only unread ones when `unread_only`.
+    pub async fn notification_history(
+        &self,
+        unread_only: bool,
+        types: &[String],
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<StoredNotification>> {
+        let mut query = sqlx::QueryBuilder::new(format!(
+            "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id < "
+        ));
+        query.push_bind(before.unwrap_or(i64::MAX));
+        if unread_only {
+            query.push(" AND read_at IS NULL");
+        }
+        if !types.is_empty() {
+            query.push(" AND (");
+            for (i, t) in types.iter().enumerate() {
+                if i > 0 {
+                    query.push(" OR ");
+                }
+                query.push("source || '.' || kind = ").push_bind(t.clone());
+                query
+                    .push(" OR substr(source || '.' || kind, 1, ")
+                    .push_bind(t.len() as i64 + 1);
+                query.push(") = ").push_bind(format!("{t}."));
+            }
+            query.push(")");
+        }
+        query.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
+        let rows = query.build().fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(notification_from_row).collect())
+    }
+
+    /// Marks one notification read; `None` when there is no such notification.
+    pub async fn mark_notification_read(&self, id: i64) -> Result<Option<StoredNotification>> {
+        sqlx::query("UPDATE notifications SET read_at = ?2 WHERE id = ?1 AND read_at IS NULL")
+            .bind(id)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        self.notification(id).await
+    }
+
+    /// Marks every notification read; returns how many were unread.
+    pub async fn mark_all_notifications_read(&self) -> Result<u64> {
+        let done = sqlx::query("UPDATE notifications SET read_at = ?1 WHERE read_at IS NULL")
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     /// One notification by id.
