@@ -41,6 +41,8 @@ pub struct Config {
     pub llm: LlmTiers,
     /// `[notifications]`: quiet hours and the per-skill rate limit.
     pub notifications: NotificationSettings,
+    /// `[briefing]`: when the morning briefing is sent, and in which language.
+    pub briefing: BriefingSettings,
     /// The user's timezone (`timezone = "Europe/Istanbul"` at the top of bantz.toml): what
     /// "today" and "at 5" mean when the brain reads dates and times.
     pub timezone: chrono_tz::Tz,
@@ -133,6 +135,41 @@ const LIMIT_KEYS: &[&str] = &[
     "quarantine_after",
     "quarantine_ms",
 ];
+
+/// `[briefing]` as written in bantz.toml.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct BriefingFile {
+    time: Option<String>,
+    locale: Option<String>,
+}
+
+/// The morning briefing: sent as a notification every day at `time` (local), when set.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BriefingSettings {
+    pub time: Option<chrono::NaiveTime>,
+    /// `tr` (default) or `en`.
+    pub locale: &'static str,
+}
+
+impl BriefingFile {
+    fn resolve(&self) -> anyhow::Result<BriefingSettings> {
+        let time = match &self.time {
+            None => None,
+            Some(t) => Some(
+                chrono::NaiveTime::parse_from_str(t, "%H:%M")
+                    .or_else(|_| chrono::NaiveTime::parse_from_str(t, "%H:%M:%S"))
+                    .map_err(|_| anyhow::anyhow!("time = {t:?} must look like \"07:30\""))?,
+            ),
+        };
+        let locale = match self.locale.as_deref() {
+            None | Some("tr") => "tr",
+            Some("en") => "en",
+            Some(other) => anyhow::bail!("locale = {other:?} must be \"tr\" or \"en\""),
+        };
+        Ok(BriefingSettings { time, locale })
+    }
+}
 
 /// `[notifications]` as written in bantz.toml.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -286,6 +323,8 @@ struct FileConfig {
     timezone: Option<String>,
     #[serde(default)]
     notifications: NotificationFile,
+    #[serde(default)]
+    briefing: BriefingFile,
 }
 
 /// The shape of `[llm]`.
@@ -374,6 +413,10 @@ impl Config {
             limits: file.limits,
             sandbox: file.sandbox,
             llm,
+                        briefing: file
+                .briefing
+                .resolve()
+                .with_context(|| format!("[briefing] in {} is invalid", config_file.display()))?,
             notifications: file
                 .notifications
                 .resolve()
@@ -408,6 +451,7 @@ impl Config {
             llm: LlmTiers::default(),
             timezone: DEFAULT_TIMEZONE,
             notifications: NotificationSettings::default(),
+            briefing: BriefingSettings::default(),
         }
     }
 

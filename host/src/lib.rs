@@ -66,6 +66,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         started,
         shutdown: shutdown.clone(),
     });
+    if let Some(at) = config.briefing.time {
+        tokio::spawn(briefing_schedule(
+            state.clone(),
+            at,
+            config.briefing.locale,
+            config.timezone,
+        ));
+    }
     let app = api::app(state, &config.token.secret);
 
     let acceptor = TcpListener::bind((config.host, config.port))
@@ -93,6 +101,39 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Sends the morning briefing every day at `at`, local time.
+async fn briefing_schedule(
+    state: Arc<api::AppState>,
+    at: chrono::NaiveTime,
+    locale: &'static str,
+    tz: chrono_tz::Tz,
+) {
+    use chrono::TimeZone;
+    loop {
+        let now = chrono::Utc::now();
+        let local = now.with_timezone(&tz);
+        let mut date = local.date_naive();
+        if local.time() >= at {
+            date = date.succ_opt().unwrap_or(date);
+        }
+        let Some(next) = tz.from_local_datetime(&date.and_time(at)).earliest() else {
+            // A time that does not exist that day (a DST gap): try again tomorrow.
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+            continue;
+        };
+        let wait = (next.with_timezone(&chrono::Utc) - now)
+            .to_std()
+            .unwrap_or_default();
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = state.shutdown.cancelled() => return,
+        }
+        if let Err(e) = state.brain.send_briefing(&state.bus, locale).await {
+            tracing::error!(error = %e, "the morning briefing failed");
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -61,6 +61,19 @@ pub fn skill(name: &str) -> PathBuf {
     path
 }
 
+/// A built skill by name: the first-party one from dist/skills if there is one, else the test
+/// skill from dist/test-skills.
+pub fn component(name: &str) -> PathBuf {
+    let dir = std::env::var_os("BANTZ_TEST_SKILLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("dist/skills"));
+    if dir.join(format!("{name}.wasm")).exists() {
+        skill(name)
+    } else {
+        test_skill(name)
+    }
+}
+
 /// Path of a built test skill from skills/testing, e.g. `test_skill("loop")`.
 pub fn test_skill(name: &str) -> PathBuf {
     let dir = std::env::var_os("BANTZ_TEST_SKILLS")

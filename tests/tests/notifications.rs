@@ -292,3 +292,49 @@ async fn quiet_hours_deliver_silently_and_the_rate_limit_holds_the_rest_back() {
         "{list}"
     );
 }
+
+#[tokio::test]
+async fn the_briefing_answers_on_demand_and_arrives_once_at_its_time() {
+    // Due two seconds from now, Europe/Istanbul (UTC+3 all year).
+    let at = chrono::Utc::now() + chrono::Duration::hours(3) + chrono::Duration::seconds(2);
+    let config = format!(
+        "[briefing]\ntime = \"{}\"\nlocale = \"en\"\n",
+        at.format("%H:%M:%S")
+    );
+    let bantz = Bantz::start_with(with_reminders(&config)).await;
+    bantz
+        .chat("remind me tomorrow at 9 to water the plants")
+        .await;
+
+    let reply = bantz.chat("günaydın, bugün ne var?").await;
+    assert_eq!(
+        reply["tools_used"],
+        json!(["bantz.briefing", "reminders.list"]),
+        "{reply}"
+    );
+    let text = reply["response"].as_str().unwrap();
+    assert!(text.starts_with("Günaydın! Bugün "), "{text}");
+    assert!(
+        text.contains("Hatırlatıcılar:") && text.contains("water the plants"),
+        "{text}"
+    );
+
+    let english = bantz.chat("brief me").await;
+    assert!(
+        english["response"]
+            .as_str()
+            .unwrap()
+            .starts_with("Good morning! Today is "),
+        "{english}"
+    );
+
+    let sent = wait_for_inbox(&bantz, "system.briefing", 1).await;
+    assert_eq!(sent[0]["title"], "Good morning");
+    assert!(
+        sent[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("water the plants"),
+        "{sent:?}"
+    );
+}

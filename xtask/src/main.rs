@@ -160,20 +160,46 @@ fn build_skills() -> Result<PathBuf> {
 
     let built = target_dir.join(WASM_TARGET).join("release");
     let dist = root.join("dist/skills");
-    copy_components(&built, &root.join("skills"), &dist)?;
-    copy_components(
-        &built,
-        &root.join("skills/testing"),
-        &root.join("dist/test-skills"),
-    )?;
+    let members = skill_members()?;
+    let (testing, first_party): (Vec<_>, Vec<_>) = members
+        .into_iter()
+        .partition(|(_, dir)| dir.parent().is_some_and(|p| p.ends_with("testing")));
+    copy_components(&built, &first_party, &dist)?;
+    copy_components(&built, &testing, &root.join("dist/test-skills"))?;
     Ok(dist)
 }
 
-/// Copies the component of every skill crate in `crates` (a folder of crate folders) to `dist`.
-fn copy_components(built: &Path, crates: &Path, dist: &Path) -> Result {
+/// The skills workspace's members: (crate name, crate folder), from `cargo metadata`.
+fn skill_members() -> Result<Vec<(String, PathBuf)>> {
+    let json = output(cargo().args([
+        "metadata",
+        "--no-deps",
+        "--format-version",
+        "1",
+        "--manifest-path",
+        "skills/Cargo.toml",
+    ]))?;
+    let metadata: serde_json::Value =
+        serde_json::from_str(&json).map_err(|e| format!("cargo metadata printed no JSON: {e}"))?;
+    let mut members: Vec<(String, PathBuf)> = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| {
+            let name = p["name"].as_str()?.to_owned();
+            let dir = Path::new(p["manifest_path"].as_str()?).parent()?.to_owned();
+            Some((name, dir))
+        })
+        .collect();
+    members.sort();
+    Ok(members)
+}
+
+/// Copies the component of every crate in `crates` to `dist/<crate name>.wasm`.
+fn copy_components(built: &Path, crates: &[(String, PathBuf)], dist: &Path) -> Result {
     let root = root();
     std::fs::create_dir_all(dist).map_err(|e| format!("cannot create {}: {e}", dist.display()))?;
-    for name in skill_crates(crates)? {
+    for (name, _) in crates {
         let file = format!("{}.wasm", name.replace('-', "_"));
         let from = built.join(&file);
         let to = dist.join(format!("{name}.wasm"));
@@ -191,21 +217,6 @@ fn copy_components(built: &Path, crates: &Path, dist: &Path) -> Result {
         );
     }
     Ok(())
-}
-
-/// The skill crates in `dir`: every folder with a Cargo.toml (the crate is named as its folder).
-fn skill_crates(dir: &Path) -> Result<Vec<String>> {
-    if !dir.exists() {
-        return Ok(Vec::new());
-    }
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().join("Cargo.toml").exists())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    Ok(names)
 }
 
 fn serve(extra: &[String]) -> Result {

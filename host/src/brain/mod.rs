@@ -4,6 +4,7 @@
 //!
 //! It knows nothing of HTTP, and it can be driven without a socket.
 
+mod briefing;
 mod confirmation;
 mod followup;
 pub mod llm;
@@ -446,6 +447,18 @@ impl Brain {
     /// [`ChatEvent::Tool`] and streams no text.
     async fn invoke(&self, target: &Target, turn: &Turn<'_>) -> Result<Answer, BrainError> {
         let locale = locale_of(&target.locale);
+        if target.skill == briefing::SKILL {
+            turn.emit(ChatEvent::Tool(format!(
+                "{}.{}",
+                briefing::SKILL,
+                briefing::COMMAND
+            )));
+            let mut answer = self.brief(self.now(), locale, Some(turn)).await?;
+            answer
+                .tools_used
+                .insert(0, format!("{}.{}", briefing::SKILL, briefing::COMMAND));
+            return Ok(answer);
+        }
         let tool = format!("{}.{}", target.skill, target.command);
         turn.emit(ChatEvent::Tool(tool.clone()));
         let invocation = Invocation {

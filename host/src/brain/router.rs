@@ -5,8 +5,8 @@ use std::sync::Arc;
 use chrono::NaiveDateTime;
 
 use super::normalise::Token;
-use super::slots;
 use super::template::Template;
+use super::{briefing, slots};
 use crate::runtime::{LoadedSkill, SlotKind};
 
 /// Where a message goes.
@@ -70,6 +70,19 @@ impl Router {
                         }
                     }
                 }
+            }
+        }
+        // The host's own command: the briefing.
+        for (locale, templates) in briefing::INTENTS {
+            for text in *templates {
+                let template = Template::parse(text).expect("the built-in templates parse");
+                entries.push(Entry {
+                    skill: briefing::SKILL.into(),
+                    command: briefing::COMMAND.into(),
+                    locale: (*locale).into(),
+                    slots: Vec::new(),
+                    template,
+                });
             }
         }
         Router { entries }

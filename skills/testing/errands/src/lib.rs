@@ -1,5 +1,5 @@
-//! A test skill with the intents an everyday assistant has: weather, rain, reminders, calendar,
-//! timers and a briefing, in Turkish and English, with typed slots. Every command answers with the
+//! A test skill with the intents an everyday assistant has: weather, rain, reminders, calendar
+//! and timers, in Turkish and English, with typed slots. Every command answers with the
 //! arguments it received as its data, so the brain's evaluation set can check routing and slot
 //! parsing end to end without real services behind them.
 
@@ -22,7 +22,6 @@ impl Skill for Errands {
         .command(Command::new("agenda", "What is on the calendar"))
         .command(Command::new("add-event", "Add an event to the calendar").needs_confirmation())
         .command(Command::new("timer", "Set a timer"))
-        .command(Command::new("briefing", "The morning briefing"))
         .intent(
             Intent::new(
                 "weather",
@@ -219,16 +218,6 @@ impl Skill for Errands {
             )
             .slot("duration", SlotKind::Duration),
         )
-        .intent(Intent::new(
-            "briefing",
-            "tr",
-            ["günaydın [bugün ne var]", "brifing ver", "günün özeti"],
-        ))
-        .intent(Intent::new(
-            "briefing",
-            "en",
-            ["brief me", "good morning", "(give me|what's) my briefing"],
-        ))
     }
 
     fn invoke(call: Call) -> Result<Reply, Error> {

@@ -1,0 +1,206 @@
+//! The morning briefing: weather, the day's events and the reminders still to come, in one
+//! answer. It is a host feature, not a skill: it runs the `weather.forecast`,
+//! `calendar.agenda` and `reminders.list` commands through the same runner as any chat (same
+//! limits, counters and quarantine), so no skill needs the power to call another skill, and
+//! the WIT contract needs no skill-to-skill capability with its own permissions, cycles and
+//! nested deadlines. A part whose skill is missing or failing is left out with a note.
+
+use chrono::{Datelike, NaiveDateTime};
+
+use super::{Answer, Brain, BrainError, ChatEvent, Turn};
+use crate::runtime::Invocation;
+
+/// The pseudo-skill name the briefing routes under (`bantz.briefing`).
+pub const SKILL: &str = "bantz";
+pub const COMMAND: &str = "briefing";
+
+/// The built-in intents that ask for the briefing.
+pub const INTENTS: &[(&str, &[&str])] = &[
+    (
+        "tr",
+        &[
+            "günaydın [bugün ne var]",
+            "brifing ver",
+            "günün özeti",
+            "bugün beni neler bekliyor",
+        ],
+    ),
+    (
+        "en",
+        &[
+            "brief me",
+            "good morning",
+            "(give me|what's) my briefing",
+            "how does my day look",
+        ],
+    ),
+];
+
+/// The parts, in order: skill, command, arguments (today's date is added), heading tr/en.
+const PARTS: &[(&str, &str, &str, &str)] = &[
+    ("weather", "forecast", "Hava", "Weather"),
+    ("calendar", "agenda", "Takvim", "Calendar"),
+    ("reminders", "list", "Hatırlatıcılar", "Reminders"),
+];
+
+impl Brain {
+    /// Sends today's briefing as a `system.briefing` notification, once per day.
+    pub async fn send_briefing(
+        &self,
+        bus: &crate::events::Bus,
+        locale: &'static str,
+    ) -> Result<(), BrainError> {
+        let now = self.now();
+        let answer = self.brief(now, locale, None).await?;
+        let title = if locale == "tr" {
+            "Günaydın"
+        } else {
+            "Good morning"
+        };
+        let data = answer.data.map(|d| d.to_string());
+        let new = crate::store::NewNotification {
+            source: "system",
+            kind: "briefing",
+            title,
+            body: &answer.response,
+            data: data.as_deref(),
+        };
+        let key = format!("briefing-{}", now.date());
+        match bus.notify(&new, Some(&key)).await {
+            Ok(_) => Ok(()),
+            Err(crate::events::NotifyError::Store(e)) => Err(e.into()),
+            Err(e) => {
+                tracing::warn!(error = %e, "the briefing was not sent");
+                Ok(())
+            }
+        }
+    }
+
+    /// Composes the briefing for `now` (local time) in `locale`. `turn` is the chat it answers,
+    /// if any; the scheduled briefing has none.
+    pub(super) async fn brief(
+        &self,
+        now: NaiveDateTime,
+        locale: &'static str,
+        turn: Option<&Turn<'_>>,
+    ) -> Result<Answer, BrainError> {
+        let tr = locale == "tr";
+        let date = now.date();
+        let greeting = if tr {
+            format!(
+                "Günaydın! Bugün {} {} {}, {}.",
+                date.day(),
+                MONTHS_TR[date.month0() as usize],
+                date.year(),
+                WEEKDAYS_TR[date.weekday().num_days_from_monday() as usize]
+            )
+        } else {
+            format!(
+                "Good morning! Today is {}, {} {} {}.",
+                date.weekday_name_en(),
+                date.day(),
+                MONTHS_EN[date.month0() as usize],
+                date.year()
+            )
+        };
+        let mut sections = vec![greeting];
+        let mut tools_used = Vec::new();
+        let mut data = serde_json::Map::new();
+        for (skill, command, heading_tr, heading_en) in PARTS {
+            let heading = if tr { heading_tr } else { heading_en };
+            let Some(loaded) = self.runtime.skill(skill) else {
+                continue;
+            };
+            if loaded.command(command).is_none() {
+                continue;
+            }
+            let tool = format!("{skill}.{command}");
+            if let Some(turn) = turn {
+                turn.emit(ChatEvent::Tool(tool.clone()));
+            }
+            let args = match *command {
+                "list" => serde_json::json!({}),
+                _ => serde_json::json!({ "date": date.format("%Y-%m-%d").to_string() }),
+            };
+            let invocation = Invocation {
+                skill: (*skill).to_owned(),
+                command: (*command).to_owned(),
+                args,
+                locale: locale.to_owned(),
+                conversation_id: turn.map(|t| t.session_id.to_owned()).unwrap_or_default(),
+            };
+            tools_used.push(tool);
+            match self.runtime.invoke(&invocation).await {
+                Ok(reply) => {
+                    sections.push(format!("{heading}: {}", reply.text));
+                    if let Some(d) = reply.data {
+                        data.insert((*skill).to_owned(), d);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(skill, error = %e, "briefing part failed");
+                    let note = if tr {
+                        "şu an alınamadı"
+                    } else {
+                        "not available right now"
+                    };
+                    sections.push(format!("{heading}: {note}."));
+                }
+            }
+        }
+        let response = sections.join("\n\n");
+        Ok(Answer {
+            response,
+            tools_used,
+            data: Some(serde_json::Value::Object(data)),
+            ..Answer::text(String::new(), locale)
+        })
+    }
+}
+
+trait WeekdayName {
+    fn weekday_name_en(&self) -> &'static str;
+}
+
+impl WeekdayName for chrono::NaiveDate {
+    fn weekday_name_en(&self) -> &'static str {
+        WEEKDAYS_EN[self.weekday().num_days_from_monday() as usize]
+    }
+}
+
+const MONTHS_TR: [&str; 12] = [
+    "Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül", "Ekim",
+    "Kasım", "Aralık",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const WEEKDAYS_TR: [&str; 7] = [
+    "Pazartesi",
+    "Salı",
+    "Çarşamba",
+    "Perşembe",
+    "Cuma",
+    "Cumartesi",
+    "Pazar",
+];
+const WEEKDAYS_EN: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
