@@ -1,0 +1,822 @@
+//! The weather skill: current conditions, the forecast for a day or several, and "will it rain?",
+//! in Turkish and English, from Open-Meteo (no key needed); and a rain alert for the home place,
+//! at most once a day, through `on-tick`.
+//!
+//! Settings, in `[skills.weather]` of bantz.toml: `home`, `units` (`metric` or `imperial`),
+//! `geocoding_url`, `forecast_url`, `cache_seconds`, `rain_alert`, `rain_alert_hours`,
+//! `rain_alert_threshold`, `locale` (of the alert) and `timezone` (the host's when unset).
+//!
+//! When Open-Meteo is down, slow, refused or answers nonsense, the reply says so in the user's
+//! language (data `{"error": "upstream"}`): that is the weather's failure, not the skill's.
+
+mod open_meteo;
+mod outlook;
+mod words;
+
+use bantz_sdk::{Call, Command, Error, Intent, Manifest, Reply, Skill, SlotKind, export, json, kv};
+use chrono::{NaiveDate, Timelike};
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use open_meteo::{Cache, Forecast, Place, Units};
+use outlook::Verdict;
+use words::Lang;
+
+/// How often `on-tick` looks at the forecast for the rain alert. The host ticks a skill first one
+/// interval after it loads, so asking for a tick every five minutes would leave every new host
+/// five minutes without a check; the skill is ticked every second instead, and the ticks in
+/// between only read this key from kv.
+const RAIN_CHECK_EVERY_MS: i64 = 5 * 60 * 1000;
+/// kv: when `on-tick` next looks at the forecast (ms), and the local date of the last alert.
+const NEXT_RAIN_CHECK: &str = "alert:next-check";
+const LAST_ALERT_DATE: &str = "alert:last-date";
+
+/// A command's arguments; every command takes the same ones.
+#[derive(Debug, Default, Deserialize)]
+struct Args {
+    place: Option<String>,
+    /// `YYYY-MM-DD`.
+    date: Option<String>,
+    /// A number of days, 1 to 7; slot numbers may arrive as `3.0`.
+    days: Option<f64>,
+}
+
+struct Weather;
+
+impl Skill for Weather {
+    fn manifest() -> Manifest {
+        let slots = |intent: Intent| {
+            intent
+                .slot("place", SlotKind::Place)
+                .slot("date", SlotKind::Date)
+                .slot("days", SlotKind::Number)
+        };
+        Manifest::new(
+            "weather",
+            env!("CARGO_PKG_VERSION"),
+            "Current weather, forecasts up to 7 days and rain alerts, from Open-Meteo.",
+        )
+        .command(
+            Command::new("current", "The weather right now at a place, or at home")
+                .args_schema(schema(
+                    "With a date or a number of days it answers the forecast instead, so that a \
+                     follow-up such as \"ya yarın?\" works.",
+                ))
+                .example("İstanbul'da hava nasıl?")
+                .example("what's the weather in London?"),
+        )
+        .command(
+            Command::new(
+                "forecast",
+                "The forecast for today, tomorrow, a date, or the next days",
+            )
+            .args_schema(schema("Without a date and days it is today's forecast."))
+            .example("yarın Ankara'da hava nasıl olacak?")
+            .example("5 day forecast for Berlin"),
+        )
+        .command(
+            Command::new("rain", "Whether it will rain on a day, from the precipitation probability")
+                .args_schema(schema("Without a date it is about the rest of today."))
+                .example("yarın yağmur yağacak mı?")
+                .example("will it rain tomorrow?"),
+        )
+        .intent(slots(Intent::new(
+            "current",
+            "tr",
+            [
+                "[{place}] [şu an|şimdi] hava [durumu] (nasıl|ne durumda) [acaba]",
+                "[şu an|şimdi] [{place}] hava [durumu] (nasıl|ne durumda) [acaba]",
+                "[{place}] [şu an|şimdi] hava durumu",
+                "{place} için hava durumu",
+                "hava durumu [{place}]",
+                "[{place}] [şu an|şimdi] [hava] kaç derece",
+                "[{place}] [şu an|şimdi] (hava|havalar) (sıcak|soğuk|güneşli|güzel) mı",
+                "[{place}] [şu an|şimdi] yağmur yağıyor mu",
+            ],
+        )))
+        .intent(slots(Intent::new(
+            "current",
+            "en",
+            [
+                "(what's|what is|how's|how is) the weather [like] [now|right now] [in {place}]",
+                "(what's|what is|how's|how is) the weather [like] in {place} [now|right now]",
+                "(what's|what is) the temperature [now|outside] [in {place}]",
+                "[current] weather [(in|for) {place}] [now|right now]",
+                "weather (now|right now)",
+                "how (hot|cold|warm) is it [outside] [in {place}]",
+                "is it (hot|cold|warm|sunny|raining|snowing) [outside] [in {place}]",
+            ],
+        )))
+        .intent(slots(Intent::new(
+            "forecast",
+            "tr",
+            [
+                "{date} [{place}] hava [durumu] (nasıl|ne durumda) [olacak] [acaba]",
+                "[{place}] {date} hava [durumu] (nasıl|ne durumda) [olacak] [acaba]",
+                "[{date}] [{place}] hava [durumu] nasıl olacak [acaba]",
+                "{date} [{place}] hava durumu",
+                "[{place}] {date} hava durumu",
+                "{place} için {date} hava durumu",
+                "hava durumu {place} {date}",
+                "[{date}] [{place}] hava tahmini",
+                "[{place}] {days} günlük hava [durumu|tahmini]",
+                "{place} için {days} günlük hava [durumu|tahmini]",
+                "[{place}] {days} günlük tahmin",
+                "önümüzdeki {days} gün [{place}] hava [durumu] nasıl [olacak]",
+                "{date} [{place}] [hava] kaç derece [olacak]",
+                "{date} [{place}] (hava|havalar) (sıcak|soğuk|güneşli|güzel|karlı) [mı] [olacak] [mı]",
+            ],
+        )))
+        .intent(slots(Intent::new(
+            "forecast",
+            "en",
+            [
+                "(what's|what is|how's|how is) the weather [going to be] [like] [in {place}] {date}",
+                "(what's|what is|how's|how is) the weather [going to be] [like] {date} [in {place}]",
+                "what will the weather be like [in {place}] {date}",
+                "what will the weather be like {date} [in {place}]",
+                "[the] weather [forecast] (in|for) {place} {date}",
+                "[the] weather [forecast] {date} [(in|for) {place}]",
+                "{date} weather [(in|for) {place}]",
+                "[what's the] [weather] forecast [(for|in) {place}] [{date}]",
+                "[the] {days} day forecast [(for|in) {place}]",
+                "[the] [weather] forecast for the next {days} days [(for|in) {place}]",
+                "[the] weather for the next {days} days [(in|for) {place}]",
+                "(will it be|is it going to be) (hot|cold|warm|sunny) [in {place}] {date}",
+                "(will it be|is it going to be) (hot|cold|warm|sunny) {date} [in {place}]",
+                "(will it|is it going to) snow [in {place}] [{date}]",
+                "(will it|is it going to) snow [{date}] [in {place}]",
+            ],
+        )))
+        .intent(slots(Intent::new(
+            "rain",
+            "tr",
+            [
+                "[{date}] [{place}] yağmur (yağacak|yağar|var) mı [acaba]",
+                "[{place}] [{date}] yağmur (yağacak|yağar|var) mı [acaba]",
+                "[{date}] [{place}] yağış (var|bekleniyor) mu",
+                "[{date}] [{place}] (hava|havalar) yağmurlu [mı] [olacak] [mı]",
+                "[{date}] şemsiye (alayım mı|almalı mıyım|lazım mı|gerekir mi|gerekecek mi)",
+            ],
+        )))
+        .intent(slots(Intent::new(
+            "rain",
+            "en",
+            [
+                "will it rain [in {place}] [{date}]",
+                "will it rain [{date}] [in {place}]",
+                "is it going to rain [in {place}] [{date}]",
+                "is it going to rain [{date}] [in {place}]",
+                "(is|any) rain expected [in {place}] [{date}]",
+                "(do|should) i (need|take|bring) an umbrella [{date}]",
+                "will i need an umbrella [{date}]",
+                "[any] rain [in {place}] {date}",
+            ],
+        )))
+        .outbound_host("api.open-meteo.com")
+        .outbound_host("geocoding-api.open-meteo.com")
+        // A self-hosted Open-Meteo, or the tests' fixture server. Declaring it grants nothing by
+        // itself: it is reachable only when the operator lists it in `allow_hosts` AND in
+        // `[sandbox] allow_private_hosts`.
+        .outbound_host("127.0.0.1")
+        .notifies()
+        .tick_every(1)
+    }
+
+    fn invoke(call: Call) -> Result<Reply, Error> {
+        if !matches!(call.command(), "current" | "forecast" | "rain") {
+            return Err(Error::UnknownCommand(call.command().to_owned()));
+        }
+        let args: Args = call.args()?;
+        let date = args.date.as_deref().map(parse_date).transpose()?;
+        let days = args.days.map(|d| d.round().clamp(1.0, 7.0) as u32);
+        let settings = Settings::load()?;
+        let lang = Lang::of(call.locale());
+        let asked = args
+            .place
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty());
+        let Some(name) = asked.or(settings.home.as_deref()) else {
+            return Ok(ask_for_a_place(lang));
+        };
+        let now_ms = now_ms()?;
+        let (place, forecast) = match look_up(&settings, name, lang, now_ms) {
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok(unknown_place(name, lang)),
+            Err(Error::Upstream(detail)) => return Ok(upstream_down(lang, &detail)),
+            Err(e) => return Err(e),
+        };
+        let answer = Answer {
+            place: &place,
+            forecast: &forecast,
+            lang,
+            units: settings.units,
+            now: outlook::local_now(now_ms, forecast.utc_offset_seconds),
+        };
+        Ok(match call.command() {
+            "current" if date.is_none() && days.is_none() => answer.current(),
+            "rain" => answer.rain(date, settings.rain_alert_threshold),
+            _ => answer.forecast(date, days),
+        })
+    }
+
+    fn on_tick(now_ms: bantz_sdk::Timestamp) -> Result<(), Error> {
+        if bantz_sdk::config::get("rain_alert").as_deref() == Some("false") {
+            return Ok(());
+        }
+        let Some(home) = bantz_sdk::config::get("home").filter(|h| !h.trim().is_empty()) else {
+            return Ok(());
+        };
+        // A next check further away than one period means the clock went back: check now.
+        let next = kv::get_json::<i64>(NEXT_RAIN_CHECK)?;
+        if next.is_some_and(|next| now_ms < next && next - now_ms <= RAIN_CHECK_EVERY_MS) {
+            return Ok(());
+        }
+        kv::set_json(NEXT_RAIN_CHECK, &(now_ms + RAIN_CHECK_EVERY_MS))?;
+        if let Err(e) = alert_if_rain(&home, now_ms) {
+            bantz_sdk::log::warn(&format!(
+                "rain alert check for {home:?} failed; trying again in 5 minutes: {e}"
+            ));
+        }
+        Ok(())
+    }
+}
+
+export!(Weather);
+
+fn schema(note: &str) -> serde_json::Value {
+    json!({
+        "type": "object",
+        "description": note,
+        "properties": {
+            "place": {
+                "type": "string",
+                "description": "A place name, e.g. \"İstanbul\" or \"London\"; the configured home when absent."
+            },
+            "date": {
+                "type": "string",
+                "format": "date",
+                "description": "YYYY-MM-DD, within the next 7 days."
+            },
+            "days": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 7,
+                "description": "How many days of forecast, from the date or from today."
+            }
+        }
+    })
+}
+
+/// The skill's settings, from `[skills.weather]`.
+struct Settings {
+    home: Option<String>,
+    units: Units,
+    geocoding_url: String,
+    forecast_url: String,
+    cache_seconds: u32,
+    rain_alert_hours: u32,
+    rain_alert_threshold: f64,
+    /// The language of the rain alert.
+    locale: Lang,
+    timezone: Tz,
+}
+
+impl Settings {
+    fn load() -> Result<Settings, Error> {
+        use bantz_sdk::config::{get, get_or};
+        let units = match get_or("units", "metric").as_str() {
+            "metric" => Units::Metric,
+            "imperial" => Units::Imperial,
+            other => {
+                return Err(Error::Internal(format!(
+                    "[skills.weather] units = {other:?}: use \"metric\" or \"imperial\""
+                )));
+            }
+        };
+        let timezone = get_or("timezone", "Europe/Istanbul");
+        Ok(Settings {
+            home: get("home").filter(|h| !h.trim().is_empty()),
+            units,
+            geocoding_url: get_or("geocoding_url", open_meteo::DEFAULT_GEOCODING_URL),
+            forecast_url: get_or("forecast_url", open_meteo::DEFAULT_FORECAST_URL),
+            cache_seconds: number("cache_seconds", 900.0)? as u32,
+            rain_alert_hours: number("rain_alert_hours", 12.0)?
+                .clamp(1.0, f64::from(open_meteo::FORECAST_DAYS * 24)) as u32,
+            rain_alert_threshold: number("rain_alert_threshold", 60.0)?,
+            locale: Lang::of(&get_or("locale", "tr")),
+            timezone: timezone.parse().map_err(|_| {
+                Error::Internal(format!(
+                    "timezone = {timezone:?} is not an IANA timezone name such as \"Europe/Istanbul\""
+                ))
+            })?,
+        })
+    }
+
+    fn cache(&self, now_ms: i64) -> Cache {
+        Cache {
+            now_ms,
+            ttl_ms: i64::from(self.cache_seconds) * 1000,
+        }
+    }
+}
+
+/// A non-negative number setting, or `default` when unset.
+fn number(key: &str, default: f64) -> Result<f64, Error> {
+    match bantz_sdk::config::get(key) {
+        None => Ok(default),
+        Some(text) => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && *n >= 0.0)
+            .ok_or_else(|| {
+                Error::Internal(format!(
+                    "[skills.weather] {key} = {text:?} is not a number (default {default})"
+                ))
+            }),
+    }
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, Error> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| Error::InvalidArgs(format!("date {text:?} is not a date like 2026-11-23")))
+}
+
+fn now_ms() -> Result<i64, Error> {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .map_err(|_| Error::Internal("the system clock is before 1970".into()))
+}
+
+/// The place called `name` and its forecast, or `None` when there is no such place.
+fn look_up(
+    settings: &Settings,
+    name: &str,
+    lang: Lang,
+    now_ms: i64,
+) -> Result<Option<(Place, Forecast)>, Error> {
+    let cache = settings.cache(now_ms);
+    let Some(place) = open_meteo::geocode(&settings.geocoding_url, name, lang.code(), &cache)?
+    else {
+        return Ok(None);
+    };
+    let forecast = open_meteo::forecast(&settings.forecast_url, &place, settings.units, &cache)?;
+    Ok(Some((place, forecast)))
+}
+
+/// Sends the day's rain alert when rain is expected at `home` within the next hours.
+fn alert_if_rain(home: &str, now_ms: i64) -> Result<(), Error> {
+    let settings = Settings::load()?;
+    let utc = chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
+    let today = utc
+        .with_timezone(&settings.timezone)
+        .date_naive()
+        .to_string();
+    if kv::get_json::<String>(LAST_ALERT_DATE)?.as_deref() == Some(today.as_str()) {
+        return Ok(());
+    }
+    let lang = settings.locale;
+    let Some((place, forecast)) = look_up(&settings, home, lang, now_ms)? else {
+        return Err(Error::Internal(format!(
+            "the home place {home:?} is not known to the geocoding service"
+        )));
+    };
+    let now = outlook::local_now(now_ms, forecast.utc_offset_seconds);
+    let Some((hour, probability)) = outlook::rain_alert(
+        &forecast.hourly,
+        now,
+        settings.rain_alert_hours,
+        settings.rain_alert_threshold,
+    ) else {
+        return Ok(());
+    };
+    let (title, body) = rain_alert_message(&place.name, hour, now, probability, lang);
+    let id = bantz_sdk::notify::send_once(&format!("rain-{today}"), "rain-alert", &title, &body)?;
+    kv::set_json(LAST_ALERT_DATE, &today)?;
+    bantz_sdk::log::info(&format!("rain alert for {today} sent as notification {id}"));
+    Ok(())
+}
+
+/// The rain alert's title and body: rain at `place` from `hour`, seen at `now` (both local).
+fn rain_alert_message(
+    place: &str,
+    hour: chrono::NaiveDateTime,
+    now: chrono::NaiveDateTime,
+    probability: f64,
+    lang: Lang,
+) -> (String, String) {
+    let at = format!("{:02}:{:02}", hour.hour(), hour.minute());
+    let day = if hour.date() == now.date() {
+        String::new()
+    } else {
+        format!("{} ", words::day_in_sentence(hour.date(), now.date(), lang))
+    };
+    let chance = words::percent(Some(probability), lang);
+    match lang {
+        Lang::Tr => (
+            "Yağmur uyarısı".to_owned(),
+            format!(
+                "{} {day}saat {at} civarında yağmur bekleniyor (yağış ihtimali {chance}). \
+                 Şemsiyeni unutma!",
+                words::locative(place)
+            ),
+        ),
+        Lang::En => (
+            "Rain alert".to_owned(),
+            format!(
+                "Rain is expected in {place} {day}around {at} ({chance} chance of precipitation). \
+                 Take an umbrella!"
+            ),
+        ),
+    }
+}
+
+/// A reply about one place's forecast.
+struct Answer<'a> {
+    place: &'a Place,
+    forecast: &'a Forecast,
+    lang: Lang,
+    units: Units,
+    /// The place's local time now.
+    now: chrono::NaiveDateTime,
+}
+
+impl Answer<'_> {
+    fn place_data(&self) -> serde_json::Value {
+        json!({
+            "name": self.place.name,
+            "country": self.place.country,
+            "latitude": self.place.latitude,
+            "longitude": self.place.longitude,
+        })
+    }
+
+    fn current(&self) -> Reply {
+        let c = &self.forecast.current;
+        let (lang, units) = (self.lang, self.units);
+        let conditions = words::conditions(c.weather_code, lang);
+        let temperature = words::temperature(c.temperature_2m, units);
+        // What the model left out (`null`) is left out of the reply too.
+        let (feels, humidity, wind) = match lang {
+            Lang::Tr => ("Hissedilen", "nem", "rüzgâr"),
+            Lang::En => ("Feels like", "humidity", "wind"),
+        };
+        let details: Vec<String> = [
+            c.apparent_temperature
+                .map(|t| format!("{feels} {}", words::temperature(Some(t), units))),
+            c.relative_humidity_2m
+                .map(|h| format!("{humidity} {}", words::percent(Some(h), lang))),
+            c.wind_speed_10m
+                .map(|w| format!("{wind} {}", words::wind(Some(w), units, lang))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let details = if details.is_empty() {
+            String::new()
+        } else {
+            format!(" {}.", details.join(", "))
+        };
+        let text = match lang {
+            Lang::Tr => format!(
+                "{} şu an {temperature}, {conditions}.{details}",
+                words::locative(&self.place.name)
+            ),
+            Lang::En => format!(
+                "In {} right now: {temperature}, {conditions}.{details}",
+                self.place.name
+            ),
+        };
+        Reply::text(text).with_data(&json!({
+            "place": self.place_data(),
+            "units": units.as_str(),
+            "current": {
+                "time": c.time,
+                "temperature": c.temperature_2m,
+                "apparent_temperature": c.apparent_temperature,
+                "humidity": c.relative_humidity_2m,
+                "wind_speed": c.wind_speed_10m,
+                "precipitation": c.precipitation,
+                "weather_code": c.weather_code,
+                "conditions": conditions,
+            }
+        }))
+    }
+
+    fn forecast(&self, date: Option<NaiveDate>, days: Option<u32>) -> Reply {
+        let dates = outlook::dates(self.forecast);
+        let today = self.now.date();
+        let Some(chosen) = outlook::choose_days(&dates, today, date, days) else {
+            return self.out_of_range(date.unwrap_or(today), &dates);
+        };
+        let d = &self.forecast.daily;
+        let (lang, units) = (self.lang, self.units);
+        let line = |i: usize| {
+            let conditions = words::conditions(d.weather_code[i], lang);
+            let high = words::temperature(d.temperature_2m_max[i], units);
+            let low = words::temperature(d.temperature_2m_min[i], units);
+            let chance = words::percent(d.precipitation_probability_max[i], lang);
+            let amount = words::millimetres(d.precipitation_sum[i], lang);
+            match lang {
+                Lang::Tr => format!(
+                    "{conditions}, en yüksek {high}, en düşük {low}, yağış ihtimali {chance} ({amount})"
+                ),
+                Lang::En => format!(
+                    "{conditions}, high {high}, low {low}, {chance} chance of precipitation ({amount})"
+                ),
+            }
+        };
+        let name =
+            |i: usize| dates[i].map_or_else(String::new, |day| words::day_name(day, today, lang));
+        let text = if let [i] = chosen[..] {
+            match lang {
+                Lang::Tr => format!(
+                    "{} {}: {}.",
+                    name(i),
+                    words::locative(&self.place.name),
+                    line(i)
+                ),
+                Lang::En => format!("{} in {}: {}.", name(i), self.place.name, line(i)),
+            }
+        } else {
+            let head = match lang {
+                Lang::Tr => format!("{} için {} günlük tahmin:", self.place.name, chosen.len()),
+                Lang::En => format!("{}-day forecast for {}:", chosen.len(), self.place.name),
+            };
+            let lines: Vec<String> = chosen
+                .iter()
+                .map(|&i| format!("- {}: {}", name(i), line(i)))
+                .collect();
+            format!("{head}\n{}", lines.join("\n"))
+        };
+        let days: Vec<serde_json::Value> = chosen
+            .iter()
+            .map(|&i| {
+                json!({
+                    "date": d.time[i],
+                    "weather_code": d.weather_code[i],
+                    "conditions": words::conditions(d.weather_code[i], lang),
+                    "temperature_max": d.temperature_2m_max[i],
+                    "temperature_min": d.temperature_2m_min[i],
+                    "precipitation_probability": d.precipitation_probability_max[i],
+                    "precipitation": d.precipitation_sum[i],
+                })
+            })
+            .collect();
+        Reply::text(text).with_data(&json!({
+            "place": self.place_data(),
+            "units": units.as_str(),
+            "days": days,
+        }))
+    }
+
+    fn rain(&self, date: Option<NaiveDate>, threshold: f64) -> Reply {
+        let dates = outlook::dates(self.forecast);
+        let today = self.now.date();
+        let Some(chosen) = outlook::choose_days(&dates, today, date, None) else {
+            return self.out_of_range(date.unwrap_or(today), &dates);
+        };
+        let i = chosen[0];
+        let day = dates[i].unwrap_or(today);
+        let chance = outlook::rain_chance(self.forecast, i, self.now, threshold);
+        let verdict = Verdict::of(chance.probability, threshold);
+        let lang = self.lang;
+        let when = words::day_in_sentence(day, today, lang);
+        let percent = words::percent(chance.probability, lang);
+        let amount = words::millimetres(chance.precipitation, lang);
+        let from = chance
+            .from_hour
+            .map(|h| format!("{:02}:{:02}", h.hour(), h.minute()));
+        let name = &self.place.name;
+        let text = match (lang, verdict) {
+            (Lang::Tr, Verdict::Likely) => {
+                let from = from
+                    .as_ref()
+                    .map(|h| format!(", saat {h} civarından itibaren"))
+                    .unwrap_or_default();
+                format!(
+                    "Evet, {when} {} yağmur bekleniyor{from}: yağış ihtimali {percent} ({amount}).",
+                    words::locative(name)
+                )
+            }
+            (Lang::Tr, Verdict::Possible) => format!(
+                "Belki: {when} {} yağış ihtimali {percent} ({amount}).",
+                words::locative(name)
+            ),
+            (Lang::Tr, Verdict::Unlikely) => format!(
+                "Hayır, {when} {} yağmur beklenmiyor (yağış ihtimali {percent}).",
+                words::locative(name)
+            ),
+            (Lang::En, Verdict::Likely) => {
+                let from = from
+                    .as_ref()
+                    .map(|h| format!(" from around {h}"))
+                    .unwrap_or_default();
+                format!(
+                    "Yes, rain is expected in {name} {when}{from}: {percent} chance of precipitation ({amount})."
+                )
+            }
+            (Lang::En, Verdict::Possible) => {
+                format!("Maybe: {percent} chance of precipitation in {name} {when} ({amount}).")
+            }
+            (Lang::En, Verdict::Unlikely) => format!(
+                "No, rain is not expected in {name} {when} ({percent} chance of precipitation)."
+            ),
+        };
+        Reply::text(text).with_data(&json!({
+            "place": self.place_data(),
+            "date": day.to_string(),
+            "rain": verdict.as_str(),
+            "probability": chance.probability,
+            "precipitation": chance.precipitation,
+            "from": from,
+        }))
+    }
+
+    fn out_of_range(&self, asked: NaiveDate, dates: &[Option<NaiveDate>]) -> Reply {
+        let lang = self.lang;
+        let first = dates.iter().flatten().next();
+        let last = dates.iter().flatten().last();
+        let span = match (first, last) {
+            (Some(a), Some(b)) => {
+                format!(" ({} – {})", words::date(*a, lang), words::date(*b, lang))
+            }
+            _ => String::new(),
+        };
+        let text = match lang {
+            Lang::Tr => format!(
+                "{} için tahminim yok: yalnızca önümüzdeki {} günü biliyorum{span}.",
+                words::date(asked, lang),
+                dates.len()
+            ),
+            Lang::En => format!(
+                "I have no forecast for {}: only for the next {} days{span}.",
+                words::date(asked, lang),
+                dates.len()
+            ),
+        };
+        Reply::text(text).with_data(&json!({
+            "error": "out-of-range",
+            "date": asked.to_string(),
+            "place": self.place_data(),
+        }))
+    }
+}
+
+fn ask_for_a_place(lang: Lang) -> Reply {
+    let text = match lang {
+        Lang::Tr => {
+            "Hangi şehrin havasını merak ediyorsun? Bir yer söyle (ör. \"İstanbul'da hava nasıl?\") \
+             ya da ayarlarda [skills.weather] home = \"İstanbul\" gibi bir ev konumu tanımla."
+        }
+        Lang::En => {
+            "Which place do you mean? Name one (e.g. \"what's the weather in London?\") or set a \
+             home place in the settings: [skills.weather] home = \"London\"."
+        }
+    };
+    Reply::text(text).with_data(&json!({ "error": "no-place" }))
+}
+
+fn unknown_place(name: &str, lang: Lang) -> Reply {
+    let text = match lang {
+        Lang::Tr => format!(
+            "\"{name}\" diye bir yer bulamadım. Yazılışını kontrol edip tekrar dener misin?"
+        ),
+        Lang::En => {
+            format!("I couldn't find a place called \"{name}\". Could you check the spelling?")
+        }
+    };
+    Reply::text(text).with_data(&json!({ "error": "unknown-place", "place": name }))
+}
+
+/// The reply when Open-Meteo cannot be reached or answers nonsense. What went wrong goes to the
+/// log for the operator; the user learns that it is the service, and that trying later may help.
+fn upstream_down(lang: Lang, detail: &str) -> Reply {
+    bantz_sdk::log::warn(&format!("Open-Meteo failed: {detail}"));
+    let text = match lang {
+        Lang::Tr => "Hava durumu servisine şu an ulaşamıyorum. Biraz sonra tekrar dener misin?",
+        Lang::En => {
+            "I can't reach the weather service right now. Please try again in a little while."
+        }
+    };
+    Reply::text(text).with_data(&json!({ "error": "upstream" }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outlook::tests::{at, day, forecast};
+
+    fn place() -> Place {
+        Place {
+            name: "İstanbul".into(),
+            latitude: 41.01384,
+            longitude: 28.94966,
+            country: Some("Türkiye".into()),
+            admin1: None,
+        }
+    }
+
+    /// An answer at 12:00 on the first day of the outlook's test forecast.
+    fn reply(lang: Lang, ask: impl Fn(&Answer) -> Reply) -> Reply {
+        let (place, forecast) = (place(), forecast());
+        let answer = Answer {
+            place: &place,
+            forecast: &forecast,
+            lang,
+            units: Units::Metric,
+            now: at(0, 12, 0),
+        };
+        ask(&answer)
+    }
+
+    #[test]
+    fn current_conditions() {
+        let tr = reply(Lang::Tr, |a| a.current());
+        assert_eq!(tr.text, "İstanbul'da şu an 14°C, parçalı bulutlu.");
+        let en = reply(Lang::En, |a| a.current());
+        assert!(
+            en.text
+                .starts_with("In İstanbul right now: 14°C, partly cloudy.")
+        );
+        assert_eq!(en.data.unwrap()["current"]["temperature"], 14.0);
+    }
+
+    #[test]
+    fn the_forecast_of_the_day_asked_for() {
+        let tomorrow = reply(Lang::Tr, |a| a.forecast(Some(day(1)), None));
+        assert_eq!(
+            tomorrow.text,
+            "Yarın İstanbul'da: yağmur, en yüksek 13°C, en düşük 8°C, yağış ihtimali %70 (8,0 mm)."
+        );
+        let data = tomorrow.data.unwrap();
+        assert_eq!(data["days"][0]["date"], "2026-11-24");
+        let two = reply(Lang::En, |a| a.forecast(None, Some(2)));
+        assert_eq!(
+            two.text,
+            "2-day forecast for İstanbul:\n\
+             - Today: light showers, high 16°C, low 9°C, 90% chance of precipitation (0.5 mm)\n\
+             - Tomorrow: rain, high 13°C, low 8°C, 70% chance of precipitation (8.0 mm)"
+        );
+        let later = reply(Lang::En, |a| a.forecast(Some(day(2)), None));
+        assert!(
+            later
+                .text
+                .starts_with("Wednesday 25 November in İstanbul: mainly clear")
+        );
+    }
+
+    #[test]
+    fn a_day_outside_the_forecast_is_said_so() {
+        let tr = reply(Lang::Tr, |a| a.forecast(Some(day(9)), None));
+        assert_eq!(
+            tr.text,
+            "2 Aralık için tahminim yok: yalnızca önümüzdeki 3 günü biliyorum (23 Kasım – 25 Kasım)."
+        );
+        assert_eq!(tr.data.unwrap()["error"], "out-of-range");
+        let en = reply(Lang::En, |a| a.rain(Some(day(-1)), 60.0));
+        assert!(en.text.starts_with("I have no forecast for 22 November"));
+    }
+
+    #[test]
+    fn will_it_rain() {
+        // At noon the morning shower is over; 35% at 20:00 is only a maybe.
+        let today = reply(Lang::Tr, |a| a.rain(None, 60.0));
+        assert_eq!(
+            today.text,
+            "Belki: bugün İstanbul'da yağış ihtimali %35 (0,0 mm)."
+        );
+        assert_eq!(today.data.unwrap()["rain"], "possible");
+        let tomorrow = reply(Lang::En, |a| a.rain(Some(day(1)), 60.0));
+        assert_eq!(
+            tomorrow.text,
+            "Yes, rain is expected in İstanbul tomorrow: 70% chance of precipitation (8.0 mm)."
+        );
+        let after = reply(Lang::Tr, |a| a.rain(Some(day(2)), 60.0));
+        assert_eq!(
+            after.text,
+            "Hayır, 25 Kasım Çarşamba günü İstanbul'da yağmur beklenmiyor (yağış ihtimali %5)."
+        );
+    }
+
+    #[test]
+    fn rain_alert_messages() {
+        let (title, body) =
+            rain_alert_message("İstanbul", at(0, 15, 0), at(0, 9, 5), 80.0, Lang::Tr);
+        assert_eq!(title, "Yağmur uyarısı");
+        assert_eq!(
+            body,
+            "İstanbul'da saat 15:00 civarında yağmur bekleniyor (yağış ihtimali %80). Şemsiyeni unutma!"
+        );
+        let (title, body) = rain_alert_message("Paris", at(1, 3, 0), at(0, 20, 0), 65.0, Lang::En);
+        assert_eq!(title, "Rain alert");
+        assert_eq!(
+            body,
+            "Rain is expected in Paris tomorrow around 03:00 (65% chance of precipitation). \
+             Take an umbrella!"
+        );
+    }
+}
