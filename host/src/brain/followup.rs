@@ -10,10 +10,15 @@ const LEADING: &[&[&str]] = &[
     &["ya", "peki"],
     &["ya"],
     &["peki"],
+    &["and", "what", "about", "in"],
     &["and", "what", "about"],
+    &["what", "about", "in"],
     &["what", "about"],
+    &["how", "about", "in"],
     &["how", "about"],
     &["and", "for"],
+    &["and", "in"],
+    &["and", "on"],
     &["and"],
 ];
 /// Words that close one.
@@ -64,6 +69,8 @@ mod tests {
         assert_eq!(v("ya İzmir için?").as_deref(), Some("İzmir"));
         assert_eq!(v("and tomorrow?").as_deref(), Some("tomorrow"));
         assert_eq!(v("What about London?").as_deref(), Some("London"));
+        assert_eq!(v("and in Ankara?").as_deref(), Some("Ankara"));
+        assert_eq!(v("how about in Berlin").as_deref(), Some("Berlin"));
         assert_eq!(v("how about next monday").as_deref(), Some("next monday"));
         assert_eq!(v("tomorrow then").as_deref(), Some("tomorrow"));
     }

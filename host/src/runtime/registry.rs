@@ -81,9 +81,9 @@ pub(super) enum Outcome<'a> {
 impl SkillEntry {
     pub(super) fn new(skill: Arc<LoadedSkill>, disabled: bool) -> SkillEntry {
         let slots = Arc::new(Semaphore::new(skill.grants.limits.max_concurrency as usize));
-        let next_tick = skill
-            .tick_every()
-            .map_or(i64::MAX, |every| now_ms() + every.as_millis() as i64);
+        // The first tick comes right after loading, so a skill catches up on what fell due while
+        // it was not running (a restart, a replacement) without waiting a whole interval.
+        let next_tick = skill.tick_every().map_or(i64::MAX, |_| now_ms());
         SkillEntry {
             current: RwLock::new(skill),
             state: Mutex::new(EntryState {
@@ -109,9 +109,8 @@ impl SkillEntry {
 
     /// Serves `skill` from now on.
     pub(super) fn replace(&self, skill: Arc<LoadedSkill>) {
-        if let Some(every) = skill.tick_every() {
-            self.next_tick_ms
-                .store(now_ms() + every.as_millis() as i64, Ordering::Relaxed);
+        if skill.tick_every().is_some() {
+            self.next_tick_ms.store(now_ms(), Ordering::Relaxed);
         } else {
             self.next_tick_ms.store(i64::MAX, Ordering::Relaxed);
         }
@@ -175,9 +174,8 @@ impl SkillEntry {
         if tick {
             self.ticks.fetch_add(1, Ordering::Relaxed);
         } else {
+            // Latency is what a caller waits for; ticks have no caller.
             self.invocations.fetch_add(1, Ordering::Relaxed);
-        }
-        {
             let mut latencies = self.latencies_ms.lock().unwrap();
             if latencies.len() == LATENCY_WINDOW {
                 latencies.pop_front();

@@ -1,0 +1,1331 @@
+//! The calendar skill: "bugün neler var takvimimde?", "what's on Friday?", add, move and delete
+//! events (each after a yes), free slots in working hours, conflicts, and RFC 5545 import and
+//! export. Events live in kv, one key each; times are kept as UTC instants with the zone they
+//! were made in, and shown in the user's zone (`config-get("timezone")`).
+//!
+//! `on-tick` (every minute) sends a reminder `reminder_minutes` before each event occurrence,
+//! once per occurrence, restarts included (`notify-once`, keyed by the event and its start).
+//!
+//! The modules: `event` (the model, occurrences, free slots, conflicts), `rrule` (recurrence
+//! rules), `ics` (iCalendar files), `zone` (time zones), `say` (wording in both languages).
+
+mod event;
+mod ics;
+mod rrule;
+mod say;
+mod zone;
+
+use bantz_sdk::{Call, Command, Error, Intent, Manifest, Reply, Skill, SlotKind, export, json, kv};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+
+use event::{Event, Occurrence, Span, When};
+use zone::Zone;
+
+/// Used when neither the skill's config nor the host names a timezone.
+const DEFAULT_TIMEZONE: &str = "Europe/Istanbul";
+/// An event added with a time but no duration lasts this long.
+const DEFAULT_SECONDS: i64 = 3600;
+/// `free` looks for gaps at least this long unless told otherwise.
+const DEFAULT_FREE_SECONDS: i64 = 1800;
+/// `find` looks this far ahead for an event's next occurrence.
+const FIND_AHEAD_DAYS: i64 = 366;
+/// Most events one reply lists.
+const MAX_LISTED: usize = 50;
+const PREFIX: &str = "e:";
+
+struct Calendar;
+
+impl Skill for Calendar {
+    fn manifest() -> Manifest {
+        let date = |i: Intent| i.slot("date", SlotKind::Date);
+        Manifest::new(
+            "calendar",
+            env!("CARGO_PKG_VERSION"),
+            "Your calendar: what's on, adding, moving and deleting events, free time, conflicts, and iCalendar import and export.",
+        )
+        .command(
+            Command::new("agenda", "What is on the calendar on a day (today unless told) or in a week")
+                .args_schema(json!({
+                    "type": "object",
+                    "properties": {
+                        "date": {"type": "string", "format": "date", "description": "YYYY-MM-DD; today when absent"},
+                        "range": {"type": "string", "enum": ["day", "week"], "description": "the day, or its Monday-to-Sunday week"}
+                    }
+                }))
+                .example("bugün neler var takvimimde?")
+                .example("what's on Friday?"),
+        )
+        .command(
+            Command::new("find", "Find events whose title, description or place mentions something")
+                .args_schema(json!({
+                    "type": "object",
+                    "properties": {"query": {"type": "string"}},
+                    "required": ["query"]
+                }))
+                .example("dişçi ne zaman")
+                .example("when is the dentist"),
+        )
+        .command(
+            Command::new("add", "Add an event to the calendar")
+                .args_schema(json!({
+                    "type": "object",
+                    "properties": {
+                        "title": {"type": "string"},
+                        "date": {"type": "string", "format": "date", "description": "YYYY-MM-DD; today when absent"},
+                        "time": {"type": "string", "description": "HH:MM local time; without it the event lasts all day"},
+                        "duration": {"type": "integer", "description": "seconds; one hour when absent"},
+                        "all_day": {"type": "boolean"},
+                        "location": {"type": "string"},
+                        "description": {"type": "string"}
+                    },
+                    "required": ["title"]
+                }))
+                .needs_confirmation()
+                .example("takvime yarın saat 3'te dişçi ekle")
+                .example("add lunch with Sam to my calendar tomorrow at 1pm"),
+        )
+        .command(
+            Command::new("update", "Move or change an event")
+                .args_schema(json!({
+                    "type": "object",
+                    "properties": {
+                        "title": {"type": "string", "description": "what the event is called"},
+                        "id": {"type": "string", "description": "the event's id, as agenda and find give it"},
+                        "date": {"type": "string", "format": "date", "description": "the new date, YYYY-MM-DD"},
+                        "time": {"type": "string", "description": "the new start, HH:MM local time"},
+                        "duration": {"type": "integer", "description": "the new length in seconds"},
+                        "new_title": {"type": "string"}
+                    }
+                }))
+                .needs_confirmation()
+                .example("dişçiyi cuma saat 4'e taşı")
+                .example("move the dentist to friday at 4pm"),
+        )
+        .command(
+            Command::new("delete", "Delete an event (all of a repeating one)")
+                .args_schema(json!({
+                    "type": "object",
+                    "properties": {
+                        "title": {"type": "string", "description": "what the event is called"},
+                        "id": {"type": "string", "description": "the event's id, as agenda and find give it"}
+                    }
+                }))
+                .needs_confirmation()
+                .example("dişçi randevusunu sil")
+                .example("cancel my dentist appointment"),
+        )
+        .command(
+            Command::new("free", "Free time in working hours on a day")
+                .args_schema(json!({
+                    "type": "object",
+                    "properties": {
+                        "date": {"type": "string", "format": "date", "description": "YYYY-MM-DD; today when absent"},
+                        "duration": {"type": "integer", "description": "the shortest gap worth listing, in seconds; 30 minutes when absent"}
+                    }
+                }))
+                .example("yarın ne zaman boşum")
+                .example("when am i free tomorrow"),
+        )
+        .command(
+            Command::new("conflicts", "Events that overlap, on a day or in the coming week")
+                .args_schema(json!({
+                    "type": "object",
+                    "properties": {
+                        "date": {"type": "string", "format": "date", "description": "YYYY-MM-DD; the next seven days when absent"}
+                    }
+                }))
+                .example("yarın çakışan toplantım var mı")
+                .example("do i have any conflicts this week"),
+        )
+        .command(
+            Command::new("import", "Import events from iCalendar (.ics) text; events with a UID already in the calendar are replaced")
+                .args_schema(json!({
+                    "type": "object",
+                    "properties": {"ics": {"type": "string", "description": "the whole .ics file"}},
+                    "required": ["ics"]
+                })),
+        )
+        .command(
+            Command::new("export", "The whole calendar as iCalendar (.ics) text, in the reply's data as `ics`")
+                .example("takvimimi dışa aktar")
+                .example("export my calendar"),
+        )
+        .intent(date(
+            Intent::new(
+                "agenda",
+                "tr",
+                [
+                    "[{date}] (neler|ne) var [takvimimde|takvimde]",
+                    "[{date}] takvimimde (neler|ne) var",
+                    "takvimimde [{date}] (neler|ne) var",
+                    "[{date}] (programım|ajandam) [ne|nasıl|neler]",
+                    "[{date}] (programımda|ajandamda) (neler|ne) var",
+                    "[{date}] (toplantım|toplantılarım|randevum|randevularım|etkinliğim|etkinliklerim) (var mı|neler|ne)",
+                    "[{date}] (takvimimi|takvimi|programımı|ajandamı) göster",
+                    "bu {range} (neler|ne) var [takvimimde|takvimde]",
+                    "bu {range} (programım|ajandam) [ne|nasıl|neler]",
+                    "bu {range} (takvimimi|programımı) göster",
+                    "bu {date} (neler|ne) var [takvimimde|takvimde]",
+                    "bu {date} (programım|ajandam) [ne|nasıl|neler]",
+                    "bu {date} (takvimimi|programımı) göster",
+                ],
+            )
+            .text_slot("range"),
+        ))
+        .intent(date(
+            Intent::new(
+                "agenda",
+                "en",
+                [
+                    "(what's|what is) on [my calendar|my schedule|my agenda] [for] [{date}]",
+                    "(what's|what is) on [my calendar|my schedule|my agenda] [for] this {range}",
+                    "(what's|what is) on [my calendar|my schedule|my agenda] [for] this {date}",
+                    "what do i have [on] [{date}]",
+                    "what do i have [on] this {range}",
+                    "what do i have [on] this {date}",
+                    "(what's|what is) my (schedule|agenda) [for] [{date}]",
+                    "(what's|what is) my (schedule|agenda) [for] this {range}",
+                    "(what's|what is) my (schedule|agenda) [for] this {date}",
+                    "(show|check) [me] my (calendar|schedule|agenda) [for] [{date}]",
+                    "(show|check) [me] my (calendar|schedule|agenda) [for] this {range}",
+                    "(show|check) [me] my (calendar|schedule|agenda) [for] this {date}",
+                    "do i have (meetings|anything|any meetings|any events|events|plans) [on] [{date}]",
+                    "do i have (meetings|anything|any meetings|any events|events|plans) this {range}",
+                    "do i have (meetings|anything|any meetings|any events|events|plans) this {date}",
+                    "(what's|what is) happening [{date}]",
+                ],
+            )
+            .text_slot("range"),
+        ))
+        .intent(
+            Intent::new(
+                "find",
+                "tr",
+                [
+                    "{query} ne zaman",
+                    "{query} (toplantısı|toplantım|randevusu|randevum|etkinliği) ne zaman",
+                    "(takvimde|takvimimde) {query} (ara|bul)",
+                    "{query} (etkinliğini|toplantısını|randevusunu|randevumu|toplantımı) bul",
+                ],
+            )
+            .text_slot("query"),
+        )
+        .intent(
+            Intent::new(
+                "find",
+                "en",
+                [
+                    "find {query} [in|on] [my calendar]",
+                    "search [my calendar] for {query}",
+                    "look up {query} [in|on] [my calendar]",
+                    "(when's|when is) [my|the] {query}",
+                    "find (events|meetings|appointments) (about|with|named|called) {query}",
+                ],
+            )
+            .text_slot("query"),
+        )
+        .intent(add_intent(
+            "tr",
+            &[
+                "(takvime|takvimime) [{date}] [{time}] {title} ekle",
+                "[{date}] [{time}] {title} (takvime|takvimime) ekle",
+                "{date} [{time}] {title} ekle",
+                "[{date}] {time} {title} ekle",
+                "[{date}] {time} {duration} {title} ekle",
+                "{title} için [{date}] [{time}] randevu (ekle|oluştur)",
+            ],
+        ))
+        .intent(add_intent(
+            "en",
+            &[
+                "add {title} to my calendar [{date}] [{time}]",
+                "add {title} to my calendar {time} {date}",
+                "add {title} {date} [{time}]",
+                "add {title} {time} [{date}]",
+                "(put|add) {title} on {date} [{time}]",
+                "schedule {title} [{date}] [{time}]",
+                "schedule {title} {time} {date}",
+                "schedule {title} for {duration} [{date}] [{time}]",
+                "schedule a {duration} {title} [{date}] [{time}]",
+                "(create|add) [an] event [called|named] {title} [{date}] [{time}]",
+            ],
+        ))
+        .intent(update_intent(
+            "tr",
+            &[
+                "{title} {date} [{time}] (taşı|ertele|al)",
+                "{title} {time} (taşı|ertele|al)",
+            ],
+        ))
+        .intent(update_intent(
+            "en",
+            &[
+                "(move|reschedule|push|postpone) [the|my] {title} to {date} [{time}]",
+                "(move|reschedule|push|postpone) [the|my] {title} to {time} [{date}]",
+                "(change|set) the time of [the|my] {title} to {time}",
+            ],
+        ))
+        .intent(
+            Intent::new(
+                "delete",
+                "tr",
+                [
+                    "{title} (etkinliğini|toplantısını|randevusunu|randevumu|toplantımı) (sil|iptal et|kaldır)",
+                    "{title} (etkinliğini|toplantısını|randevusunu|randevumu|toplantımı) takvimden (sil|çıkar|kaldır)",
+                    "{title} takvimden (sil|çıkar|kaldır)",
+                    "takvimden {title} (sil|çıkar|kaldır)",
+                ],
+            )
+            .text_slot("title"),
+        )
+        .intent(
+            Intent::new(
+                "delete",
+                "en",
+                [
+                    "(delete|remove|cancel) [the|my] {title} (event|meeting|appointment)",
+                    "(delete|remove) [the|my] {title} from my calendar",
+                    "(delete|remove|cancel) [the|my] event {title}",
+                    "(delete|remove|cancel) [the|my] (event|meeting|appointment) (called|named|about|with) {title}",
+                ],
+            )
+            .text_slot("title"),
+        )
+        .intent(date(
+            Intent::new(
+                "free",
+                "tr",
+                [
+                    "[{date}] ne zaman (boşum|müsaitim)",
+                    "[{date}] (boş|müsait) miyim",
+                    "[{date}] boş (zamanım|vaktim|saatlerim) (var mı|ne zaman|neler)",
+                    "[{date}] (boş|müsait) (zamanlarım|saatlerim)",
+                    "[{date}] {duration} boş (zaman|vakit|yer) [var mı|bul]",
+                    "[{date}] {duration} boşluk bul",
+                ],
+            )
+            .slot("duration", SlotKind::Duration),
+        ))
+        .intent(date(
+            Intent::new(
+                "free",
+                "en",
+                [
+                    "when am i free [{date}]",
+                    "am i free [{date}]",
+                    "(find|show) [me] [a] free (slot|slots|time) [{date}]",
+                    "(find|show) [me] [a] free (slot|slots|time) for {duration} [{date}]",
+                    "(find|show) [me] [a] {duration} (slot|gap) [{date}]",
+                    "do i have (free time|time) [{date}]",
+                    "when do i have {duration} free [{date}]",
+                ],
+            )
+            .slot("duration", SlotKind::Duration),
+        ))
+        .intent(date(Intent::new(
+            "conflicts",
+            "tr",
+            [
+                "[{date}] (çakışan|üst üste binen) (etkinlik|etkinlikler|etkinliğim|etkinliklerim|toplantı|toplantılar|toplantım|toplantılarım|randevu|randevular|randevum|randevularım) [var mı|neler]",
+                "[{date}] (çakışma|çakışmalar) [var mı|neler]",
+                "bu hafta (çakışma|çakışan etkinlik|çakışan toplantı) var mı",
+            ],
+        )))
+        .intent(date(Intent::new(
+            "conflicts",
+            "en",
+            [
+                "(do i have|are there|any) [any] (conflicts|clashes|overlapping events|overlapping meetings|double bookings) [{date}]",
+                "(do i have|are there|any) [any] (conflicts|clashes|overlapping events|overlapping meetings|double bookings) this week",
+                "(show|check|find) [me] [my] (conflicts|clashes|overlaps|overlapping events) [{date}]",
+                "am i double booked [{date}]",
+            ],
+        )))
+        .intent(Intent::new(
+            "export",
+            "tr",
+            [
+                "(takvimimi|takvimi) dışa aktar",
+                "(takvimimi|takvimi) (ics|ical) olarak (ver|aktar|dışa aktar)",
+            ],
+        ))
+        .intent(Intent::new(
+            "export",
+            "en",
+            ["export [my|the] calendar [as|to] [ics|ical|icalendar]"],
+        ))
+        .notifies()
+        .tick_every(60)
+    }
+
+    fn invoke(call: Call) -> Result<Reply, Error> {
+        let cx = Context::load(call.locale() == "tr")?;
+        match call.command() {
+            "agenda" => agenda(&cx, call.args()?),
+            "find" => find(&cx, call.args()?),
+            "add" => add(&cx, call.args()?, call.locale()),
+            "update" => update(&cx, call.args()?),
+            "delete" => delete(&cx, call.args()?),
+            "free" => free(&cx, call.args()?),
+            "conflicts" => conflicts(&cx, call.args()?),
+            "import" => import(&cx, call.args()?, call.locale()),
+            "export" => export(&cx),
+            other => Err(Error::UnknownCommand(other.into())),
+        }
+    }
+
+    fn on_tick(now_ms: bantz_sdk::Timestamp) -> Result<(), Error> {
+        let settings = Settings::load()?;
+        if settings.reminder_minutes <= 0 {
+            return Ok(());
+        }
+        let now = DateTime::from_timestamp_millis(now_ms)
+            .ok_or_else(|| Error::Internal(format!("the tick time {now_ms} is out of range")))?;
+        let events = load()?;
+        let soon = now + Duration::minutes(settings.reminder_minutes);
+        for o in event::occurrences(&events, now, soon + Duration::seconds(1), settings.zone) {
+            let Span::Timed { start, .. } = o.span else {
+                continue;
+            };
+            if start < now || start > soon {
+                continue;
+            }
+            let tr = o.event.locale == "tr";
+            let at = say::hm(settings.zone.to_local(start));
+            let minutes = (start - now).num_minutes().max(0);
+            let mut body = match (tr, minutes) {
+                (true, 0) => format!("{at}'de başlıyor (şimdi)."),
+                (true, m) => format!("{at}'de başlıyor ({m} dakika sonra)."),
+                (false, 0) => format!("Starts at {at} (now)."),
+                (false, m) => format!(
+                    "Starts at {at} (in {m} minute{}).",
+                    if m == 1 { "" } else { "s" }
+                ),
+            };
+            if let Some(place) = &o.event.location {
+                body.push_str(&if tr {
+                    format!(" Yer: {place}.")
+                } else {
+                    format!(" Where: {place}.")
+                });
+            }
+            let mut key = format!("event-{}-{}", o.event.uid, start.format("%Y%m%dT%H%M%SZ"));
+            if key.len() > 256 {
+                key = format!("event-{}-{}", o.event.id(), start.format("%Y%m%dT%H%M%SZ"));
+            }
+            bantz_sdk::notify::send_once(&key, "event-reminder", &o.event.title, &body)?;
+        }
+        Ok(())
+    }
+}
+
+export!(Calendar);
+
+fn add_intent(locale: &str, templates: &[&'static str]) -> Intent {
+    Intent::new("add", locale, templates.iter().copied())
+        .slot("date", SlotKind::Date)
+        .slot("time", SlotKind::Time)
+        .slot("duration", SlotKind::Duration)
+        .text_slot("title")
+}
+
+fn update_intent(locale: &str, templates: &[&'static str]) -> Intent {
+    Intent::new("update", locale, templates.iter().copied())
+        .slot("date", SlotKind::Date)
+        .slot("time", SlotKind::Time)
+        .text_slot("title")
+}
+
+/// The skill's settings: `timezone`, `day_start`, `day_end`, `reminder_minutes`.
+struct Settings {
+    zone: Zone,
+    day_start: NaiveTime,
+    day_end: NaiveTime,
+    reminder_minutes: i64,
+}
+
+impl Settings {
+    fn load() -> Result<Settings, Error> {
+        let name = bantz_sdk::config::get_or("timezone", DEFAULT_TIMEZONE);
+        let zone = name.parse().map_err(|_| {
+            Error::Internal(format!(
+                "the configured timezone {name:?} is not an IANA timezone name such as \"Europe/Istanbul\""
+            ))
+        })?;
+        let time = |key: &str, default: &str| {
+            let text = bantz_sdk::config::get_or(key, default);
+            NaiveTime::parse_from_str(text.trim(), "%H:%M").map_err(|_| {
+                Error::Internal(format!(
+                    "the setting {key} = {text:?} is not a time like \"09:00\""
+                ))
+            })
+        };
+        let minutes = bantz_sdk::config::get_or("reminder_minutes", "15");
+        Ok(Settings {
+            zone,
+            day_start: time("day_start", "09:00")?,
+            day_end: time("day_end", "18:00")?,
+            reminder_minutes: minutes.trim().parse().map_err(|_| {
+                Error::Internal(format!(
+                    "the setting reminder_minutes = {minutes:?} is not a number of minutes"
+                ))
+            })?,
+        })
+    }
+}
+
+/// What every command needs: the settings, the time, and the language.
+struct Context {
+    settings: Settings,
+    now: DateTime<Utc>,
+    tr: bool,
+}
+
+impl Context {
+    fn load(tr: bool) -> Result<Context, Error> {
+        Ok(Context {
+            settings: Settings::load()?,
+            now: now()?,
+            tr,
+        })
+    }
+
+    fn zone(&self) -> Zone {
+        self.settings.zone
+    }
+
+    fn today(&self) -> NaiveDate {
+        self.zone().to_local(self.now).date()
+    }
+
+    /// Midnight at the start of `day` in the user's zone.
+    fn midnight(&self, day: NaiveDate) -> DateTime<Utc> {
+        self.zone().to_utc(day.and_time(NaiveTime::MIN))
+    }
+
+    fn say(&self, tr: impl Into<String>, en: impl Into<String>) -> String {
+        if self.tr { tr.into() } else { en.into() }
+    }
+
+    /// An occurrence for clients: ids, title, and times in the user's zone.
+    fn describe(&self, o: &Occurrence<'_>) -> Value {
+        let (start, end) = o.span.bounds(self.zone());
+        let local = |t: DateTime<Utc>| {
+            let offset = self.zone().offset_at(t);
+            let fixed = chrono::FixedOffset::east_opt(offset)
+                .unwrap_or(chrono::FixedOffset::east_opt(0).unwrap());
+            t.with_timezone(&fixed).to_rfc3339()
+        };
+        let mut v = json!({
+            "id": o.event.id(),
+            "uid": o.event.uid,
+            "title": o.event.title,
+            "start": local(start),
+            "end": local(end),
+            "all_day": matches!(o.span, Span::AllDay { .. }),
+            "recurring": o.event.rrule.is_some() || o.event.recurrence_id.is_some(),
+        });
+        if let Span::AllDay { date, days } = o.span {
+            v["date"] = json!(date.to_string());
+            v["days"] = json!(days);
+        }
+        if let Some(l) = &o.event.location {
+            v["location"] = json!(l);
+        }
+        if let Some(d) = &o.event.description {
+            v["description"] = json!(d);
+        }
+        v
+    }
+}
+
+#[derive(Deserialize)]
+struct AgendaArgs {
+    date: Option<String>,
+    range: Option<String>,
+}
+
+fn agenda(cx: &Context, args: AgendaArgs) -> Result<Reply, Error> {
+    let day = date_arg(args.date.as_deref())?.unwrap_or(cx.today());
+    let week = match args.range.as_deref().map(say::fold) {
+        None => false,
+        Some(r) if r.starts_with("week") || r.starts_with("hafta") => true,
+        Some(r) if r.starts_with("day") || r.starts_with("gun") || r.is_empty() => false,
+        Some(r) => {
+            return Ok(Reply::text(cx.say(
+                format!(
+                    "\"{r}\" için takvimi gösteremem: bir günü ya da bir haftayı sorabilirsin."
+                ),
+                format!("I can't show the calendar for \"{r}\": ask about a day or a week."),
+            )));
+        }
+    };
+    let events = load()?;
+    let (first, days) = if week {
+        (
+            day - Duration::days(day.weekday().num_days_from_monday().into()),
+            7,
+        )
+    } else {
+        (day, 1)
+    };
+    let last = first + Duration::days(days - 1);
+    let found = event::occurrences(
+        &events,
+        cx.midnight(first),
+        cx.midnight(last + Duration::days(1)),
+        cx.zone(),
+    );
+    let when = if week {
+        let this_week = (first..=last).contains(&cx.today());
+        match (this_week, cx.tr) {
+            (true, true) => format!("Bu hafta ({})", say::week(first, last, true)),
+            (true, false) => format!("This week ({})", say::week(first, last, false)),
+            (false, tr) => say::week(first, last, tr),
+        }
+    } else {
+        capitalise(&say::day(day, cx.today(), cx.tr), cx.tr)
+    };
+    let text = if found.is_empty() {
+        cx.say(
+            format!("{when} takviminde bir şey yok."),
+            format!("{when}: nothing on your calendar."),
+        )
+    } else {
+        let head = cx.say(
+            format!("{when} takviminde {} etkinlik var:", found.len()),
+            format!("{when} you have {}:", count(found.len(), "event", "events")),
+        );
+        let mut lines = vec![head];
+        let mut shown_day = None;
+        for o in found.iter().take(MAX_LISTED) {
+            if week {
+                let (start, _) = o.span.bounds(cx.zone());
+                let d = cx.zone().to_local(start).date().max(first);
+                if shown_day != Some(d) {
+                    lines.push(capitalise(&say::date(d, cx.tr), cx.tr));
+                    shown_day = Some(d);
+                }
+            }
+            lines.push(say::line(o, cx.zone(), cx.tr));
+        }
+        more(&mut lines, found.len(), cx.tr);
+        lines.join("\n")
+    };
+    Ok(Reply::text(text).with_data(&json!({
+        "date": first.to_string(),
+        "range": if week { "week" } else { "day" },
+        "timezone": cx.zone().to_string(),
+        "events": found.iter().map(|o| cx.describe(o)).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+struct FindArgs {
+    query: String,
+}
+
+fn find(cx: &Context, args: FindArgs) -> Result<Reply, Error> {
+    let query = args.query.trim();
+    if query.is_empty() {
+        return Err(Error::InvalidArgs("say what to look for".into()));
+    }
+    let events = load()?;
+    let matching: Vec<Event> = events
+        .iter()
+        .filter(|e| {
+            let mut texts = vec![e.title.as_str()];
+            texts.extend(e.description.as_deref());
+            texts.extend(e.location.as_deref());
+            say::mentions(&texts, query)
+        })
+        .cloned()
+        .collect();
+    // Each event once: its next occurrence, else its first.
+    let found = next_occurrences(cx, &matching);
+    let text = if found.is_empty() {
+        cx.say(
+            format!("Takviminde \"{query}\" geçen bir etkinlik bulamadım."),
+            format!("I found nothing on your calendar about \"{query}\"."),
+        )
+    } else {
+        let mut lines = vec![cx.say(
+            format!("\"{query}\" için {} etkinlik buldum:", found.len()),
+            format!(
+                "I found {} for \"{query}\":",
+                count(found.len(), "event", "events")
+            ),
+        )];
+        for o in found.iter().take(MAX_LISTED) {
+            lines.push(format!(
+                "{}, {}",
+                say::line(o, cx.zone(), cx.tr),
+                occurrence_day(cx, o)
+            ));
+        }
+        more(&mut lines, found.len(), cx.tr);
+        lines.join("\n")
+    };
+    Ok(Reply::text(text).with_data(&json!({
+        "query": query,
+        "events": found.iter().map(|o| cx.describe(o)).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+struct AddArgs {
+    title: String,
+    date: Option<String>,
+    time: Option<String>,
+    duration: Option<i64>,
+    all_day: Option<bool>,
+    location: Option<String>,
+    description: Option<String>,
+}
+
+fn add(cx: &Context, args: AddArgs, locale: &str) -> Result<Reply, Error> {
+    let title = args.title.trim();
+    if title.is_empty() {
+        return Err(Error::InvalidArgs("the event needs a title".into()));
+    }
+    // "dişçi" from a chat message becomes "Dişçi"; "iPhone launch" stays as it is.
+    let second_lower = title.chars().nth(1).is_none_or(char::is_lowercase);
+    let title = &if second_lower {
+        capitalise(title, locale == "tr")
+    } else {
+        title.to_owned()
+    };
+    let day = date_arg(args.date.as_deref())?.unwrap_or(cx.today());
+    let time = time_arg(args.time.as_deref())?;
+    let seconds = match args.duration {
+        Some(s) if s <= 0 => {
+            return Err(Error::InvalidArgs("the duration must be positive".into()));
+        }
+        Some(s) => s,
+        None => DEFAULT_SECONDS,
+    };
+    let when = match (time, args.all_day) {
+        (Some(t), None | Some(false)) => When::Timed {
+            start: cx.zone().to_utc(day.and_time(t)),
+            seconds,
+            zone: cx.zone(),
+        },
+        (None, Some(false)) => {
+            return Err(Error::InvalidArgs(
+                "an event that is not all day needs a time".into(),
+            ));
+        }
+        _ => When::AllDay {
+            date: day,
+            days: args
+                .duration
+                .map_or(1, |s| ((s + 86399) / 86400).max(1) as u32),
+        },
+    };
+    let nanos = cx.now.timestamp_nanos_opt().unwrap_or_default();
+    let event = Event {
+        uid: format!("{nanos:x}@bantz"),
+        recurrence_id: None,
+        title: title.to_owned(),
+        description: args.description.filter(|d| !d.trim().is_empty()),
+        location: args.location.filter(|l| !l.trim().is_empty()),
+        when,
+        rrule: None,
+        exdates: Vec::new(),
+        locale: locale.to_owned(),
+    };
+    let others = load()?;
+    save(&event)?;
+    let mine = event::occurrences(
+        std::slice::from_ref(&event),
+        DateTime::<Utc>::MIN_UTC,
+        DateTime::<Utc>::MAX_UTC,
+        cx.zone(),
+    );
+    let added = mine.first().copied();
+    // A timed event that overlaps others says so; all-day events keep no one busy.
+    let clashes: Vec<Occurrence<'_>> = match (&added, &event.when) {
+        (Some(o), When::Timed { .. }) => {
+            let (start, end) = o.span.bounds(cx.zone());
+            event::occurrences(&others, start, end, cx.zone())
+                .into_iter()
+                .filter(|o| matches!(o.span, Span::Timed { .. }))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let described = added
+        .map(|o| describe_occurrence(cx, &o))
+        .unwrap_or_default();
+    let mut text = cx.say(
+        format!("Takvimine ekledim: {title}, {described}."),
+        format!("Added to your calendar: {title}, {described}."),
+    );
+    if !clashes.is_empty() {
+        let names: Vec<String> = clashes
+            .iter()
+            .map(|o| format!("{} ({})", o.event.title, say::span(o, cx.zone(), cx.tr)))
+            .collect();
+        text.push_str(&cx.say(
+            format!(" Aynı saatte şunlar da var: {}.", names.join(", ")),
+            format!(" It overlaps with {}.", names.join(", ")),
+        ));
+    }
+    Ok(Reply::text(text).with_data(&json!({
+        "added": added.map(|o| cx.describe(&o)),
+        "conflicts": clashes.iter().map(|o| cx.describe(o)).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+struct PickArgs {
+    id: Option<String>,
+    title: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct UpdateArgs {
+    #[serde(flatten)]
+    pick: PickArgs,
+    date: Option<String>,
+    time: Option<String>,
+    duration: Option<i64>,
+    new_title: Option<String>,
+}
+
+/// The event the user means, or the reply that says why there is not exactly one.
+enum Picked {
+    One(Box<Event>),
+    Reply(Reply),
+}
+
+/// Finds the event named by `id` or `title`: an id, an exact title, else titles it names;
+/// a repeating event and its changed occurrences count as one.
+fn pick(cx: &Context, events: &[Event], args: &PickArgs) -> Result<Picked, Error> {
+    let mut candidates: Vec<&Event> = match (&args.id, &args.title) {
+        (Some(id), _) if !id.trim().is_empty() => {
+            let id = id.trim().to_lowercase();
+            events
+                .iter()
+                .filter(|e| e.uid == id || (id.len() >= 4 && e.id().starts_with(&id)))
+                .collect()
+        }
+        (_, Some(title)) if !title.trim().is_empty() => {
+            let exact: Vec<&Event> = events
+                .iter()
+                .filter(|e| say::fold(&e.title) == say::fold(title.trim()))
+                .collect();
+            if exact.is_empty() {
+                events
+                    .iter()
+                    .filter(|e| say::names(&e.title, title))
+                    .collect()
+            } else {
+                exact
+            }
+        }
+        _ => {
+            return Err(Error::InvalidArgs(
+                "say which event: its title or its id".into(),
+            ));
+        }
+    };
+    // A series stands for its changed occurrences.
+    let series: Vec<String> = candidates
+        .iter()
+        .filter(|e| e.recurrence_id.is_none() && e.rrule.is_some())
+        .map(|e| e.uid.clone())
+        .collect();
+    candidates.retain(|e| e.recurrence_id.is_none() || !series.contains(&e.uid));
+    let said = args
+        .title
+        .as_deref()
+        .or(args.id.as_deref())
+        .unwrap_or_default();
+    match candidates.as_slice() {
+        [one] => Ok(Picked::One(Box::new((*one).clone()))),
+        [] => Ok(Picked::Reply(
+            Reply::text(cx.say(
+                format!(
+                    "Takviminde \"{said}\" diye bir etkinlik bulamadım; hiçbir şeyi değiştirmedim."
+                ),
+                format!("I found no event called \"{said}\" on your calendar, so nothing changed."),
+            ))
+            .with_data(&json!({ "changed": 0, "matches": [] })),
+        )),
+        many => {
+            let owned: Vec<Event> = many.iter().map(|e| (*e).clone()).collect();
+            let shown = next_occurrences(cx, &owned);
+            let mut lines = vec![cx.say(
+                format!("\"{said}\" birden çok etkinliğe uyuyor; hiçbir şeyi değiştirmedim. Hangisi olduğunu id'siyle söyle:"),
+                format!("\"{said}\" matches more than one event, so nothing changed. Say which one by its id:"),
+            )];
+            for o in &shown {
+                lines.push(format!(
+                    "{}, {} [id {}]",
+                    say::line(o, cx.zone(), cx.tr),
+                    occurrence_day(cx, o),
+                    o.event.id()
+                ));
+            }
+            Ok(Picked::Reply(Reply::text(lines.join("\n")).with_data(
+                &json!({
+                    "changed": 0,
+                    "matches": shown.iter().map(|o| cx.describe(o)).collect::<Vec<_>>(),
+                }),
+            )))
+        }
+    }
+}
+
+fn update(cx: &Context, args: UpdateArgs) -> Result<Reply, Error> {
+    let events = load()?;
+    let mut event = match pick(cx, &events, &args.pick)? {
+        Picked::One(e) => *e,
+        Picked::Reply(r) => return Ok(r),
+    };
+    let date = date_arg(args.date.as_deref())?;
+    let time = time_arg(args.time.as_deref())?;
+    let new_title = args
+        .new_title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if date.is_none() && time.is_none() && args.duration.is_none() && new_title.is_none() {
+        return Err(Error::InvalidArgs(
+            "say what to change: a date, a time, a duration or a new title".into(),
+        ));
+    }
+    if args.duration.is_some_and(|s| s <= 0) {
+        return Err(Error::InvalidArgs("the duration must be positive".into()));
+    }
+    let old_start = event.local_start();
+    event.when = match (&event.when, time) {
+        (When::AllDay { date: d, days }, None) => When::AllDay {
+            date: date.unwrap_or(*d),
+            days: args
+                .duration
+                .map_or(*days, |s| ((s + 86399) / 86400).max(1) as u32),
+        },
+        (When::AllDay { date: d, .. }, Some(t)) => When::Timed {
+            start: cx.zone().to_utc(date.unwrap_or(*d).and_time(t)),
+            seconds: args.duration.unwrap_or(DEFAULT_SECONDS),
+            zone: cx.zone(),
+        },
+        (
+            When::Timed {
+                start,
+                seconds,
+                zone,
+            },
+            _,
+        ) => {
+            // The user's "at 4" and "on Friday" are in their own zone.
+            let mine = cx.zone().to_local(*start);
+            let moved = cx.zone().to_utc(
+                date.unwrap_or(mine.date())
+                    .and_time(time.unwrap_or(mine.time())),
+            );
+            When::Timed {
+                start: moved,
+                seconds: args.duration.unwrap_or(*seconds),
+                zone: *zone,
+            }
+        }
+    };
+    // Exceptions of a series move with it.
+    let shift = event.local_start() - old_start;
+    for exdate in &mut event.exdates {
+        *exdate += shift;
+    }
+    if let Some(t) = new_title {
+        event.title = t.to_owned();
+    }
+    save(&event)?;
+    let described = first_occurrence(cx, &event);
+    Ok(Reply::text(cx.say(
+        format!("Güncelledim: {}, {described}.", event.title),
+        format!("Updated: {}, {described}.", event.title),
+    ))
+    .with_data(&json!({ "changed": 1, "updated": next_occurrences(cx, std::slice::from_ref(&event)).first().map(|o| cx.describe(o)) })))
+}
+
+fn delete(cx: &Context, args: PickArgs) -> Result<Reply, Error> {
+    let events = load()?;
+    let event = match pick(cx, &events, &args)? {
+        Picked::One(e) => *e,
+        Picked::Reply(r) => return Ok(r),
+    };
+    let described = first_occurrence(cx, &event);
+    // Deleting a series deletes its changed occurrences too.
+    let gone: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.key() == event.key() || (event.recurrence_id.is_none() && e.uid == event.uid))
+        .collect();
+    for e in &gone {
+        kv::delete(&e.key())?;
+    }
+    let series = event.rrule.is_some();
+    Ok(Reply::text(match (cx.tr, series) {
+        (true, false) => format!("Sildim: {}, {described}.", event.title),
+        (true, true) => format!("Sildim: {} (tüm tekrarlarıyla).", event.title),
+        (false, false) => format!("Deleted: {}, {described}.", event.title),
+        (false, true) => format!("Deleted: {} (every occurrence).", event.title),
+    })
+    .with_data(&json!({ "changed": gone.len(), "deleted": { "id": event.id(), "uid": event.uid, "title": event.title } })))
+}
+
+#[derive(Deserialize)]
+struct FreeArgs {
+    date: Option<String>,
+    duration: Option<i64>,
+}
+
+fn free(cx: &Context, args: FreeArgs) -> Result<Reply, Error> {
+    let day = date_arg(args.date.as_deref())?.unwrap_or(cx.today());
+    let min = Duration::seconds(args.duration.unwrap_or(DEFAULT_FREE_SECONDS).max(60));
+    let s = &cx.settings;
+    let mut from = cx.zone().to_utc(day.and_time(s.day_start));
+    let to = cx.zone().to_utc(day.and_time(s.day_end));
+    // Today, only what is still ahead, from the next five-minute mark.
+    if from < cx.now {
+        let five = 300;
+        let ts = (cx.now.timestamp() + five - 1) / five * five;
+        from = DateTime::from_timestamp(ts, 0).unwrap_or(cx.now);
+    }
+    let when = capitalise(&say::day(day, cx.today(), cx.tr), cx.tr);
+    let events = load()?;
+    let busy = event::occurrences(&events, from, to.max(from), cx.zone());
+    let slots = if from < to {
+        event::free_slots(&busy, from, to, min)
+    } else {
+        Vec::new()
+    };
+    let hours = format!(
+        "{}–{}",
+        s.day_start.format("%H:%M"),
+        s.day_end.format("%H:%M")
+    );
+    let text = if from >= to {
+        cx.say(
+            format!("{when} için çalışma saatleri ({hours}) geçti."),
+            format!("{when}, working hours ({hours}) are over."),
+        )
+    } else if slots.is_empty() {
+        cx.say(
+            format!("{when} çalışma saatlerinde ({hours}) boş zamanın yok."),
+            format!("{when} you have no free time in working hours ({hours})."),
+        )
+    } else {
+        let list: Vec<String> = slots
+            .iter()
+            .map(|(a, b)| {
+                format!(
+                    "{}–{}",
+                    say::hm(cx.zone().to_local(*a)),
+                    say::hm(cx.zone().to_local(*b))
+                )
+            })
+            .collect();
+        cx.say(
+            format!("{when} boş zamanların: {}.", list.join(", ")),
+            format!("{when} you are free {}.", list.join(", ")),
+        )
+    };
+    Ok(Reply::text(text).with_data(&json!({
+        "date": day.to_string(),
+        "day_start": s.day_start.format("%H:%M").to_string(),
+        "day_end": s.day_end.format("%H:%M").to_string(),
+        "min_minutes": min.num_minutes(),
+        "slots": slots.iter().map(|(a, b)| json!({
+            "start": say::hm(cx.zone().to_local(*a)),
+            "end": say::hm(cx.zone().to_local(*b)),
+            "minutes": (*b - *a).num_minutes(),
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+struct ConflictArgs {
+    date: Option<String>,
+}
+
+fn conflicts(cx: &Context, args: ConflictArgs) -> Result<Reply, Error> {
+    let day = date_arg(args.date.as_deref())?;
+    let (first, days) = match day {
+        Some(d) => (d, 1),
+        None => (cx.today(), 7),
+    };
+    let events = load()?;
+    let found = event::occurrences(
+        &events,
+        cx.midnight(first),
+        cx.midnight(first + Duration::days(days)),
+        cx.zone(),
+    );
+    let pairs = event::conflicts(&found);
+    let when = match day {
+        Some(d) => capitalise(&say::day(d, cx.today(), cx.tr), cx.tr),
+        None => cx.say("Önümüzdeki yedi günde", "In the next seven days"),
+    };
+    let text = if pairs.is_empty() {
+        cx.say(
+            format!("{when} çakışan etkinliğin yok."),
+            format!("{when}, nothing on your calendar overlaps."),
+        )
+    } else {
+        let mut lines = vec![cx.say(
+            format!("{when} çakışan etkinliklerin var:"),
+            format!("{when}, these events overlap:"),
+        )];
+        for (a, b) in pairs.iter().take(MAX_LISTED) {
+            let (x, y) = (&found[*a], &found[*b]);
+            let start = cx.zone().to_local(x.span.bounds(cx.zone()).0).date();
+            let on = if days > 1 {
+                format!("{}: ", capitalise(&say::date(start, cx.tr), cx.tr))
+            } else {
+                String::new()
+            };
+            lines.push(cx.say(
+                format!(
+                    "- {on}{} ({}) ile {} ({})",
+                    x.event.title,
+                    say::span(x, cx.zone(), true),
+                    y.event.title,
+                    say::span(y, cx.zone(), true)
+                ),
+                format!(
+                    "- {on}{} ({}) and {} ({})",
+                    x.event.title,
+                    say::span(x, cx.zone(), false),
+                    y.event.title,
+                    say::span(y, cx.zone(), false)
+                ),
+            ));
+        }
+        lines.join("\n")
+    };
+    Ok(Reply::text(text).with_data(&json!({
+        "from": first.to_string(),
+        "days": days,
+        "conflicts": pairs.iter().map(|(a, b)| json!([cx.describe(&found[*a]), cx.describe(&found[*b])])).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+struct ImportArgs {
+    ics: String,
+}
+
+fn import(cx: &Context, args: ImportArgs, locale: &str) -> Result<Reply, Error> {
+    let imported = ics::import(&args.ics, cx.zone(), locale).map_err(Error::InvalidArgs)?;
+    let existing: Vec<String> = kv::keys(PREFIX)?;
+    let mut replaced = 0;
+    for event in &imported.events {
+        if existing.contains(&event.key()) {
+            replaced += 1;
+        }
+        save(event)?;
+    }
+    let n = imported.events.len();
+    let recurring = imported.events.iter().filter(|e| e.rrule.is_some()).count();
+    let mut text = match (cx.tr, n) {
+        (true, 0) => "Bu dosyada alınacak etkinlik bulamadım.".to_owned(),
+        (false, 0) => "I found no events to import in that file.".to_owned(),
+        (true, n) => format!("Takvimine {n} etkinlik aldım ({recurring} tanesi tekrarlanıyor)."),
+        (false, n) => format!(
+            "Imported {} into your calendar ({recurring} repeating).",
+            count(n, "event", "events")
+        ),
+    };
+    if replaced > 0 {
+        text.push_str(&cx.say(
+            format!(" {replaced} tanesi zaten vardı, güncelledim."),
+            format!(" {replaced} of them were already there and were updated."),
+        ));
+    }
+    let notes: Vec<String> = imported.notes.iter().map(|n| n.text(cx.tr)).collect();
+    for note in &notes {
+        text.push_str(&format!("\n- {note}"));
+    }
+    Ok(Reply::text(text).with_data(&json!({
+        "imported": n,
+        "replaced": replaced,
+        "recurring": recurring,
+        "notes": notes,
+    })))
+}
+
+fn export(cx: &Context) -> Result<Reply, Error> {
+    let events = load()?;
+    let text = ics::export(&events, cx.now);
+    let n = events.iter().filter(|e| e.recurrence_id.is_none()).count();
+    Ok(Reply::text(cx.say(
+        format!("Takvimini iCalendar (.ics) olarak hazırladım: {n} etkinlik."),
+        format!(
+            "Here is your calendar as iCalendar (.ics): {}.",
+            count(n, "event", "events")
+        ),
+    ))
+    .with_data(&json!({ "ics": text, "events": n })))
+}
+
+/// Every stored event. A value that no longer reads is logged and left out, not fatal.
+fn load() -> Result<Vec<Event>, Error> {
+    let mut events = Vec::new();
+    for key in kv::keys(PREFIX)? {
+        match kv::get_json::<Event>(&key) {
+            Ok(Some(e)) => events.push(e),
+            Ok(None) => {}
+            Err(e) => bantz_sdk::log::warn(&format!("skipping {key}: {e}")),
+        }
+    }
+    Ok(events)
+}
+
+fn save(event: &Event) -> Result<(), Error> {
+    kv::set_json(&event.key(), event)
+}
+
+/// Each event's next occurrence from today on, else its first; soonest first.
+fn next_occurrences<'a>(cx: &Context, events: &'a [Event]) -> Vec<Occurrence<'a>> {
+    let horizon = cx.now + Duration::days(FIND_AHEAD_DAYS);
+    let mut shown: Vec<Occurrence<'a>> = events
+        .iter()
+        .filter_map(|e| {
+            let one = std::slice::from_ref(e);
+            event::occurrences(one, cx.midnight(cx.today()), horizon, cx.zone())
+                .into_iter()
+                .next()
+                .or_else(|| {
+                    event::occurrences(one, DateTime::<Utc>::MIN_UTC, horizon, cx.zone())
+                        .into_iter()
+                        .next()
+                })
+        })
+        .collect();
+    shown.sort_by_key(|o| o.span.bounds(cx.zone()).0);
+    shown
+}
+
+/// "yarın 15:00–16:00" / "tomorrow 15:00–16:00" for an event's next (or first) occurrence.
+fn first_occurrence(cx: &Context, event: &Event) -> String {
+    next_occurrences(cx, std::slice::from_ref(event))
+        .first()
+        .map(|o| describe_occurrence(cx, o))
+        .unwrap_or_default()
+}
+
+fn describe_occurrence(cx: &Context, o: &Occurrence<'_>) -> String {
+    let span = say::span(o, cx.zone(), cx.tr);
+    let span = match span.strip_prefix("Tüm") {
+        Some(rest) => format!("tüm{rest}"),
+        None => span.replacen("All day", "all day", 1),
+    };
+    format!("{} {span}", occurrence_day(cx, o))
+}
+
+fn occurrence_day(cx: &Context, o: &Occurrence<'_>) -> String {
+    let (start, _) = o.span.bounds(cx.zone());
+    say::day(cx.zone().to_local(start).date(), cx.today(), cx.tr)
+}
+
+fn more(lines: &mut Vec<String>, total: usize, tr: bool) {
+    if total > MAX_LISTED {
+        let rest = total - MAX_LISTED;
+        lines.push(if tr {
+            format!("… ve {rest} tane daha.")
+        } else {
+            format!("… and {rest} more.")
+        });
+    }
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The first letter in upper case, the Turkish way (`i` → `İ`) when `tr`.
+fn capitalise(text: &str, tr: bool) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some('i') if tr => format!("İ{}", chars.as_str()),
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn date_arg(text: Option<&str>) -> Result<Option<NaiveDate>, Error> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                .map_err(|_| Error::InvalidArgs(format!("{t:?} is not a date like 2026-11-23")))
+        })
+        .transpose()
+}
+
+fn time_arg(text: Option<&str>) -> Result<Option<NaiveTime>, Error> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            NaiveTime::parse_from_str(t, "%H:%M")
+                .map_err(|_| Error::InvalidArgs(format!("{t:?} is not a time like 17:30")))
+        })
+        .transpose()
+}
+
+fn now() -> Result<DateTime<Utc>, Error> {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|_| Error::Internal("the system clock is before 1970".into()))?;
+    DateTime::from_timestamp(since.as_secs() as i64, since.subsec_nanos())
+        .ok_or_else(|| Error::Internal("the system clock is out of range".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capitalises_turkish_i() {
+        assert_eq!(capitalise("yarın", true), "Yarın");
+        assert_eq!(capitalise("işte", true), "İşte");
+        assert_eq!(capitalise("interview", false), "Interview");
+        assert_eq!(capitalise("ılık", true), "Ilık");
+    }
+
+    #[test]
+    fn the_manifest_declares_every_command_it_answers() {
+        let manifest: bantz_sdk::bindings::bantz::skill::types::Manifest =
+            Calendar::manifest().into();
+        let names: Vec<&str> = manifest.commands.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "agenda",
+                "find",
+                "add",
+                "update",
+                "delete",
+                "free",
+                "conflicts",
+                "import",
+                "export"
+            ]
+        );
+        for c in &manifest.commands {
+            let confirm = matches!(c.name.as_str(), "add" | "update" | "delete");
+            assert_eq!(c.needs_confirmation, confirm, "{}", c.name);
+        }
+        for intent in &manifest.intents {
+            assert!(
+                names.contains(&intent.command.as_str()),
+                "{}",
+                intent.command
+            );
+        }
+    }
+}

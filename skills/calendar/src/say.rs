@@ -1,0 +1,269 @@
+//! How the calendar talks: dates, times and event lines in Turkish and English, and matching
+//! what the user calls an event against its title.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Weekday};
+
+use crate::event::{Occurrence, Span};
+use crate::zone::Zone;
+
+const MONTHS_TR: [&str; 12] = [
+    "Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül", "Ekim",
+    "Kasım", "Aralık",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+pub fn weekday(day: Weekday, tr: bool) -> &'static str {
+    match (day, tr) {
+        (Weekday::Mon, true) => "Pazartesi",
+        (Weekday::Tue, true) => "Salı",
+        (Weekday::Wed, true) => "Çarşamba",
+        (Weekday::Thu, true) => "Perşembe",
+        (Weekday::Fri, true) => "Cuma",
+        (Weekday::Sat, true) => "Cumartesi",
+        (Weekday::Sun, true) => "Pazar",
+        (Weekday::Mon, false) => "Monday",
+        (Weekday::Tue, false) => "Tuesday",
+        (Weekday::Wed, false) => "Wednesday",
+        (Weekday::Thu, false) => "Thursday",
+        (Weekday::Fri, false) => "Friday",
+        (Weekday::Sat, false) => "Saturday",
+        (Weekday::Sun, false) => "Sunday",
+    }
+}
+
+/// "27 Kasım Cuma" / "Friday 27 November".
+pub fn date(d: NaiveDate, tr: bool) -> String {
+    let month = d.month0() as usize;
+    if tr {
+        format!(
+            "{} {} {}",
+            d.day(),
+            MONTHS_TR[month],
+            weekday(d.weekday(), true)
+        )
+    } else {
+        format!(
+            "{} {} {}",
+            weekday(d.weekday(), false),
+            d.day(),
+            MONTHS_EN[month]
+        )
+    }
+}
+
+/// "bugün" / "today", "yarın" / "tomorrow", else the date.
+pub fn day(d: NaiveDate, today: NaiveDate, tr: bool) -> String {
+    match ((d - today).num_days(), tr) {
+        (0, true) => "bugün".into(),
+        (0, false) => "today".into(),
+        (1, true) => "yarın".into(),
+        (1, false) => "tomorrow".into(),
+        (-1, true) => "dün".into(),
+        (-1, false) => "yesterday".into(),
+        _ => date(d, tr),
+    }
+}
+
+/// "23–29 Kasım" / "23–29 November", across months "30 Kasım – 6 Aralık".
+pub fn week(first: NaiveDate, last: NaiveDate, tr: bool) -> String {
+    let months = if tr { &MONTHS_TR } else { &MONTHS_EN };
+    if first.month() == last.month() {
+        format!(
+            "{}–{} {}",
+            first.day(),
+            last.day(),
+            months[last.month0() as usize]
+        )
+    } else {
+        format!(
+            "{} {} – {} {}",
+            first.day(),
+            months[first.month0() as usize],
+            last.day(),
+            months[last.month0() as usize]
+        )
+    }
+}
+
+pub fn hm(t: NaiveDateTime) -> String {
+    t.format("%H:%M").to_string()
+}
+
+/// When an occurrence happens, in the user's zone: "15:00–16:00", "Tüm gün" / "All day",
+/// "22:00 – 25 Kasım Çarşamba 01:00" when it ends on another day.
+pub fn span(o: &Occurrence<'_>, user: Zone, tr: bool) -> String {
+    match o.span {
+        Span::AllDay { days, date: d } if days > 1 => {
+            let last = d + chrono::Duration::days(i64::from(days) - 1);
+            if tr {
+                format!("Tüm gün, {} tarihine kadar", date(last, true))
+            } else {
+                format!("All day, until {}", date(last, false))
+            }
+        }
+        Span::AllDay { .. } => (if tr { "Tüm gün" } else { "All day" }).into(),
+        Span::Timed { start, end } => {
+            let (s, e) = (user.to_local(start), user.to_local(end));
+            if e <= s {
+                hm(s)
+            } else if e.date() == s.date()
+                || (e.date() == s.date().succ_opt().unwrap_or(s.date())
+                    && e.time() == Default::default())
+            {
+                format!("{}–{}", hm(s), hm(e))
+            } else {
+                format!("{} – {} {}", hm(s), date(e.date(), tr), hm(e))
+            }
+        }
+    }
+}
+
+/// "- 15:00–16:00 Dişçi (Kadıköy)"
+pub fn line(o: &Occurrence<'_>, user: Zone, tr: bool) -> String {
+    let colon = if matches!(o.span, Span::AllDay { .. }) {
+        ":"
+    } else {
+        ""
+    };
+    let mut text = format!("- {}{colon} {}", span(o, user, tr), o.event.title);
+    if let Some(place) = &o.event.location {
+        text.push_str(&format!(" ({place})"));
+    }
+    text
+}
+
+/// Lowercase with Turkish rules and Turkish letters folded to ASCII, as the host folds
+/// messages, so "Dişçi", "DİŞÇİ" and "disci" are one word.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            'I' | 'ı' => out.push('i'),
+            'İ' => out.push('i'),
+            'ç' | 'Ç' => out.push('c'),
+            'ğ' | 'Ğ' => out.push('g'),
+            'ö' | 'Ö' => out.push('o'),
+            'ş' | 'Ş' => out.push('s'),
+            'ü' | 'Ü' => out.push('u'),
+            '\u{307}' => {}
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+fn words(text: &str) -> Vec<String> {
+    fold(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// Words that say what kind of thing an event is rather than which one it is.
+const KIND_WORDS: &[&str] = &[
+    "the",
+    "my",
+    "a",
+    "an",
+    "event",
+    "meeting",
+    "appointment",
+    "etkinlik",
+    "etkinligi",
+    "etkinligini",
+    "toplanti",
+    "toplantisi",
+    "toplantisini",
+    "toplantim",
+    "toplantimi",
+    "randevu",
+    "randevusu",
+    "randevusunu",
+    "randevum",
+    "randevumu",
+];
+
+/// Whether `said` (what the user called an event) names one whose text is `title`: every word
+/// said is a word of the title, or the same word with another Turkish ending ("dişçiyi" names
+/// "Dişçi", "toplantıyı" names "Proje toplantısı"). Kind words ("meeting", "randevusu") are
+/// left out when other words say which event it is.
+pub fn names(title: &str, said: &str) -> bool {
+    const ARTICLES: &[&str] = &["the", "my", "a", "an"];
+    let title = words(title);
+    let all = words(said);
+    let specific: Vec<&String> = all
+        .iter()
+        .filter(|w| !KIND_WORDS.contains(&w.as_str()))
+        .collect();
+    let said: Vec<&String> = if specific.is_empty() {
+        all.iter()
+            .filter(|w| !ARTICLES.contains(&w.as_str()))
+            .collect()
+    } else {
+        specific
+    };
+    !said.is_empty() && said.iter().all(|s| title.iter().any(|t| same_word(t, s)))
+}
+
+/// `t` and `s` are one word, perhaps with different endings.
+fn same_word(t: &str, s: &str) -> bool {
+    let (t_len, s_len) = (t.chars().count(), s.chars().count());
+    let common = t.chars().zip(s.chars()).take_while(|(a, b)| a == b).count();
+    t.starts_with(s)
+        || (s.starts_with(t) && t_len >= 3)
+        || (common >= 4 && common + 2 >= t_len.min(s_len))
+}
+
+/// Whether `query` is in any of `texts`, as written or word by word.
+pub fn mentions(texts: &[&str], query: &str) -> bool {
+    let q = fold(query.trim());
+    !q.is_empty()
+        && texts
+            .iter()
+            .any(|t| fold(t).contains(&q) || names(t, query))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_events_the_way_people_say_them() {
+        assert!(names("Dişçi", "dişçiyi"));
+        assert!(names("Dişçi", "disci randevusunu"));
+        assert!(names("Proje toplantısı", "toplantıyı"));
+        assert!(names("Yemek", "yemeği"));
+        assert!(names("Dentist", "the dentist appointment"));
+        assert!(names("Lunch with Sam", "lunch"));
+        assert!(!names("Lunch with Sam", "dinner"));
+        assert!(!names("Dişçi", "the"));
+        assert!(names("Proje toplantısı", "toplantı"));
+        assert!(!names("Yoga", "meeting"));
+        assert!(mentions(&["Weekly sync", "Agenda: budget"], "budget"));
+        assert!(mentions(&["DİŞÇİ"], "dişçi"));
+    }
+
+    #[test]
+    fn dates_in_both_languages() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        assert_eq!(date(d, true), "27 Kasım Cuma");
+        assert_eq!(date(d, false), "Friday 27 November");
+        assert_eq!(day(d, d.pred_opt().unwrap(), true), "yarın");
+        let next = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        assert_eq!(week(d, next, true), "27 Kasım – 3 Aralık");
+    }
+}
