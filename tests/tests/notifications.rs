@@ -341,3 +341,59 @@ async fn the_briefing_answers_on_demand_and_arrives_once_at_its_time() {
         "{sent:?}"
     );
 }
+
+#[tokio::test]
+async fn the_briefing_combines_weather_the_calendar_and_reminders() {
+    let bantz = Bantz::start_with(Options {
+        skills: vec![
+            skill("clock"),
+            skill("weather"),
+            skill("calendar"),
+            skill("reminders"),
+        ],
+        // No weather service is reachable here: that part must say so, not break the briefing.
+        config: Some("[skills.weather]\nhome = \"İstanbul\"\n".into()),
+        ..Default::default()
+    })
+    .await;
+    let today = (chrono::Utc::now() + chrono::Duration::hours(3))
+        .format("%Y-%m-%d")
+        .to_string();
+    let added = bantz
+        .command(
+            "calendar.add",
+            json!({"title": "Standup", "date": today, "time": "23:30"}),
+        )
+        .await;
+    json_ok(added).await;
+    bantz
+        .chat("remind me tomorrow at 9 to water the plants")
+        .await;
+
+    let reply = bantz.chat("good morning").await;
+    assert_eq!(
+        reply["tools_used"],
+        json!([
+            "bantz.briefing",
+            "weather.forecast",
+            "calendar.agenda",
+            "reminders.list"
+        ]),
+        "{reply}"
+    );
+    let text = reply["response"].as_str().unwrap();
+    for part in [
+        "Good morning! Today is ",
+        "Weather: ",
+        "Calendar: ",
+        "Standup",
+        "Reminders: ",
+        "water the plants",
+    ] {
+        assert!(text.contains(part), "missing {part:?} in:\n{text}");
+    }
+    assert!(
+        reply["data"]["calendar"].is_object() || reply["data"]["calendar"].is_array(),
+        "{reply}"
+    );
+}
