@@ -7,6 +7,18 @@ use anyhow::{Context, bail};
 
 use crate::runtime::Runtime;
 
+/// How to reach a running server: its Unix socket when there is one, else HTTP with a token.
+pub struct Server {
+    /// The server's `--socket`; no token is sent over it.
+    pub socket: Option<PathBuf>,
+    /// The server's base URL, when there is no socket.
+    pub url: String,
+    /// The token for HTTP (default: `$BANTZ_API_TOKEN`, else the data dir's token file).
+    pub token: Option<String>,
+    /// The data dir whose token file to read.
+    pub data_dir: Option<PathBuf>,
+}
+
 /// The token to send: `--token`, else `$BANTZ_API_TOKEN`, else the data dir's token file.
 fn client_token(token: Option<String>, data_dir: Option<PathBuf>) -> anyhow::Result<String> {
     if let Some(token) = token.or_else(|| std::env::var(crate::config::TOKEN_ENV).ok()) {
@@ -19,32 +31,143 @@ fn client_token(token: Option<String>, data_dir: Option<PathBuf>) -> anyhow::Res
         .with_context(|| format!("no token: pass --token, set {}, or point --data-dir at the server's data dir ({} is not readable)", crate::config::TOKEN_ENV, path.display()))
 }
 
-/// `bantz skills list`.
-pub async fn list_skills(
-    url: &str,
-    token: Option<String>,
-    data_dir: Option<PathBuf>,
-) -> anyhow::Result<()> {
-    let token = client_token(token, data_dir)?;
-    let response = reqwest::Client::new()
-        .get(format!("{}/api/v1/skills", url.trim_end_matches('/')))
-        .bearer_auth(token)
-        .send()
-        .await
-        .with_context(|| {
-            format!("cannot reach a Bantz server at {url}; is `bantz serve` running?")
+impl Server {
+    /// Sends one request and returns the JSON answer, or the server's error message.
+    async fn send(
+        self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> anyhow::Result<serde_json::Value> {
+        let (client, base, token, place) = match &self.socket {
+            Some(socket) => (
+                reqwest::Client::builder()
+                    .unix_socket(socket.as_path())
+                    .build()?,
+                // Only the path matters: the connection goes to the socket.
+                "http://localhost".to_owned(),
+                None,
+                format!("the socket {}", socket.display()),
+            ),
+            None => (
+                reqwest::Client::new(),
+                self.url.trim_end_matches('/').to_owned(),
+                Some(client_token(self.token, self.data_dir)?),
+                self.url.clone(),
+            ),
+        };
+        let mut request = client.request(method, format!("{base}{path}"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.with_context(|| {
+            format!("cannot reach a Bantz server at {place}; is `bantz serve` running?")
         })?;
-    let status = response.status();
-    let body: serde_json::Value = response
-        .json()
-        .await
-        .context("the server's answer is not JSON")?;
-    if !status.is_success() {
-        bail!(
-            "the server answered {status}: {}",
-            body["error"]["message"].as_str().unwrap_or("(no message)")
-        );
+        let status = response.status();
+        let body: serde_json::Value = response
+            .json()
+            .await
+            .context("the server's answer is not JSON")?;
+        if !status.is_success() {
+            bail!(
+                "the server answered {status}: {}",
+                body["error"]["message"].as_str().unwrap_or("(no message)")
+            );
+        }
+        Ok(body)
     }
+}
+
+/// `bantz chat MESSAGE`: prints the answer's text, or with `json` the whole answer.
+pub async fn chat(
+    server: Server,
+    message: &str,
+    session_id: Option<String>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let mut body = serde_json::json!({ "message": message });
+    if let Some(session_id) = session_id {
+        body["session_id"] = session_id.into();
+    }
+    let answer = server
+        .send(reqwest::Method::POST, "/api/v1/chat", Some(body))
+        .await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+    } else {
+        println!("{}", answer["response"].as_str().unwrap_or_default());
+        if answer["requires_confirmation"] == true {
+            eprintln!(
+                "(waiting for a yes or no: bantz chat --session {} evet|hayır)",
+                answer["session_id"].as_str().unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `bantz pair`: asks the server for a pairing code and shows it.
+pub async fn pair(server: Server) -> anyhow::Result<()> {
+    let code = server
+        .send(reqwest::Method::POST, "/api/v1/pair/request", None)
+        .await?;
+    let until =
+        chrono::DateTime::from_timestamp_millis(code["expires_at_ms"].as_i64().unwrap_or(0))
+            .map(|t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%H:%M:%S")
+                    .to_string()
+            })
+            .unwrap_or_default();
+    println!(
+        "Pairing code: {}",
+        code["code"].as_str().unwrap_or_default()
+    );
+    println!(
+        "Valid until {until} ({} minutes), for one device. On the new device, send it with a name:",
+        code["expires_in_seconds"].as_u64().unwrap_or(300) / 60
+    );
+    println!(r#"  POST /api/v1/pair/verify {{"code": "…", "device_name": "My phone"}}"#);
+    Ok(())
+}
+
+/// `bantz config check`: the effective configuration with secrets masked, or every error.
+pub fn check_config(overrides: crate::config::Overrides) -> anyhow::Result<()> {
+    match crate::config::Config::check(overrides) {
+        Ok((config, file)) => {
+            let found = if file.exists() {
+                ""
+            } else {
+                " (not found: defaults)"
+            };
+            println!("# {}{found}, with the BANTZ_* overrides", file.display());
+            print!("{}", config.to_masked_toml());
+            Ok(())
+        }
+        Err(e) => match e.downcast::<crate::config::ConfigErrors>() {
+            Ok(errors) => {
+                for problem in &errors.0 {
+                    println!("error: {problem}");
+                }
+                bail!(
+                    "{} error{} in the configuration",
+                    errors.0.len(),
+                    if errors.0.len() == 1 { "" } else { "s" }
+                )
+            }
+            Err(other) => Err(other),
+        },
+    }
+}
+
+/// `bantz skills list`.
+pub async fn list_skills(server: Server) -> anyhow::Result<()> {
+    let body = server
+        .send(reqwest::Method::GET, "/api/v1/skills", None)
+        .await?;
     println!(
         "{:<20} {:<12} {:<10} {:>7} {:>7} {:>8}  SOURCE",
         "NAME", "STATUS", "VERSION", "CALLS", "ERRORS", "P50 MS"

@@ -9,6 +9,12 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
+mod document;
+mod effective;
+
+pub use document::ConfigErrors;
+use document::Document;
+
 /// Default TCP port.
 pub const DEFAULT_PORT: u16 = 8088;
 /// Environment variable that carries the API token.
@@ -23,6 +29,9 @@ pub const TOKEN_FILE: &str = "api-token";
 pub struct Config {
     pub host: IpAddr,
     pub port: u16,
+    /// A Unix socket to serve the same API on, besides TCP (`--socket`); its file mode (0600)
+    /// is its only lock, so requests on it need no token.
+    pub socket: Option<PathBuf>,
     /// Folder of `.wasm` skills.
     pub skills_dir: PathBuf,
     /// Folder of the SQLite database and the generated token.
@@ -43,6 +52,10 @@ pub struct Config {
     pub notifications: NotificationSettings,
     /// `[briefing]`: when the morning briefing is sent, and in which language.
     pub briefing: BriefingSettings,
+    /// `[http]`: cross-origin access, request size and time limits, client addresses.
+    pub http: HttpSettings,
+    /// `[rate_limits]`: requests per minute by class of route.
+    pub rate_limits: RateLimits,
     /// The user's timezone (`timezone = "Europe/Istanbul"` at the top of bantz.toml): what
     /// "today" and "at 5" mean when the brain reads dates and times.
     pub timezone: chrono_tz::Tz,
@@ -232,6 +245,107 @@ pub struct Sandbox {
     pub allow_private_hosts: Vec<String>,
 }
 
+/// `[http]`: what the HTTP server lets through.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Origins whose web pages may call the API, e.g. `["https://app.example"]`. None by
+    /// default: browsers get no cross-origin access.
+    pub cors_origins: Vec<String>,
+    /// Largest request body; a larger one gets 413, whether or not it says its length.
+    pub max_body_bytes: usize,
+    /// Most headers a request may have (431 beyond).
+    pub max_headers: usize,
+    /// Largest total size of a request's header names and values (431 beyond).
+    pub max_header_bytes: usize,
+    /// Longest time from a request's arrival to its response: a slow client or a stuck answer
+    /// gets 504. Event streams and WebSockets are bound only until they start.
+    pub request_timeout_ms: u64,
+    /// Take the client's address from `X-Forwarded-For` (its last entry, the one the proxy
+    /// added) instead of the connection. Only behind a reverse proxy that sets it.
+    pub trust_forwarded: bool,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            cors_origins: Vec::new(),
+            max_body_bytes: 1024 * 1024,
+            max_headers: 64,
+            max_header_bytes: 16 * 1024,
+            request_timeout_ms: 60_000,
+            trust_forwarded: false,
+        }
+    }
+}
+
+impl HttpSettings {
+    fn check(&self) -> anyhow::Result<()> {
+        for origin in &self.cors_origins {
+            let url = reqwest::Url::parse(origin).ok();
+            let is_origin = url.as_ref().is_some_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host().is_some()
+                    && u.path() == "/"
+                    && !origin.ends_with('/')
+                    && u.query().is_none()
+                    && u.username().is_empty()
+            });
+            anyhow::ensure!(
+                is_origin,
+                "cors_origins: {origin:?} is not an origin; write scheme, host and port only, \
+                 e.g. \"https://app.example\" or \"http://localhost:5173\""
+            );
+        }
+        anyhow::ensure!(self.max_body_bytes > 0, "max_body_bytes must be positive");
+        // hyper itself refuses more than 100 headers, without our error envelope.
+        anyhow::ensure!(
+            (1..=100).contains(&self.max_headers),
+            "max_headers must be from 1 to 100"
+        );
+        anyhow::ensure!(
+            self.max_header_bytes >= 1024,
+            "max_header_bytes must be at least 1024"
+        );
+        anyhow::ensure!(
+            (1..=3_600_000).contains(&self.request_timeout_ms),
+            "request_timeout_ms must be from 1 to 3600000"
+        );
+        Ok(())
+    }
+}
+
+/// `[rate_limits]`: requests per minute in each class of routes, counted per client (its token,
+/// or its address when it sends none) and per address. `0` turns a class's limit off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimits {
+    /// `/api/v1/chat*` and `/ws/chat`.
+    pub chat: u32,
+    /// `/api/v1/commands*`.
+    pub commands: u32,
+    /// Every other API request (the reads, and small writes such as marking a notification
+    /// read). Health, readiness, metrics and the docs are never limited.
+    pub reads: u32,
+    /// `/api/v1/pair/*`.
+    pub pairing: u32,
+    /// One address may send this many times a class's limit, over all its clients; `0` turns
+    /// the per-address limit off.
+    pub per_ip_multiplier: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            chat: 300,
+            commands: 600,
+            reads: 1200,
+            pairing: 20,
+            per_ip_multiplier: 4,
+        }
+    }
+}
+
 impl Config {
     /// The limits of the skill `name`: `[limits]` overridden by `[skills.<name>]`.
     pub fn limits_for(&self, name: &str) -> Limits {
@@ -263,6 +377,8 @@ pub enum TokenSource {
     Env,
     File(PathBuf),
     Generated(PathBuf),
+    /// None yet, and `bantz config check` generates none: `bantz serve` will, into this file.
+    Missing(PathBuf),
 }
 
 /// A skill's section of `bantz.toml`: values the skill reads with `config-get`, plus the keys
@@ -325,6 +441,10 @@ struct FileConfig {
     notifications: NotificationFile,
     #[serde(default)]
     briefing: BriefingFile,
+    #[serde(default)]
+    http: HttpSettings,
+    #[serde(default)]
+    rate_limits: RateLimits,
 }
 
 /// The shape of `[llm]`.
@@ -356,34 +476,54 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub cache_dir: Option<PathBuf>,
     pub config_file: Option<PathBuf>,
+    pub socket: Option<PathBuf>,
 }
 
 impl Config {
     /// Resolves the configuration and makes sure the data dir exists. When no token is set
-    /// anywhere, one is generated and stored in the data dir with mode 0600.
+    /// anywhere, one is generated and stored in the data dir with mode 0600. The error lists
+    /// every problem found, each with its line in bantz.toml or the variable that caused it.
     pub fn load(o: Overrides) -> anyhow::Result<Config> {
+        Config::resolve(o, std::env::vars(), true)
+    }
+
+    /// What [`load`](Config::load) would make of the configuration, touching nothing on disk:
+    /// for `bantz config check`. Also returns the config file's path.
+    pub fn check(o: Overrides) -> anyhow::Result<(Config, PathBuf)> {
+        let config_file = config_file_path(&o)?;
+        Ok((Config::resolve(o, std::env::vars(), false)?, config_file))
+    }
+
+    fn resolve(
+        o: Overrides,
+        env: impl Iterator<Item = (String, String)>,
+        write: bool,
+    ) -> anyhow::Result<Config> {
+        let config_file = config_file_path(&o)?;
         let data_dir = absolute(o.data_dir.unwrap_or_else(default_data_dir))?;
-        std::fs::create_dir_all(&data_dir)
-            .with_context(|| format!("cannot create the data dir {}", data_dir.display()))?;
+        if write {
+            std::fs::create_dir_all(&data_dir)
+                .with_context(|| format!("cannot create the data dir {}", data_dir.display()))?;
+        }
         let skills_dir = absolute(o.skills_dir.unwrap_or_else(|| data_dir.join("skills")))?;
         let cache_dir = absolute(o.cache_dir.unwrap_or_else(|| data_dir.join("cache")))?;
-        let config_file = o.config_file.unwrap_or_else(|| data_dir.join("bantz.toml"));
-        let mut file = read_config_file(&config_file)?;
-        skill_limits(&file.limits, &SkillSettings::default())
-            .with_context(|| format!("[limits] in {} is invalid", config_file.display()))?;
+        let socket = o.socket.map(absolute).transpose()?;
+        let mut doc = Document::read(&config_file, env)?;
+        let mut file = std::mem::take(&mut doc.values);
+        if let Err(e) = skill_limits(&file.limits, &SkillSettings::default()) {
+            doc.problem(&["limits"], e);
+        }
         for (name, settings) in &mut file.skills {
-            settings.limits = Some(skill_limits(&file.limits, settings).with_context(|| {
-                format!(
-                    "[skills.{name}] in {} has an invalid limit",
-                    config_file.display()
-                )
-            })?);
+            match skill_limits(&file.limits, settings) {
+                Ok(limits) => settings.limits = Some(limits),
+                Err(e) => doc.problem(&["skills", name], e),
+            }
             if let Some(v) = settings.values.get("allow_hosts")
                 && !v.as_array().is_some_and(|a| a.iter().all(|h| h.is_str()))
             {
-                bail!(
-                    "[skills.{name}] allow_hosts in {} must be a list of host names",
-                    config_file.display()
+                doc.problem(
+                    &["skills", name, "allow_hosts"],
+                    "allow_hosts must be a list of host names",
                 );
             }
         }
@@ -392,19 +532,39 @@ impl Config {
                 .llm
                 .fast
                 .take()
-                .map(|t| llm_tier("fast", t, &config_file))
-                .transpose()?,
+                .and_then(|t| doc.ok(&["llm", "fast"], llm_tier("fast", t))),
             quality: file
                 .llm
                 .quality
                 .take()
-                .map(|t| llm_tier("quality", t, &config_file))
-                .transpose()?,
+                .and_then(|t| doc.ok(&["llm", "quality"], llm_tier("quality", t))),
         };
-        let token = resolve_token(&data_dir)?;
+        doc.ok(&["http"], file.http.check());
+        let briefing = doc
+            .ok(&["briefing"], file.briefing.resolve())
+            .unwrap_or_default();
+        let notifications = doc
+            .ok(&["notifications"], file.notifications.resolve())
+            .unwrap_or_default();
+        let timezone = match &file.timezone {
+            None => DEFAULT_TIMEZONE,
+            Some(name) => doc
+                .ok(
+                    &["timezone"],
+                    name.parse().map_err(|_| {
+                        anyhow::anyhow!(
+                            "{name:?} is not an IANA timezone name such as \"Europe/Istanbul\""
+                        )
+                    }),
+                )
+                .unwrap_or(DEFAULT_TIMEZONE),
+        };
+        doc.finish()?;
+        let token = resolve_token(&data_dir, write)?;
         Ok(Config {
             host: o.host.unwrap_or(IpAddr::from([127, 0, 0, 1])),
             port: o.port.unwrap_or(DEFAULT_PORT),
+            socket,
             skills_dir,
             data_dir,
             cache_dir,
@@ -413,23 +573,11 @@ impl Config {
             limits: file.limits,
             sandbox: file.sandbox,
             llm,
-                        briefing: file
-                .briefing
-                .resolve()
-                .with_context(|| format!("[briefing] in {} is invalid", config_file.display()))?,
-            notifications: file
-                .notifications
-                .resolve()
-                .with_context(|| format!("[notifications] in {} is invalid", config_file.display()))?,
-            timezone: match &file.timezone {
-                None => DEFAULT_TIMEZONE,
-                Some(name) => name.parse().map_err(|_| {
-                    anyhow::anyhow!(
-                        "timezone {name:?} in {} is not an IANA timezone name such as \"Europe/Istanbul\"",
-                        config_file.display()
-                    )
-                })?,
-            },
+            http: file.http,
+            rate_limits: file.rate_limits,
+            briefing,
+            notifications,
+            timezone,
         })
     }
 
@@ -438,6 +586,7 @@ impl Config {
         Config {
             host: IpAddr::from([127, 0, 0, 1]),
             port: 0,
+            socket: None,
             skills_dir: PathBuf::new(),
             data_dir: PathBuf::new(),
             cache_dir: PathBuf::new(),
@@ -452,6 +601,8 @@ impl Config {
             timezone: DEFAULT_TIMEZONE,
             notifications: NotificationSettings::default(),
             briefing: BriefingSettings::default(),
+            http: HttpSettings::default(),
+            rate_limits: RateLimits::default(),
         }
     }
 
@@ -487,8 +638,8 @@ fn skill_limits(defaults: &Limits, settings: &SkillSettings) -> anyhow::Result<L
 }
 
 /// Checks one `[llm.<tier>]` section and reads its API key from the environment.
-fn llm_tier(tier: &str, file: LlmTierFile, config_file: &Path) -> anyhow::Result<LlmTier> {
-    let at = format!("[llm.{tier}] in {}", config_file.display());
+fn llm_tier(tier: &str, file: LlmTierFile) -> anyhow::Result<LlmTier> {
+    let at = format!("[llm.{tier}]");
     let Some(base_url) = file.base_url else {
         bail!(
             "{at} needs base_url, the root of an OpenAI-compatible API, e.g. \"http://127.0.0.1:8000/v1\""
@@ -572,16 +723,17 @@ pub fn default_data_dir() -> PathBuf {
     }
 }
 
-fn read_config_file(path: &Path) -> anyhow::Result<FileConfig> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => toml::from_str(&text)
-            .with_context(|| format!("{} is not a valid bantz.toml", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-    }
+/// `--config`, else `<data-dir>/bantz.toml`, as given (messages show the path the user typed).
+fn config_file_path(o: &Overrides) -> anyhow::Result<PathBuf> {
+    Ok(match &o.config_file {
+        Some(path) => path.clone(),
+        None => absolute(o.data_dir.clone().unwrap_or_else(default_data_dir))?.join("bantz.toml"),
+    })
 }
 
-fn resolve_token(data_dir: &Path) -> anyhow::Result<ApiToken> {
+/// The token from the environment, else the data dir's token file, else a new one written
+/// there (only when `write`; otherwise [`TokenSource::Missing`]).
+fn resolve_token(data_dir: &Path, write: bool) -> anyhow::Result<ApiToken> {
     if let Ok(secret) = std::env::var(TOKEN_ENV) {
         if secret.trim().is_empty() {
             bail!("{TOKEN_ENV} is set but empty: set a token, or unset it to use a generated one");
@@ -603,6 +755,12 @@ fn resolve_token(data_dir: &Path) -> anyhow::Result<ApiToken> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
+    if !write {
+        return Ok(ApiToken {
+            secret: String::new(),
+            source: TokenSource::Missing(path),
+        });
+    }
     let secret = generate_token();
     write_private(&path, &secret)?;
     Ok(ApiToken {
@@ -611,7 +769,8 @@ fn resolve_token(data_dir: &Path) -> anyhow::Result<ApiToken> {
     })
 }
 
-fn generate_token() -> String {
+/// 32 random bytes in hex: the generated master token, and every device token.
+pub(crate) fn generate_token() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);

@@ -76,21 +76,35 @@ impl Bus {
         let bus = self.clone();
         let kind = kind.to_owned();
         tokio::spawn(async move {
-            let _order = bus.order.lock().await;
-            let new = NewNotification {
-                source: "system",
-                kind: &kind,
-                title: &title,
-                body: &body,
-                data: data.as_deref(),
-            };
-            match bus.store.insert_notification_once(&new, None, true).await {
-                Ok((stored, _)) => {
-                    let _ = bus.sender.send(stored);
-                }
-                Err(e) => tracing::error!(error = %e, %kind, "could not store a system event"),
+            if let Err(e) = bus.system_now(&kind, &title, &body, data.as_deref()).await {
+                tracing::error!(error = %e, %kind, "could not store a system event");
             }
         });
+    }
+
+    /// Records a system event and returns once it is stored and sent, for a caller that answers
+    /// a client only after the event is safe (e.g. `system.pairing.code`).
+    pub async fn system_now(
+        &self,
+        kind: &str,
+        title: &str,
+        body: &str,
+        data: Option<&str>,
+    ) -> Result<StoredNotification, StoreError> {
+        let _order = self.order.lock().await;
+        let new = NewNotification {
+            source: "system",
+            kind,
+            title,
+            body,
+            data,
+        };
+        let (stored, _) = self
+            .store
+            .insert_notification_once(&new, None, true)
+            .await?;
+        let _ = self.sender.send(stored.clone());
+        Ok(stored)
     }
 
     /// A listener that sees every event stored from now on.

@@ -6,19 +6,31 @@ pub mod api;
 pub mod brain;
 pub mod cli;
 pub mod config;
+pub mod devices;
 pub mod events;
 pub mod runtime;
 pub mod store;
 
+use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::listener::{Acceptor, AcceptorExt, BoxAcceptor, Listener, TcpListener, UnixListener};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::config::{Config, TokenSource};
 
-/// Starts everything and serves until SIGINT or SIGTERM.
+/// How long requests in flight (a chat being answered, an event stream being closed) get to
+/// finish after SIGTERM or SIGINT.
+const GRACE: Duration = Duration::from_secs(10);
+
+/// How long open WebSockets then get to finish their close handshake.
+const SESSION_GRACE: Duration = Duration::from_secs(6);
+
+/// Starts everything and serves until SIGINT or SIGTERM; then stops accepting, lets the
+/// requests in flight finish, closes streams and WebSockets, and closes the store. A second
+/// signal ends the process at once, with status 128 + the signal's number.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
     let config = Arc::new(config);
@@ -31,7 +43,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             tracing::info!(path = %path.display(), "generated a new API token (mode 0600)");
             println!("Generated an API token; it is in {}", path.display());
         }
+        TokenSource::Missing(path) => {
+            anyhow::bail!("no API token: {} was not created", path.display())
+        }
     }
+    // Before anything listens, so that a signal from then on is ours to handle.
+    let mut signals = Signals::install()?;
 
     let store = store::Store::open(&config.database_path())
         .await
@@ -58,13 +75,23 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     );
     // Cancelled when the server starts shutting down, so open streams and WebSockets end.
     let shutdown = tokio_util::sync::CancellationToken::new();
+    let devices = Arc::new(
+        devices::Devices::load(store.clone())
+            .await
+            .context("cannot read the paired devices")?,
+    );
+    let sessions = tokio_util::task::TaskTracker::new();
     let state = Arc::new(api::AppState {
         brain,
         runtime,
-        store,
+        store: store.clone(),
         bus,
         started,
         shutdown: shutdown.clone(),
+        devices,
+        sessions: sessions.clone(),
+        config: config.clone(),
+        metrics: Default::default(),
     });
     if let Some(at) = config.briefing.time {
         tokio::spawn(briefing_schedule(
@@ -76,31 +103,104 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let app = api::app(state, &config.token.secret);
 
-    let acceptor = TcpListener::bind((config.host, config.port))
-        .into_acceptor()
-        .await
-        .with_context(|| format!("cannot listen on {}:{}", config.host, config.port))?;
+    let acceptor = listen(&config).await?;
     let addresses: Vec<String> = acceptor
         .local_addr()
         .iter()
-        .filter_map(|a| a.as_socket_addr().map(|a| format!("http://{a}")))
+        .filter_map(|a| match &a.0 {
+            poem::Addr::SocketAddr(a) => Some(format!("http://{a}")),
+            poem::Addr::Unix(a) => a.as_pathname().map(|p| format!("unix:{}", p.display())),
+            _ => None,
+        })
         .collect();
     tracing::info!(addresses = ?addresses, skills_dir = %config.skills_dir.display(), data_dir = %config.data_dir.display(), "serving");
-    // Test harnesses and scripts wait for this line: the server accepts from here on.
+    // Test harnesses and scripts wait for this line: the server accepts from here on. Nothing
+    // is printed after it: whoever reads stdout may have stopped reading.
     println!("bantz listening on {}", addresses.join(" "));
 
-    poem::Server::new_with_acceptor(acceptor)
+    let served = poem::Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(
             app,
             async move {
-                shutdown_signal().await;
+                let (first, _) = signals.next().await;
+                tracing::info!(
+                    signal = first,
+                    "shutting down: finishing the requests in flight (a second signal stops at once)"
+                );
                 shutdown.cancel();
+                tokio::spawn(async move {
+                    let (second, number) = signals.next().await;
+                    tracing::warn!(signal = second, "second signal: stopping at once");
+                    std::process::exit(128 + number);
+                });
             },
-            Some(std::time::Duration::from_secs(10)),
+            Some(GRACE),
         )
-        .await?;
+        .await;
+    // The WebSockets were told to close when the shutdown began; give them a moment to finish.
+    sessions.close();
+    if tokio::time::timeout(SESSION_GRACE, sessions.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some WebSockets did not close in time");
+    }
+    store.close().await;
+    if let Some(path) = &config.socket {
+        let _ = std::fs::remove_file(path);
+    }
+    served?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The TCP listener, and the Unix socket when `--socket` asks for one.
+async fn listen(config: &Config) -> anyhow::Result<BoxAcceptor> {
+    let tcp = TcpListener::bind((config.host, config.port));
+    let at = || format!("cannot listen on {}:{}", config.host, config.port);
+    let Some(path) = &config.socket else {
+        return Ok(tcp.into_acceptor().await.with_context(at)?.boxed());
+    };
+    remove_stale_socket(path)?;
+    // Created with mode 0600 from the start: the socket's permissions are its only lock.
+    let unix = UnixListener::bind(path.clone())
+        .with_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600));
+    // SAFETY: umask only swaps the process's file-creation mask; it cannot fail.
+    let previous = unsafe { libc::umask(0o177) };
+    let acceptor = tcp.combine(unix).into_acceptor().await;
+    unsafe { libc::umask(previous) };
+    let acceptor = acceptor.with_context(|| {
+        format!(
+            "cannot listen on {}:{} and on the socket {}",
+            config.host,
+            config.port,
+            path.display()
+        )
+    })?;
+    Ok(acceptor.boxed())
+}
+
+/// Removes a socket file left by a server that is gone. A live server's socket, or a file that
+/// is not a socket, is an error: neither is ours to remove.
+fn remove_stale_socket(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    if !meta.file_type().is_socket() {
+        anyhow::bail!(
+            "{} exists and is not a socket; choose another --socket path",
+            path.display()
+        );
+    }
+    if std::os::unix::net::UnixStream::connect(path).is_ok() {
+        anyhow::bail!(
+            "another server is listening on the socket {}; stop it or choose another --socket path",
+            path.display()
+        );
+    }
+    std::fs::remove_file(path)
+        .with_context(|| format!("cannot remove the stale socket {}", path.display()))
 }
 
 /// Sends the morning briefing every day at `at`, local time.
@@ -136,12 +236,25 @@ async fn briefing_schedule(
     }
 }
 
-async fn shutdown_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("installing a SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
+/// SIGTERM and SIGINT, handled from the moment they are installed.
+struct Signals {
+    term: Signal,
+    interrupt: Signal,
+}
+
+impl Signals {
+    fn install() -> anyhow::Result<Signals> {
+        Ok(Signals {
+            term: signal(SignalKind::terminate()).context("cannot handle SIGTERM")?,
+            interrupt: signal(SignalKind::interrupt()).context("cannot handle SIGINT")?,
+        })
     }
-    tracing::info!("shutting down");
+
+    /// The name and number of the next signal to arrive.
+    async fn next(&mut self) -> (&'static str, i32) {
+        tokio::select! {
+            _ = self.term.recv() => ("SIGTERM", SignalKind::terminate().as_raw_value()),
+            _ = self.interrupt.recv() => ("SIGINT", SignalKind::interrupt().as_raw_value()),
+        }
+    }
 }

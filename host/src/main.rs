@@ -19,7 +19,7 @@ struct Cli {
     /// Serve the API (the same as `bantz serve`).
     #[arg(long)]
     serve: bool,
-    /// With --serve: serve over HTTP (the default and, for now, only transport).
+    /// With --serve: serve over HTTP (the default; `--socket` adds a Unix socket).
     #[arg(long, requires = "serve")]
     http: bool,
     #[command(flatten)]
@@ -28,8 +28,27 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Serve the API over HTTP.
+    /// Serve the API over HTTP (and a Unix socket with --socket).
     Serve(ServeArgs),
+    /// Send a message to a running server and print the answer.
+    Chat {
+        /// The message, e.g. "saat kaç".
+        #[arg(required = true, num_args = 1..)]
+        message: Vec<String>,
+        /// Continue this conversation (the `session_id` of an earlier answer).
+        #[arg(long)]
+        session: Option<String>,
+        /// Print the whole answer as JSON, not just its text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Make a pairing code for a new device (a phone) on a running server.
+    Pair(ClientArgs),
+    /// Check bantz.toml and the BANTZ_* overrides.
+    #[command(subcommand)]
+    Config(ConfigCmd),
     /// List the skills of a running server, or inspect a skill file.
     #[command(subcommand)]
     Skills(SkillsCmd),
@@ -38,6 +57,19 @@ enum Cmd {
         /// File to write; standard output when absent.
         #[arg(long, short)]
         output: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCmd {
+    /// Print the effective configuration, secrets masked, or every error with its line.
+    Check {
+        /// Configuration file (default: <data-dir>/bantz.toml).
+        #[arg(long, env = "BANTZ_CONFIG")]
+        config: Option<PathBuf>,
+        /// The data dir (default: $BANTZ_DATA_DIR, $XDG_DATA_HOME/bantz or ~/.local/share/bantz).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
 }
 
@@ -52,10 +84,13 @@ enum SkillsCmd {
     },
 }
 
-/// How to reach a running server.
+/// How to reach a running server: its Unix socket when there is one, else HTTP with a token.
 #[derive(Args, Clone)]
 struct ClientArgs {
-    /// The server's base URL.
+    /// The server's Unix socket (`bantz serve --socket`); no token is needed on it.
+    #[arg(long, env = "BANTZ_SOCKET")]
+    socket: Option<PathBuf>,
+    /// The server's base URL, when there is no socket.
     #[arg(long, env = "BANTZ_URL", default_value = "http://127.0.0.1:8088")]
     url: String,
     /// The API token (default: $BANTZ_API_TOKEN, else the token file in the data dir).
@@ -87,6 +122,20 @@ struct ServeArgs {
     /// Configuration file (default: <data-dir>/bantz.toml).
     #[arg(long, env = "BANTZ_CONFIG")]
     config: Option<PathBuf>,
+    /// Also serve on this Unix socket (created with mode 0600; requests on it need no token).
+    #[arg(long, env = "BANTZ_SOCKET")]
+    socket: Option<PathBuf>,
+}
+
+impl ClientArgs {
+    fn server(self) -> bantz::cli::Server {
+        bantz::cli::Server {
+            socket: self.socket,
+            url: self.url,
+            token: self.token,
+            data_dir: self.data_dir,
+        }
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -111,9 +160,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Cmd::Serve(args)) => serve(args),
-        Some(Cmd::Skills(SkillsCmd::List(args))) => tokio::runtime::Runtime::new()?.block_on(
-            bantz::cli::list_skills(&args.url, args.token, args.data_dir),
-        ),
+        Some(Cmd::Chat {
+            message,
+            session,
+            json,
+            client,
+        }) => tokio::runtime::Runtime::new()?.block_on(bantz::cli::chat(
+            client.server(),
+            &message.join(" "),
+            session,
+            json,
+        )),
+        Some(Cmd::Pair(client)) => {
+            tokio::runtime::Runtime::new()?.block_on(bantz::cli::pair(client.server()))
+        }
+        Some(Cmd::Config(ConfigCmd::Check { config, data_dir })) => {
+            bantz::cli::check_config(bantz::config::Overrides {
+                config_file: config,
+                data_dir,
+                ..Default::default()
+            })
+        }
+        Some(Cmd::Skills(SkillsCmd::List(args))) => {
+            tokio::runtime::Runtime::new()?.block_on(bantz::cli::list_skills(args.server()))
+        }
         Some(Cmd::Skills(SkillsCmd::Inspect { file })) => {
             tokio::runtime::Runtime::new()?.block_on(bantz::cli::inspect(&file))
         }
@@ -141,6 +211,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         data_dir: args.data_dir,
         cache_dir: args.cache_dir,
         config_file: args.config,
+        socket: args.socket,
     })?;
-    tokio::runtime::Runtime::new()?.block_on(bantz::serve(config))
+    let runtime = tokio::runtime::Runtime::new()?;
+    let served = runtime.block_on(bantz::serve(config));
+    // Skill work still running on blocking threads must not hold the exit up.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    served
 }

@@ -100,6 +100,10 @@ pub struct Options {
     pub config: Option<String>,
     /// The arguments before the flags the harness adds; `["serve"]` by default.
     pub command: Vec<String>,
+    /// Extra environment variables for the host (every other `BANTZ_*` one is removed).
+    pub env: Vec<(String, String)>,
+    /// Also serve on a Unix socket in the test's folder (`Bantz::socket`).
+    pub socket: bool,
 }
 
 impl Default for Options {
@@ -110,6 +114,8 @@ impl Default for Options {
             skill_files: Vec::new(),
             config: None,
             command: vec!["serve".into()],
+            env: Vec::new(),
+            socket: false,
         }
     }
 }
@@ -126,6 +132,8 @@ pub struct Bantz {
     /// The data dir (and the skills dir inside it).
     pub dir: tempfile::TempDir,
     pub http: reqwest::Client,
+    /// The Unix socket, when `Options::socket` asked for one.
+    pub socket: Option<PathBuf>,
 }
 
 impl Bantz {
@@ -186,12 +194,27 @@ impl Bantz {
             .arg("--cache-dir")
             .arg(workspace_root().join("target/test-compile-cache"))
             .env_remove("BANTZ_API_TOKEN")
+            .envs(options.env.iter().map(|(k, v)| (k, v)))
             .env("BANTZ_LOG", "info,bantz=debug")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log);
         if let Some(token) = &options.token {
             cmd.env("BANTZ_API_TOKEN", token);
+        }
+        // The environment of whoever runs the tests (an exported BANTZ_SOCKET, a
+        // BANTZ_LIMITS__… override) must not change the host under test.
+        for (name, _) in std::env::vars() {
+            if name.starts_with("BANTZ_")
+                && name != "BANTZ_LOG"
+                && !options.env.iter().any(|(k, _)| *k == name)
+            {
+                cmd.env_remove(name);
+            }
+        }
+        let socket = options.socket.then(|| dir.path().join("bantz.sock"));
+        if let Some(socket) = &socket {
+            cmd.arg("--socket").arg(socket);
         }
         let mut child = cmd.spawn().expect("starting bantz");
 
@@ -239,7 +262,72 @@ impl Bantz {
             stdout: lines,
             dir,
             http: reqwest::Client::new(),
+            socket,
         }
+    }
+
+    /// The host's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends the host a signal by name (`TERM`, `INT`, `KILL`), as `kill -s` does.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args(["-s", name, &self.pid().to_string()])
+            .status()
+            .expect("running kill");
+        assert!(status.success(), "kill -s {name} {} failed", self.pid());
+    }
+
+    /// Waits for the host to exit, at most `POLL_LIMIT`, and returns how it ended.
+    pub async fn wait_exit(&mut self) -> std::process::ExitStatus {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                started.elapsed() < POLL_LIMIT,
+                "bantz did not exit within {POLL_LIMIT:?}; its log:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    /// Polls the log until a line contains `needle`, and returns that line (without colours).
+    pub async fn wait_for_log(&self, needle: &str) -> String {
+        let started = std::time::Instant::now();
+        loop {
+            let log = strip_ansi(&self.log());
+            if let Some(line) = log.lines().find(|l| l.contains(needle)) {
+                return line.to_owned();
+            }
+            assert!(
+                started.elapsed() < POLL_LIMIT,
+                "waited {POLL_LIMIT:?} for {needle:?} in the log:\n{log}"
+            );
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    /// A client for the host's Unix socket (`Options::socket`); URLs are `http://bantz/…`.
+    pub fn socket_client(&self) -> reqwest::Client {
+        let socket = self
+            .socket
+            .as_ref()
+            .expect("started without Options::socket");
+        reqwest::Client::builder()
+            .unix_socket(socket.as_path())
+            .build()
+            .unwrap()
+    }
+
+    /// Runs the `bantz` command as a client (`chat`, `pair`…) in the test's folder; see
+    /// [`run_cli`].
+    pub fn cli(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+        run_cli(self.dir.path(), args, env)
     }
 
     /// The host's log so far.
@@ -346,6 +434,60 @@ impl Drop for Bantz {
     }
 }
 
+/// Runs the `bantz` command to completion in `dir`, with no `BANTZ_*` variables but `env`.
+pub fn run_cli(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new(bantz_bin());
+    cmd.current_dir(dir).args(args).stdin(Stdio::null());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("BANTZ_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.envs(env.iter().copied())
+        .output()
+        .expect("running bantz")
+}
+
+/// A WebSocket to the host.
+pub type WebSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens `/ws/chat` with `query` (e.g. `?token=…`) and extra request headers; asserts the 101.
+pub async fn websocket(bantz: &Bantz, query: &str, headers: &[(&str, &str)]) -> WebSocket {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+    let url = format!("{}/ws/chat{query}", bantz.base.replacen("http", "ws", 1));
+    let mut request = url.into_client_request().unwrap();
+    for (name, value) in headers {
+        request.headers_mut().insert(
+            HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            HeaderValue::from_str(value).unwrap(),
+        );
+    }
+    let (socket, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert_eq!(response.status(), 101);
+    socket
+}
+
+/// `text` without its terminal colour codes.
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // ESC [ … final byte
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// One server-sent event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SseEvent {
@@ -367,7 +509,13 @@ impl SseStream {
         if let Some(id) = last_event_id {
             request = request.header("Last-Event-ID", id);
         }
-        let response = request.send().await.unwrap();
+        SseStream::from_response(request.send().await.unwrap())
+    }
+
+    /// Reads a response already received (sent with any credentials); asserts a 200 event
+    /// stream.
+    pub fn from_response(response: reqwest::Response) -> SseStream {
+        let path = response.url().path().to_owned();
         assert_eq!(response.status(), 200, "{path}");
         let content_type = response.headers()["content-type"]
             .to_str()
@@ -389,6 +537,16 @@ impl SseStream {
             .await
             .unwrap_or_else(|_| panic!("no server-sent event within {POLL_LIMIT:?}"))
             .expect("the event stream ended")
+    }
+
+    /// Asserts that the stream ends (after any events still buffered) within `limit`.
+    pub async fn assert_ends_within(&mut self, limit: Duration) {
+        let ended =
+            tokio::time::timeout(limit, async { while self.read_event().await.is_some() {} }).await;
+        assert!(
+            ended.is_ok(),
+            "the event stream did not end within {limit:?}"
+        );
     }
 
     /// The next event named `name`, skipping others.
@@ -435,7 +593,8 @@ pub async fn json_ok(response: reqwest::Response) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
-/// Asserts the status and the error envelope, and returns the `error` object.
+/// Asserts the status and the error envelope, whose `request_id` is the response's
+/// `X-Request-Id`, and returns the `error` object.
 pub async fn json_error(response: reqwest::Response, status: u16, code: &str) -> Value {
     let got = response.status();
     let content_type = response
@@ -443,6 +602,10 @@ pub async fn json_error(response: reqwest::Response, status: u16, code: &str) ->
         .get("content-type")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .map(|v| v.to_str().unwrap().to_owned());
     let text = response.text().await.unwrap();
     assert_eq!(got, status, "expected {status}, got {got}: {text}");
     assert!(
@@ -453,6 +616,8 @@ pub async fn json_error(response: reqwest::Response, status: u16, code: &str) ->
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
     let error = body["error"].clone();
     assert_eq!(error["code"], code, "{text}");
+    let request_id = request_id.unwrap_or_else(|| panic!("no X-Request-Id header: {text}"));
+    assert_eq!(error["request_id"], request_id.as_str(), "{text}");
     assert!(
         error["message"].as_str().is_some_and(|m| !m.is_empty()),
         "{text}"

@@ -269,11 +269,13 @@ async fn a_limit_out_of_range_is_422() {
             "{error}"
         );
     }
-    json_error(
+    // Not a number at all: the parameter fails validation, and says which one.
+    let error = json_error(
         bantz.get("/api/v1/conversations?limit=many").await,
-        400,
-        "BAD_REQUEST",
+        422,
+        "VALIDATION_FAILED",
     )
     .await;
+    assert_eq!(error["details"]["fields"], json!(["limit"]), "{error}");
     assert_eq!(conversations(&bantz, "?limit=1").await.len(), 1);
 }

@@ -14,13 +14,14 @@ use bantz_tests::{Bantz, Options, Value, json, json_error, json_ok, skill, test_
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-/// Starts a host with the clock and the given test skills, with `config` as bantz.toml.
+/// Starts a host with the clock and the given test skills, with `config` as bantz.toml. The
+/// chat rate limit is off: `alongside` chats as fast as it can while a hostile call runs.
 async fn start(test_skills: &[&str], config: &str) -> Arc<Bantz> {
     let mut skills = vec![skill("clock")];
     skills.extend(test_skills.iter().map(|name| test_skill(name)));
     let bantz = Bantz::start_with(Options {
         skills,
-        config: Some(config.into()),
+        config: Some(format!("{config}\n[rate_limits]\nchat = 0\n")),
         ..Default::default()
     })
     .await;

@@ -248,10 +248,11 @@ async fn bad_requests_get_the_error_envelope() {
     )
     .await;
     assert!(error["message"].as_str().unwrap().contains("message"));
+    // Well-formed JSON without the required `message`: it does not fit the schema.
     json_error(
         bantz.post("/api/v1/chat", &json!({"text": "hi"})).await,
-        400,
-        "BAD_REQUEST",
+        422,
+        "VALIDATION_FAILED",
     )
     .await;
     json_error(

@@ -336,6 +336,20 @@ fn test() -> Result {
         .env("BANTZ_TEST_SKILLS", &dist)
         .env("BANTZ_TEST_PYTHON", &python))?;
 
+    step("evaluation sets (accuracy per file)");
+    run(cargo()
+        .args([
+            "test",
+            "--package",
+            "bantz-tests",
+            "--test",
+            "eval",
+            "--",
+            "--nocapture",
+        ])
+        .env("BANTZ_TEST_SKILLS", &dist)
+        .env("BANTZ_TEST_PYTHON", &python))?;
+
     step("openapi spec drift");
     openapi(true)?;
     eprintln!("\nall checks passed");

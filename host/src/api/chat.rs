@@ -227,12 +227,17 @@ impl ChatApi {
     async fn chat(
         &self,
         Data(app): Data<&Arc<AppState>>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         body: ChatBody,
     ) -> Result<ChatAnswer, ApiError> {
         let ChatBody::Json(Json(request)) = body;
         if request.stream == Some(true) {
-            return Ok(ChatAnswer::Stream(stream::sse(app, request.into_brain())?));
+            let cut_off = app.devices.cut_off(&auth.0);
+            return Ok(ChatAnswer::Stream(stream::sse(
+                app,
+                request.into_brain(),
+                cut_off,
+            )?));
         }
         let outcome = app.brain.chat(request.into_brain(), None).await?;
         Ok(ChatAnswer::Json(outcome.into()))
@@ -256,13 +261,14 @@ impl ChatApi {
     async fn chat_stream(
         &self,
         Data(app): Data<&Arc<AppState>>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         body: ChatBody,
     ) -> Result<ChatStreamResult, ApiError> {
         let ChatBody::Json(Json(request)) = body;
         Ok(ChatStreamResult::Events(stream::sse(
             app,
             request.into_brain(),
+            app.devices.cut_off(&auth.0),
         )?))
     }
 }

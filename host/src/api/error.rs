@@ -1,9 +1,15 @@
 //! The one JSON error envelope, `{"error":{"code","message","details","request_id"}}`, and the one
-//! place where failures of the layers below become HTTP errors.
+//! place where failures become HTTP errors: those of the layers below, of poem's extractors and
+//! routing (unknown route, wrong method, bad JSON, missing token), of the operational middleware
+//! (rate limits, size and time limits, CORS) and panics. No error response is made anywhere else.
 
+use std::sync::Arc;
+
+use poem::Response;
 use poem::http::StatusCode;
-use poem::{IntoResponse, Response};
+use poem_openapi::error::{ParseParamError, ParseRequestPayloadError};
 use poem_openapi::payload::Json;
+use poem_openapi::types::ToJSON;
 use poem_openapi::{ApiResponse, Object};
 
 use crate::brain::BrainError;
@@ -26,9 +32,20 @@ pub struct ErrorDetail {
     /// Extra structured detail, e.g. the invalid fields.
     #[oai(skip_serializing_if_is_none)]
     pub details: Option<serde_json::Value>,
-    /// The id of the request, when it has one.
+    /// The id of the request (its `X-Request-Id`). Absent only in errors sent inside a stream.
     #[oai(skip_serializing_if_is_none)]
     pub request_id: Option<String>,
+}
+
+tokio::task_local! {
+    /// The id of the request being answered, set around each request by the outermost
+    /// middleware, so that every envelope made while answering it carries the id.
+    pub(super) static REQUEST_ID: Arc<str>;
+}
+
+/// The id of the request this task is answering, if it is answering one.
+fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(|id| id.to_string()).ok()
 }
 
 /// The error responses of the API.
@@ -40,12 +57,27 @@ pub enum ApiError {
     /// No valid bearer token was sent.
     #[oai(status = 401, content_type = "application/json")]
     Unauthorized(Json<ErrorBody>),
+    /// Not allowed, e.g. a page from an origin that `[http] cors_origins` does not list.
+    #[oai(status = 403, content_type = "application/json")]
+    Forbidden(Json<ErrorBody>),
     /// The thing asked for does not exist.
     #[oai(status = 404, content_type = "application/json")]
     NotFound(Json<ErrorBody>),
-    /// The request is well-formed but its values are not acceptable.
+    /// The body is larger than `[http] max_body_bytes`.
+    #[oai(status = 413, content_type = "application/json")]
+    PayloadTooLarge(Json<ErrorBody>),
+    /// The body is not `application/json`.
+    #[oai(status = 415, content_type = "application/json")]
+    UnsupportedMediaType(Json<ErrorBody>),
+    /// The request is well-formed but its values are not acceptable; `details.fields` names
+    /// the fields when they are known (`VALIDATION_FAILED`, `INVALID_REQUEST`).
     #[oai(status = 422, content_type = "application/json")]
     Unprocessable(Json<ErrorBody>),
+    /// `RATE_LIMITED`: over the client's limit for this class of routes; `Retry-After` says
+    /// when to try again. Every limited response carries `X-RateLimit-Limit`,
+    /// `X-RateLimit-Remaining` and `X-RateLimit-Reset`.
+    #[oai(status = 429, content_type = "application/json")]
+    TooManyRequests(Json<ErrorBody>),
     /// A bug in Bantz.
     #[oai(status = 500, content_type = "application/json")]
     Internal(Json<ErrorBody>),
@@ -67,8 +99,12 @@ impl ApiError {
         match status.as_u16() {
             400 => ApiError::BadRequest(body),
             401 => ApiError::Unauthorized(body),
+            403 => ApiError::Forbidden(body),
             404 => ApiError::NotFound(body),
+            413 => ApiError::PayloadTooLarge(body),
+            415 => ApiError::UnsupportedMediaType(body),
             422 => ApiError::Unprocessable(body),
+            429 => ApiError::TooManyRequests(body),
             502 => ApiError::BadGateway(body),
             503 => ApiError::Unavailable(body),
             504 => ApiError::Timeout(body),
@@ -81,8 +117,12 @@ impl ApiError {
         match &mut self {
             ApiError::BadRequest(b)
             | ApiError::Unauthorized(b)
+            | ApiError::Forbidden(b)
             | ApiError::NotFound(b)
+            | ApiError::PayloadTooLarge(b)
+            | ApiError::UnsupportedMediaType(b)
             | ApiError::Unprocessable(b)
+            | ApiError::TooManyRequests(b)
             | ApiError::Internal(b)
             | ApiError::BadGateway(b)
             | ApiError::Unavailable(b)
@@ -96,8 +136,12 @@ impl ApiError {
         match self {
             ApiError::BadRequest(b)
             | ApiError::Unauthorized(b)
+            | ApiError::Forbidden(b)
             | ApiError::NotFound(b)
+            | ApiError::PayloadTooLarge(b)
+            | ApiError::UnsupportedMediaType(b)
             | ApiError::Unprocessable(b)
+            | ApiError::TooManyRequests(b)
             | ApiError::Internal(b)
             | ApiError::BadGateway(b)
             | ApiError::Unavailable(b)
@@ -112,7 +156,7 @@ fn body(code: &str, message: String, details: Option<serde_json::Value>) -> Erro
             code: code.into(),
             message,
             details,
-            request_id: None,
+            request_id: current_request_id(),
         },
     }
 }
@@ -159,11 +203,79 @@ impl From<BrainError> for ApiError {
     }
 }
 
-/// Turns every error that is not already one of ours (unknown route, wrong method, bad JSON,
-/// missing token…) into the envelope, keeping its status.
+/// An error response with this status, code and message: for the middleware, whose statuses
+/// (405, 429, 431…) are not all operation responses.
+pub fn response(
+    status: StatusCode,
+    code: &str,
+    message: impl Into<String>,
+    details: Option<serde_json::Value>,
+) -> Response {
+    Response::builder()
+        .status(status)
+        .content_type("application/json")
+        .body(body(code, message.into(), details).to_json_string())
+}
+
+/// The 500 of a handler that panicked; the panic itself is logged by the panic hook.
+pub fn panicked(_: Box<dyn std::any::Any + Send>) -> Response {
+    tracing::error!("a request handler panicked; answered 500");
+    response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL",
+        "internal error: a bug in Bantz; the request may not have been carried out",
+        None,
+    )
+}
+
+/// [`into_response`] for `catch_all_error`.
 pub async fn envelope(err: poem::Error) -> Response {
+    into_response(err)
+}
+
+/// Turns every error that is not already one of ours (unknown route, wrong method, bad JSON,
+/// missing token, CORS refusal…) into the envelope, keeping its status and the route and
+/// operation it matched (for the metrics).
+pub fn into_response(err: poem::Error) -> Response {
     if err.is_from_response() {
         return err.into_response();
+    }
+    let mut response = translate(&err);
+    if let Some(pattern) = err.data::<poem::PathPattern>() {
+        response.set_data(pattern.clone());
+    }
+    if let Some(operation) = err.data::<poem_openapi::OperationId>() {
+        response.set_data(*operation);
+    }
+    response
+}
+
+fn translate(err: &poem::Error) -> Response {
+    if let Some(e) = err.downcast_ref::<ParseRequestPayloadError>() {
+        return if is_schema_error(&e.reason) {
+            let fields = named_fields(&e.reason);
+            response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "VALIDATION_FAILED",
+                format!("the body does not fit the schema: {}", e.reason),
+                (!fields.is_empty()).then(|| serde_json::json!({ "fields": fields })),
+            )
+        } else {
+            response(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                format!("the body is not valid JSON: {}", e.reason),
+                None,
+            )
+        };
+    }
+    if let Some(e) = err.downcast_ref::<ParseParamError>() {
+        return response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "VALIDATION_FAILED",
+            format!("parameter `{}`: {}", e.name, e.reason),
+            Some(serde_json::json!({ "fields": [e.name] })),
+        );
     }
     let status = err.status();
     let (code, message) = match status {
@@ -171,6 +283,7 @@ pub async fn envelope(err: poem::Error) -> Response {
             "UNAUTHORIZED",
             "missing or invalid token: send `Authorization: Bearer <token>`".to_owned(),
         ),
+        StatusCode::FORBIDDEN => ("FORBIDDEN", err.to_string()),
         StatusCode::NOT_FOUND => (
             "NOT_FOUND",
             "no such route; the API is described at /swagger-ui/".to_owned(),
@@ -190,7 +303,58 @@ pub async fn envelope(err: poem::Error) -> Response {
             ("INTERNAL", "internal error".to_owned())
         }
     };
-    let mut response = Json(body(code, message, None)).into_response();
-    response.set_status(status);
-    response
+    response(status, code, message, None)
+}
+
+/// Whether a body parse error says the JSON did not fit the schema (poem-openapi's messages),
+/// rather than that it was not JSON at all (serde_json's).
+fn is_schema_error(reason: &str) -> bool {
+    ["failed to parse \"", "Expected input type \"", "Type \""]
+        .iter()
+        .any(|p| reason.starts_with(p))
+}
+
+/// The fields a poem-openapi message names: "field `temperature` verification failed",
+/// "unknown field `x`", "properties `id` is read only".
+fn named_fields(reason: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut rest = reason;
+    while let Some(start) = rest.find('`') {
+        let before = &rest[..start];
+        let Some(len) = rest[start + 1..].find('`') else {
+            break;
+        };
+        let name = &rest[start + 1..start + 1 + len];
+        if (before.ends_with("field ") || before.ends_with("properties "))
+            && !fields.iter().any(|f| f == name)
+        {
+            fields.push(name.to_owned());
+        }
+        rest = &rest[start + len + 2..];
+    }
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_errors_are_told_from_syntax_errors_and_name_their_fields() {
+        let validator = "failed to parse \"ChatRequest\": field `temperature` verification failed. maximum(2, exclusive: false)";
+        assert!(is_schema_error(validator));
+        assert_eq!(named_fields(validator), ["temperature"]);
+        let missing =
+            "Type \"string\" expects an input value. (occurred while parsing \"ChatRequest\")";
+        assert!(is_schema_error(missing));
+        assert!(named_fields(missing).is_empty());
+        assert_eq!(
+            named_fields("failed to parse \"X\": unknown field `colour`."),
+            ["colour"]
+        );
+        assert!(!is_schema_error("key must be a string at line 1 column 2"));
+        assert!(!is_schema_error(
+            "EOF while parsing an object at line 1 column 10"
+        ));
+    }
 }

@@ -1,26 +1,34 @@
-//! The HTTP API: typed endpoints (poem-openapi), their OpenAPI document and docs pages, auth and
-//! the error envelope. Only HTTP shapes live here; decisions are the brain's, wasm the runtime's.
+//! The HTTP API: typed endpoints (poem-openapi), their OpenAPI document and docs pages, auth, the
+//! error envelope, and the operational layers every request passes (see [`layers`]). Only HTTP
+//! shapes live here; decisions are the brain's, wasm the runtime's.
 
 mod auth;
 mod chat;
 mod commands;
 mod conversations;
+mod devices;
 mod error;
 mod health;
+mod limits;
+mod metrics;
 mod notifications;
+mod observe;
 mod skills;
+mod status;
 mod stream;
 mod ws;
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use poem::http::header;
+use poem::http::{Method, header};
+use poem::middleware::{CatchPanic, Cors};
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Middleware, Request, Route, get};
 use poem_openapi::{OpenApiService, Tags};
 use tokio_util::sync::CancellationToken;
 
 use crate::brain::Brain;
+use crate::config::{Config, HttpSettings};
 use crate::runtime::Runtime;
 use crate::store::Store;
 
@@ -37,8 +45,16 @@ pub struct AppState {
     /// The event bus: notifications and system events.
     pub bus: crate::events::Bus,
     pub started: Instant,
+    /// The configuration the host runs with.
+    pub config: Arc<Config>,
+    /// HTTP counters and open streams, for `/metrics` and `/api/v1/status`.
+    pub metrics: Arc<metrics::Metrics>,
     /// Cancelled when the server shuts down: SSE streams and WebSockets end on it.
     pub shutdown: CancellationToken,
+    /// The paired devices and the pairing code.
+    pub devices: Arc<crate::devices::Devices>,
+    /// The WebSocket sessions, which outlive their HTTP request: shutdown waits for them to close.
+    pub sessions: tokio_util::task::TaskTracker,
 }
 
 #[derive(Tags)]
@@ -53,19 +69,24 @@ enum ApiTags {
     Chat,
     /// The saved conversations: read them back, delete them.
     Conversations,
+    /// Pairing a new device, and the paired devices.
+    Devices,
 }
 
-fn service() -> OpenApiService<
-    (
-        health::HealthApi,
-        skills::SkillsApi,
-        chat::ChatApi,
-        commands::CommandsApi,
-        conversations::ConversationsApi,
-        notifications::NotificationsApi,
-    ),
-    (),
-> {
+/// Every group of operations, in the order the document lists them.
+type Operations = (
+    health::HealthApi,
+    skills::SkillsApi,
+    chat::ChatApi,
+    commands::CommandsApi,
+    conversations::ConversationsApi,
+    notifications::NotificationsApi,
+    devices::DevicesApi,
+    status::StatusApi,
+    metrics::MetricsApi,
+);
+
+fn service() -> OpenApiService<Operations, ()> {
     OpenApiService::new(
         (
             health::HealthApi,
@@ -74,21 +95,29 @@ fn service() -> OpenApiService<
             commands::CommandsApi,
                         conversations::ConversationsApi,
             notifications::NotificationsApi,
+            devices::DevicesApi,
+            status::StatusApi,
+            metrics::MetricsApi,
         ),
         "Bantz",
         VERSION,
     )
     .description(
         "A personal-assistant host whose abilities are sandboxed WebAssembly skills. \
-         Every endpoint except health and the docs needs `Authorization: Bearer <token>`; \
+         Every endpoint except health, readiness, `POST /api/v1/pair/verify` and the docs needs \
+         `Authorization: Bearer <token>`, with the master token or a paired device's token (none \
+         on the server's Unix socket); \
          errors always have the shape `{\"error\":{\"code\",\"message\",\"details\",\"request_id\"}}`.\n\n\
+         Every response carries `X-Request-Id` (the client's own, when it sends a sane one); rate-limited \
+         responses carry `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (seconds), \
+         and a 429 `Retry-After`.\n\n\
          Besides these operations, `GET /ws/chat` is a WebSocket to the same chat: send \
          `{\"type\":\"chat\",\"message\":…}` (the fields of `POST /api/v1/chat`), \
          `{\"type\":\"confirm\",\"session_id\":…,\"confirm\":true}` or `{\"type\":\"ping\"}`; \
          it answers with `delta`, `tool`, `confirm_request`, `done` (the `/api/v1/chat` answer), \
          `error` (the envelope) and `pong` frames, each a JSON object with a `type`. The token goes \
          in `Authorization: Bearer`, a `token` query parameter or the subprotocols `bearer, <token>`; \
-         without it the socket closes with code 4001.",
+         without it, or when its device is revoked, the socket closes with code 4001.",
     )
 }
 
@@ -97,7 +126,7 @@ pub fn spec_json() -> String {
     service().spec()
 }
 
-/// The whole HTTP application.
+/// The whole HTTP application: the routes inside the operational [`layers`].
 pub fn app(state: Arc<AppState>, token: &str) -> impl Endpoint + use<> {
     let api = service();
     let docs = Route::new()
@@ -105,30 +134,103 @@ pub fn app(state: Arc<AppState>, token: &str) -> impl Endpoint + use<> {
         .at("/api-docs/openapi.yaml", api.spec_endpoint_yaml())
         .nest("/swagger-ui", api.swagger_ui())
         .nest("/redoc", api.redoc());
-    Route::new()
-        .at("/ws/chat", get(ws::chat))
-        .nest("/", docs.nest("/", api.with(LenientJson).into_endpoint()))
+    let spec = api.spec();
+    let max_body_bytes = state.config.http.max_body_bytes;
+    let routes = Route::new().at("/ws/chat", get(ws::chat)).nest(
+        "/",
+        docs.nest("/", api.with(LenientJson(max_body_bytes)).into_endpoint()),
+    );
+    layers(routes, &state.config, state.metrics.clone(), &spec)
         .data(state)
         .data(auth::ExpectedToken(token.into()))
+}
+
+/// The layers every request passes, outermost first:
+///
+/// 1. [`observe::Observe`]: the request id and span, the metrics, `X-Request-Id` on every
+///    response, and the envelope for an error that gets this far (a CORS refusal);
+/// 2. CORS for the origins `[http] cors_origins` lists, when it lists any (preflights are
+///    answered here, unlimited); a page of the host itself (the docs) is not cross-origin;
+/// 3. [`limits::RateLimit`]: `X-RateLimit-*`, and 429 over the limit;
+/// 4. [`limits::RequestLimits`]: header and body sizes, and the request timeout;
+/// 5. the envelope for every error of the routes and of poem's extractors, so everything
+///    outside sees responses (CORS would turn errors into plain text);
+/// 6. `CatchPanic`: a handler that panics is a 500 envelope, and the server goes on.
+fn layers<E: Endpoint + 'static>(
+    routes: E,
+    config: &Config,
+    metrics: Arc<metrics::Metrics>,
+    spec: &str,
+) -> impl Endpoint + use<E> {
+    routes
+        .with(CatchPanic::new().with_handler(error::panicked))
         .catch_all_error(error::envelope)
+        .with(limits::RequestLimits::new(&config.http))
+        .with(limits::RateLimit::new(&config.rate_limits, &config.http))
+        .with_if(!config.http.cors_origins.is_empty(), cors(&config.http))
+        .before(|mut req: Request| async move {
+            if is_same_origin(&req) {
+                req.headers_mut().remove(header::ORIGIN);
+            }
+            Ok(req)
+        })
+        .with(observe::Observe::new(metrics, spec))
+}
+
+/// Cross-origin access for the configured origins: the bearer token in a header, no cookies.
+fn cors(http: &HttpSettings) -> Cors {
+    Cors::new()
+        .allow_origins(http.cors_origins.iter().map(String::as_str))
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_headers([
+            "authorization",
+            "content-type",
+            "last-event-id",
+            observe::REQUEST_ID_HEADER,
+        ])
+        .expose_headers([
+            observe::REQUEST_ID_HEADER,
+            "x-ratelimit-limit",
+            "x-ratelimit-remaining",
+            "x-ratelimit-reset",
+            "retry-after",
+        ])
+        .max_age(600)
+}
+
+/// Whether the request's `Origin` is the host it is sent to: browsers send one with a page's
+/// own POSTs too, and the docs pages must keep working when CORS is configured.
+fn is_same_origin(req: &Request) -> bool {
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok());
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok());
+    match (origin, host) {
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host)),
+        _ => false,
+    }
 }
 
 /// Reads a JSON object body as JSON even when it arrives without `Content-Type:
 /// application/json`, as `curl -d '{…}'` sends it (form-encoded). Any other body is left alone.
-struct LenientJson;
-
-/// Largest body read to look at.
-const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Reads at most the given number of bytes.
+struct LenientJson(usize);
 
 impl<E: Endpoint> Middleware<E> for LenientJson {
     type Output = LenientJsonEndpoint<E>;
 
     fn transform(&self, ep: E) -> Self::Output {
-        LenientJsonEndpoint(ep)
+        LenientJsonEndpoint(ep, self.0)
     }
 }
 
-struct LenientJsonEndpoint<E>(E);
+struct LenientJsonEndpoint<E>(E, usize);
 
 impl<E: Endpoint> Endpoint for LenientJsonEndpoint<E> {
     type Output = E::Output;
@@ -143,7 +245,7 @@ impl<E: Endpoint> Endpoint for LenientJsonEndpoint<E> {
         if form_or_missing && req.method() == poem::http::Method::POST {
             let bytes = req
                 .take_body()
-                .into_bytes_limit(MAX_BODY_BYTES)
+                .into_bytes_limit(self.1)
                 .await
                 .map_err(|e| {
                     poem::Error::from_string(
@@ -160,5 +262,82 @@ impl<E: Endpoint> Endpoint for LenientJsonEndpoint<E> {
             req.set_body(bytes);
         }
         self.0.call(req).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use poem::http::StatusCode;
+    use poem::test::TestClient;
+    use poem::{get, handler};
+    use serde_json::Value;
+
+    use super::*;
+
+    #[handler]
+    async fn bug() -> &'static str {
+        panic!("a bug in a handler")
+    }
+
+    #[handler]
+    async fn fine() -> &'static str {
+        "fine"
+    }
+
+    async fn body(response: poem::test::TestResponse) -> Value {
+        let text = response.0.into_body().into_string().await.unwrap();
+        serde_json::from_str(&text).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_a_500_envelope_and_the_server_goes_on() {
+        let metrics = Arc::new(metrics::Metrics::default());
+        let routes = Route::new().at("/bug", get(bug)).at("/fine/:n", get(fine));
+        let client = TestClient::new(layers(routes, &Config::for_tools(), metrics.clone(), "{}"));
+
+        let response = client
+            .get("/bug")
+            .header("x-request-id", "t-1")
+            .send()
+            .await;
+        response.assert_status(StatusCode::INTERNAL_SERVER_ERROR);
+        response.assert_header("x-request-id", "t-1");
+        response.assert_content_type("application/json");
+        let error = &body(response).await["error"];
+        assert_eq!(error["code"], "INTERNAL");
+        assert_eq!(error["request_id"], "t-1");
+
+        client.get("/fine/1").send().await.assert_text("fine").await;
+        let response = client.get("/nowhere").send().await;
+        response.assert_status(StatusCode::NOT_FOUND);
+        let id = response.0.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(body(response).await["error"]["request_id"], id.as_str());
+        assert_eq!(metrics.requests(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_same_origin_request_is_not_cross_origin() {
+        let mut config = Config::for_tools();
+        config.http.cors_origins = vec!["https://app.example".into()];
+        let routes = Route::new().at("/fine/:n", get(fine));
+        let client = TestClient::new(layers(routes, &config, Default::default(), "{}"));
+        client
+            .get("/fine/1")
+            .header("host", "127.0.0.1:8088")
+            .header("origin", "http://127.0.0.1:8088")
+            .send()
+            .await
+            .assert_status_is_ok();
+        let response = client
+            .get("/fine/1")
+            .header("host", "127.0.0.1:8088")
+            .header("origin", "https://elsewhere.example")
+            .send()
+            .await;
+        response.assert_status(StatusCode::FORBIDDEN);
+        assert_eq!(body(response).await["error"]["code"], "FORBIDDEN");
     }
 }

@@ -16,6 +16,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::auth::BearerAuth;
 use super::auth::StreamAuth;
+use super::metrics::Stream;
 use super::{ApiError, ApiTags, AppState};
 use crate::store::StoredNotification;
 
@@ -115,7 +116,8 @@ impl NotificationsApi {
     /// everything after that id is replayed first, so nothing is lost across a reconnect or a
     /// host restart; without either, the stream starts with what happens next
     /// (`?last_event_id=0` replays everything). Idle streams get a keep-alive comment every 15 s. Browsers' EventSource
-    /// cannot send headers: pass the token as `?token=`.
+    /// cannot send headers: pass the token as `?token=`. The stream ends when the server shuts
+    /// down, and at once when the device whose token opened it is revoked.
     #[oai(
         path = "/notifications",
         method = "get",
@@ -124,7 +126,7 @@ impl NotificationsApi {
     async fn stream(
         &self,
         Data(app): Data<&Arc<AppState>>,
-        _auth: StreamAuth,
+        auth: StreamAuth,
         /// Only these types: a comma-separated list of types or prefixes, e.g.
         /// `skill.reminders,system`.
         types: Query<Option<String>>,
@@ -147,8 +149,21 @@ impl NotificationsApi {
             },
         };
         let types = parse_types(types.0.as_deref());
+        // Ends when the server shuts down or the device that opened it is revoked.
+        let (shutdown, cut_off) = (app.shutdown.clone(), app.devices.cut_off(auth.identity()));
+        // Counted as open until the stream is dropped.
+        let open = app.metrics.open(Stream::Notifications);
         let events = live(app.clone(), resume, types)
-            .take_until(app.shutdown.clone().cancelled_owned())
+            .map(move |event| {
+                let _open = &open;
+                event
+            })
+            .take_until(async move {
+                tokio::select! {
+                    _ = shutdown.cancelled() => {}
+                    _ = cut_off.cancelled() => {}
+                }
+            })
             .boxed();
         Ok(EventStream::new(events)
             .keep_alive(KEEP_ALIVE)

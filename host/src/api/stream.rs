@@ -13,8 +13,10 @@ use poem::web::sse::Event;
 use poem_openapi::payload::EventStream;
 use poem_openapi::types::ToJSON;
 use poem_openapi::{Object, Union};
+use tokio_util::sync::CancellationToken;
 
 use super::chat::ChatResponse;
+use super::metrics::Stream;
 use super::{ApiError, AppState, ErrorBody};
 use crate::brain::{Brain, ChatEvent, ChatRequest};
 
@@ -118,12 +120,23 @@ pub fn chat(app: Arc<AppState>, request: ChatRequest) -> BoxStream<'static, Chat
 pub type ChatEventStream = EventStream<BoxStream<'static, ChatStreamEvent>>;
 
 /// A chat as server-sent events, numbered from 1; a request the brain refuses outright is an
-/// error response instead, before any stream starts. The stream ends early when the server
-/// shuts down.
-pub fn sse(app: &Arc<AppState>, request: ChatRequest) -> Result<ChatEventStream, ApiError> {
+/// error response instead, before any stream starts. The stream ends early when `cut_off` is
+/// cancelled (its device was revoked). A shutdown does not end it: like any request in flight,
+/// the chat is answered first (within the server's grace period).
+pub fn sse(
+    app: &Arc<AppState>,
+    request: ChatRequest,
+    cut_off: CancellationToken,
+) -> Result<ChatEventStream, ApiError> {
     Brain::validate(&request)?;
+    // Counted as open until the stream is dropped: finished, cut off, or the client went away.
+    let open = app.metrics.open(Stream::ChatEvents);
     let events = chat(app.clone(), request)
-        .take_until(app.shutdown.clone().cancelled_owned())
+        .take_until(cut_off.cancelled_owned())
+        .map(move |event| {
+            let _open = &open;
+            event
+        })
         .boxed();
     let mut id = 0u64;
     Ok(EventStream::new(events)

@@ -8,7 +8,9 @@
 //!
 //! Browsers cannot set headers on a WebSocket nor read the status of a refused upgrade, so the
 //! token may also come as a `token` query parameter or as the subprotocols `bearer, <token>`,
-//! and a client without a valid one is let in only to be closed with code 4001.
+//! and a client without a valid one is let in only to be closed with code 4001. A socket of a
+//! device that is revoked is closed with 4001 at once; on shutdown, the chat being answered
+//! is finished first, then the socket is closed with 1001 (going away).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -24,9 +26,11 @@ use poem_openapi::types::{ParseFromJSON, ToJSON};
 use serde_json::Value;
 
 use super::chat::ChatRequest;
+use super::metrics::Stream;
 use super::stream::{self, ChatStreamEvent};
 use super::{ApiError, AppState, auth};
 use crate::brain;
+use crate::devices::Identity;
 
 /// The close code for a client without a valid token.
 const UNAUTHORIZED: u16 = 4001;
@@ -56,27 +60,39 @@ pub async fn chat(
             StatusCode::BAD_REQUEST,
         )
     })?;
-    let authorized = presented_tokens(req)
-        .iter()
-        .any(|token| auth::is_expected(req, token));
+    let identity = if auth::is_local(req) {
+        Some(Identity::Local)
+    } else {
+        presented_tokens(req)
+            .iter()
+            .find_map(|token| auth::identify(req, token))
+    };
+    // Taken now, so a revocation between here and the upgrade still ends the socket.
+    let cut_off = identity
+        .as_ref()
+        .map(|identity| app.devices.cut_off(identity));
     let app = app.clone();
     Ok(ws
         .protocols([BEARER_PROTOCOL])
         .config(WebSocketConfig::default().max_message_size(Some(MAX_FRAME_BYTES)))
-        .on_upgrade(move |mut socket| async move {
-            if authorized {
-                serve(&mut socket, &app).await;
-            } else {
-                let reason = "unauthorized: send the API token as a Bearer header, ?token= or \
-                              the subprotocols `bearer, <token>`";
-                close(&mut socket, CloseCode::from(UNAUTHORIZED), reason).await;
-            }
+        .on_upgrade(move |mut socket| {
+            let sessions = app.sessions.clone();
+            sessions.track_future(async move {
+                if let Some(cut_off) = cut_off {
+                    let _open = app.metrics.open(Stream::WebSocket);
+                    serve(&mut socket, &app, &cut_off).await;
+                } else {
+                    let reason = "unauthorized: send the API token or a device token as a \
+                                  Bearer header, ?token= or the subprotocols `bearer, <token>`";
+                    close(&mut socket, CloseCode::from(UNAUTHORIZED), reason).await;
+                }
+            })
         }))
 }
 
 /// Every token the request offers: in `Authorization: Bearer`, the `token` query parameter,
 /// or the subprotocol after `bearer` in `Sec-WebSocket-Protocol`.
-fn presented_tokens(req: &Request) -> Vec<String> {
+pub(super) fn presented_tokens(req: &Request) -> Vec<String> {
     let mut tokens = Vec::new();
     if let Some(value) = req.headers().get(header::AUTHORIZATION)
         && let Ok(value) = value.to_str()
@@ -163,20 +179,36 @@ fn error_frame(message: String) -> Message {
     frame("error", error.to_json())
 }
 
-/// Serves an authorised socket until the client closes it or the server shuts down.
-async fn serve(socket: &mut WebSocketStream, app: &Arc<AppState>) {
+/// Serves an authorised socket until the client closes it, its device is revoked (`cut_off`)
+/// or the server shuts down.
+async fn serve(
+    socket: &mut WebSocketStream,
+    app: &Arc<AppState>,
+    cut_off: &tokio_util::sync::CancellationToken,
+) {
     let mut answering: Option<BoxStream<'static, ChatStreamEvent>> = None;
     let mut waiting: VecDeque<brain::ChatRequest> = VecDeque::new();
+    let mut stopping = false;
     loop {
-        if answering.is_none()
-            && let Some(request) = waiting.pop_front()
-        {
-            answering = Some(stream::chat(app.clone(), request));
-        }
-        let reply = tokio::select! {
-            _ = app.shutdown.cancelled() => {
+        if answering.is_none() {
+            if stopping {
                 close(socket, CloseCode::Away, "Bantz is shutting down").await;
                 return;
+            }
+            if let Some(request) = waiting.pop_front() {
+                answering = Some(stream::chat(app.clone(), request));
+            }
+        }
+        let reply = tokio::select! {
+            _ = cut_off.cancelled() => {
+                close(socket, CloseCode::from(UNAUTHORIZED), "this device was revoked").await;
+                return;
+            }
+            // The chat being answered still gets its answer; the ones waiting are dropped.
+            _ = app.shutdown.cancelled(), if !stopping => {
+                stopping = true;
+                waiting.clear();
+                continue;
             }
             event = async { answering.as_mut()?.next().await }, if answering.is_some() => {
                 match event {
@@ -187,7 +219,7 @@ async fn serve(socket: &mut WebSocketStream, app: &Arc<AppState>) {
                     }
                 }
             }
-            message = socket.next() => match message {
+            message = socket.next(), if !stopping => match message {
                 Some(Ok(Message::Text(text))) => match parse(&text) {
                     Ok(Frame::Ping) => frame("pong", None),
                     Ok(Frame::Chat(_)) if waiting.len() >= MAX_WAITING => error_frame(format!(

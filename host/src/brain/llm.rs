@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
@@ -57,6 +58,16 @@ struct Provider {
     tier: Tier,
     config: LlmTier,
     breaker: Mutex<Breaker>,
+    usage: Usage,
+}
+
+/// What a tier was asked and used since start-up, for the metrics.
+#[derive(Debug, Default)]
+struct Usage {
+    calls: AtomicU64,
+    failures: AtomicU64,
+    prompt_tokens: AtomicU64,
+    completion_tokens: AtomicU64,
 }
 
 /// The state of a tier's circuit breaker.
@@ -81,6 +92,12 @@ pub struct TierReport {
     pub consecutive_failures: u32,
     /// The most recent failure, if there was one.
     pub last_error: Option<String>,
+    /// Completion requests since start-up (retries included), and how many of them failed.
+    pub calls: u64,
+    pub failures: u64,
+    /// Tokens the tier reported using since start-up.
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
 }
 
 impl Llm {
@@ -96,6 +113,7 @@ impl Llm {
                 tier,
                 config,
                 breaker: Mutex::default(),
+                usage: Usage::default(),
             })
         })
         .collect();
@@ -132,6 +150,10 @@ impl Llm {
                     circuit: breaker.circuit(now),
                     consecutive_failures: breaker.failures,
                     last_error: breaker.last_error.clone(),
+                    calls: p.usage.calls.load(Ordering::Relaxed),
+                    failures: p.usage.failures.load(Ordering::Relaxed),
+                    prompt_tokens: p.usage.prompt_tokens.load(Ordering::Relaxed),
+                    completion_tokens: p.usage.completion_tokens.load(Ordering::Relaxed),
                 }
             })
             .collect()
@@ -187,6 +209,15 @@ impl Llm {
                 .complete(provider, &body, turn, talk)
                 .await
                 .map_err(Failure::Llm)?;
+            if let Some(u) = &reply.usage {
+                let usage = &provider.usage;
+                usage
+                    .prompt_tokens
+                    .fetch_add(u.prompt.into(), Ordering::Relaxed);
+                usage
+                    .completion_tokens
+                    .fetch_add(u.completion.into(), Ordering::Relaxed);
+            }
             talk.count(reply.usage);
             if !offer_tools || reply.tool_calls.is_empty() {
                 if talk.streamed.trim().is_empty() {
@@ -216,7 +247,12 @@ impl Llm {
         let mut retry = 0;
         loop {
             talk.round_spoke = false;
-            match self.request(provider, body, turn, talk).await {
+            let result = self.request(provider, body, turn, talk).await;
+            provider.usage.calls.fetch_add(1, Ordering::Relaxed);
+            if result.is_err() {
+                provider.usage.failures.fetch_add(1, Ordering::Relaxed);
+            }
+            match result {
                 Ok(reply) => return Ok(reply),
                 Err(e)
                     if e.retriable && retry < provider.config.max_retries && !talk.round_spoke =>

@@ -158,6 +158,9 @@ pub struct Runtime {
     /// Serialises folder scans: start-up, the watcher and the reload endpoint.
     sync_lock: tokio::sync::Mutex<sync::Seen>,
     watcher: Mutex<Option<sync::Watcher>>,
+    /// Set when the first scan of the skills folder has finished: every skill there at start-up
+    /// is loaded or has failed.
+    scanned: std::sync::atomic::AtomicBool,
 }
 
 /// The skills by name, and the files that provide none.
@@ -206,6 +209,7 @@ impl Runtime {
             bus,
             sync_lock: tokio::sync::Mutex::default(),
             watcher: Mutex::default(),
+            scanned: Default::default(),
         })
     }
 
@@ -419,6 +423,12 @@ impl Runtime {
             .filter(|(s, _)| *s == SkillStatus::Failed)
             .count();
         (registry.skills.len(), failed)
+    }
+
+    /// Whether the skills folder has been scanned once: until then, the skills list is not
+    /// complete (what `GET /api/v1/ready` waits for).
+    pub fn scanned(&self) -> bool {
+        self.scanned.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Changes whenever the set of loaded skills changes; lets callers cache what they derive.

@@ -76,6 +76,8 @@ impl Runtime {
                 }
             }
         }
+        self.scanned
+            .store(true, std::sync::atomic::Ordering::Release);
         Ok(())
     }
 

@@ -1,4 +1,4 @@
-//! Durable state in SQLite (sqlx, WAL): conversations, skill kv, notifications.
+//! Durable state in SQLite (sqlx, WAL): conversations, skill kv, notifications, paired devices.
 //!
 //! Everything above this module sees only [`Store`]'s methods, never SQL, so another database can
 //! stand behind the same interface later. A method returns only once its write is committed.
@@ -65,6 +65,16 @@ impl StoredNotification {
     pub fn event_type(&self) -> String {
         format!("{}.{}", self.source, self.kind)
     }
+}
+
+/// A paired device as stored: never its token, only the token's SHA-256 in hex.
+#[derive(Debug, Clone)]
+pub struct StoredDevice {
+    pub id: String,
+    pub name: String,
+    pub token_hash: String,
+    pub created_at_ms: i64,
+    pub last_seen_ms: Option<i64>,
 }
 
 /// A routed command with its arguments: one waiting for the user's yes or no, or the last one a
@@ -500,6 +510,25 @@ impl Store {
         Ok(row.get("id"))
     }
 
+    /// How many conversations there are, and how many notifications each source (`system` or
+    /// a skill) has stored, for the status and the metrics.
+    pub async fn counts(&self) -> Result<(u64, Vec<(String, u64)>)> {
+        let conversations = sqlx::query("SELECT COUNT(*) AS n FROM conversations")
+            .fetch_one(&self.pool)
+            .await?
+            .get::<i64, _>("n");
+        let rows = sqlx::query(
+            "SELECT source, COUNT(*) AS n FROM notifications GROUP BY source ORDER BY source",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let notifications = rows
+            .iter()
+            .map(|r| (r.get("source"), r.get::<i64, _>("n").max(0) as u64))
+            .collect();
+        Ok((conversations.max(0) as u64, notifications))
+    }
+
     /// How many notifications `source` stored in the last hour.
     pub async fn notifications_in_last_hour(&self, source: &str) -> Result<u64> {
         let row = sqlx::query(
@@ -591,6 +620,68 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.as_ref().map(notification_from_row))
+    }
+
+    /// Stores a newly paired device.
+    pub async fn insert_device(&self, device: &StoredDevice) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO devices (id, name, token_hash, created_at, last_seen) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(&device.id)
+        .bind(&device.name)
+        .bind(&device.token_hash)
+        .bind(device.created_at_ms)
+        .bind(device.last_seen_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Every paired device, oldest first.
+    pub async fn devices(&self) -> Result<Vec<StoredDevice>> {
+        let rows = sqlx::query(
+            "SELECT id, name, token_hash, created_at, last_seen FROM devices ORDER BY created_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| StoredDevice {
+                id: r.get("id"),
+                name: r.get("name"),
+                token_hash: r.get("token_hash"),
+                created_at_ms: r.get("created_at"),
+                last_seen_ms: r.get("last_seen"),
+            })
+            .collect())
+    }
+
+    /// Forgets a device; `false` when there was no such device.
+    pub async fn delete_device(&self, id: &str) -> Result<bool> {
+        let deleted = sqlx::query("DELETE FROM devices WHERE id = ?1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(deleted > 0)
+    }
+
+    /// Records when a device last used its token.
+    pub async fn touch_device(&self, id: &str, at_ms: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE devices SET last_seen = ?2 WHERE id = ?1 AND COALESCE(last_seen, 0) < ?2",
+        )
+        .bind(id)
+        .bind(at_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Waits for the connections in use, then closes them all; SQLite folds the write-ahead log
+    /// into the database as the last one closes. Nothing can use the store afterwards.
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 }
 

@@ -2,14 +2,15 @@
 //! kv), `count`, which reads the counter, `reset`, which needs confirmation, and `hold`, which
 //! keeps a call open for a while so tests can replace the skill under a running call.
 
-use bantz_sdk::{Call, Command, Error, Intent, Manifest, Reply, Skill, export, json};
+use bantz_sdk::{Call, Command, Error, Intent, Manifest, Reply, Skill, SlotKind, export, json};
 use serde::Deserialize;
 
 struct Ticker;
 
 #[derive(Deserialize)]
 struct HoldArgs {
-    ms: u64,
+    /// A number slot arrives as a JSON number that may have a fraction.
+    ms: f64,
 }
 
 impl Skill for Ticker {
@@ -21,7 +22,8 @@ impl Skill for Ticker {
                     .args_schema(json!({"type": "object", "properties": {"ms": {"type": "integer"}}, "required": ["ms"]})),
             )
             .command(Command::new("reset", "Reset the tick counter").needs_confirmation())
-            .intent(Intent::new("count", "en", ["tick count"]))
+                        .intent(Intent::new("count", "en", ["tick count"]))
+            .intent(Intent::new("hold", "en", ["hold for {ms} (ms|milliseconds)"]).slot("ms", SlotKind::Number))
             .intent(Intent::new("reset", "en", ["reset the (ticks|counter)"]))
             .intent(Intent::new("reset", "tr", ["sayacı sıfırla"]))
             .tick_every(1)
@@ -40,8 +42,9 @@ impl Skill for Ticker {
             }
             "hold" => {
                 let args: HoldArgs = call.args()?;
-                std::thread::sleep(std::time::Duration::from_millis(args.ms));
-                Ok(Reply::text(format!("held for {} ms", args.ms)))
+                let ms = args.ms.max(0.0) as u64;
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+                Ok(Reply::text(format!("held for {ms} ms")))
             }
             other => Err(Error::UnknownCommand(other.into())),
         }
