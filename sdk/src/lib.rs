@@ -67,6 +67,7 @@ pub mod log;
 mod manifest;
 pub mod notify;
 mod skill;
+pub mod words;
 
 pub use manifest::{Command, Intent, Manifest, SlotKind};
 pub use serde_json::json;

@@ -6,42 +6,8 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, Weekday};
 use crate::event::{Occurrence, Span};
 use crate::zone::Zone;
 
-const MONTHS_TR: [&str; 12] = [
-    "Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül", "Ekim",
-    "Kasım", "Aralık",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 pub fn weekday(day: Weekday, tr: bool) -> &'static str {
-    match (day, tr) {
-        (Weekday::Mon, true) => "Pazartesi",
-        (Weekday::Tue, true) => "Salı",
-        (Weekday::Wed, true) => "Çarşamba",
-        (Weekday::Thu, true) => "Perşembe",
-        (Weekday::Fri, true) => "Cuma",
-        (Weekday::Sat, true) => "Cumartesi",
-        (Weekday::Sun, true) => "Pazar",
-        (Weekday::Mon, false) => "Monday",
-        (Weekday::Tue, false) => "Tuesday",
-        (Weekday::Wed, false) => "Wednesday",
-        (Weekday::Thu, false) => "Thursday",
-        (Weekday::Fri, false) => "Friday",
-        (Weekday::Sat, false) => "Saturday",
-        (Weekday::Sun, false) => "Sunday",
-    }
+    bantz_sdk::words::weekday(day.num_days_from_monday(), tr)
 }
 
 /// "27 Kasım Cuma" / "Friday 27 November".
@@ -51,7 +17,7 @@ pub fn date(d: NaiveDate, tr: bool) -> String {
         format!(
             "{} {} {}",
             d.day(),
-            MONTHS_TR[month],
+            bantz_sdk::words::month(month as u32, true),
             weekday(d.weekday(), true)
         )
     } else {
@@ -59,7 +25,7 @@ pub fn date(d: NaiveDate, tr: bool) -> String {
             "{} {} {}",
             weekday(d.weekday(), false),
             d.day(),
-            MONTHS_EN[month]
+            bantz_sdk::words::month(month as u32, false)
         )
     }
 }
@@ -79,21 +45,16 @@ pub fn day(d: NaiveDate, today: NaiveDate, tr: bool) -> String {
 
 /// "23–29 Kasım" / "23–29 November", across months "30 Kasım – 6 Aralık".
 pub fn week(first: NaiveDate, last: NaiveDate, tr: bool) -> String {
-    let months = if tr { &MONTHS_TR } else { &MONTHS_EN };
+    let month = |d: NaiveDate| bantz_sdk::words::month(d.month0(), tr);
     if first.month() == last.month() {
-        format!(
-            "{}–{} {}",
-            first.day(),
-            last.day(),
-            months[last.month0() as usize]
-        )
+        format!("{}–{} {}", first.day(), last.day(), month(last))
     } else {
         format!(
             "{} {} – {} {}",
             first.day(),
-            months[first.month0() as usize],
+            month(first),
             last.day(),
-            months[last.month0() as usize]
+            month(last)
         )
     }
 }

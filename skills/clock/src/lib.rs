@@ -1,8 +1,8 @@
 //! The clock skill: tells the time and the date, in Turkish or English, in the timezone of its
 //! config (`[skills.clock] timezone = "Europe/Istanbul"`, the default).
 
-use bantz_sdk::{Call, Command, Error, Intent, Manifest, Reply, Skill, export, json};
-use chrono::{DateTime, Datelike, Timelike, Utc, Weekday};
+use bantz_sdk::{Call, Command, Error, Intent, Manifest, Reply, Skill, export, json, words};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// Used when the config names no timezone.
@@ -98,21 +98,21 @@ impl Skill for Clock {
                 let text = if turkish {
                     format!(
                         "Bugün {day} {} {}, {}.",
-                        MONTHS_TR[month],
+                        words::month(month as u32, true),
                         now.year(),
-                        weekday_tr(weekday)
+                        words::weekday(weekday.num_days_from_monday(), true)
                     )
                 } else {
                     format!(
                         "Today is {}, {day} {} {}.",
-                        weekday_en(weekday),
-                        MONTHS_EN[month],
+                        words::weekday(weekday.num_days_from_monday(), false),
+                        words::month(month as u32, false),
                         now.year()
                     )
                 };
                 Ok(Reply::text(text).with_data(&json!({
                     "date": now.format("%Y-%m-%d").to_string(),
-                    "weekday": weekday_en(weekday),
+                    "weekday": words::weekday(weekday.num_days_from_monday(), false),
                     "timezone": tz.name(),
                 })))
             }
@@ -138,47 +138,4 @@ fn now_utc() -> Result<DateTime<Utc>, Error> {
         .map_err(|_| Error::Internal("the system clock is before 1970".into()))?;
     DateTime::from_timestamp(since_epoch.as_secs() as i64, since_epoch.subsec_nanos())
         .ok_or_else(|| Error::Internal("the system clock is out of range".into()))
-}
-
-const MONTHS_TR: [&str; 12] = [
-    "Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül", "Ekim",
-    "Kasım", "Aralık",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-fn weekday_tr(day: Weekday) -> &'static str {
-    match day {
-        Weekday::Mon => "Pazartesi",
-        Weekday::Tue => "Salı",
-        Weekday::Wed => "Çarşamba",
-        Weekday::Thu => "Perşembe",
-        Weekday::Fri => "Cuma",
-        Weekday::Sat => "Cumartesi",
-        Weekday::Sun => "Pazar",
-    }
-}
-
-fn weekday_en(day: Weekday) -> &'static str {
-    match day {
-        Weekday::Mon => "Monday",
-        Weekday::Tue => "Tuesday",
-        Weekday::Wed => "Wednesday",
-        Weekday::Thu => "Thursday",
-        Weekday::Fri => "Friday",
-        Weekday::Sat => "Saturday",
-        Weekday::Sun => "Sunday",
-    }
 }

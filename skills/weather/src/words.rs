@@ -1,7 +1,7 @@
 //! Words in Turkish and English: weather codes, days, numbers with their units, and the Turkish
 //! suffixes a place name takes. Pure functions; nothing here talks to the host.
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate};
 
 use crate::open_meteo::Units;
 
@@ -211,14 +211,14 @@ pub fn day_name(date: NaiveDate, today: NaiveDate, lang: Lang) -> String {
         (Lang::Tr, _) => format!(
             "{} {} {}",
             date.day(),
-            MONTHS_TR[date.month0() as usize],
-            weekday_tr(date.weekday())
+            bantz_sdk::words::month(date.month0(), true),
+            bantz_sdk::words::weekday(date.weekday().num_days_from_monday(), true)
         ),
         (Lang::En, _) => format!(
             "{} {} {}",
-            weekday_en(date.weekday()),
+            bantz_sdk::words::weekday(date.weekday().num_days_from_monday(), false),
             date.day(),
-            MONTHS_EN[date.month0() as usize]
+            bantz_sdk::words::month(date.month0(), false)
         ),
     }
 }
@@ -239,51 +239,16 @@ pub fn day_in_sentence(date: NaiveDate, today: NaiveDate, lang: Lang) -> String 
 /// A date without relative naming: "23 Kasım", "23 November".
 pub fn date(date: NaiveDate, lang: Lang) -> String {
     match lang {
-        Lang::Tr => format!("{} {}", date.day(), MONTHS_TR[date.month0() as usize]),
-        Lang::En => format!("{} {}", date.day(), MONTHS_EN[date.month0() as usize]),
-    }
-}
-
-const MONTHS_TR: [&str; 12] = [
-    "Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül", "Ekim",
-    "Kasım", "Aralık",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-fn weekday_tr(day: Weekday) -> &'static str {
-    match day {
-        Weekday::Mon => "Pazartesi",
-        Weekday::Tue => "Salı",
-        Weekday::Wed => "Çarşamba",
-        Weekday::Thu => "Perşembe",
-        Weekday::Fri => "Cuma",
-        Weekday::Sat => "Cumartesi",
-        Weekday::Sun => "Pazar",
-    }
-}
-
-fn weekday_en(day: Weekday) -> &'static str {
-    match day {
-        Weekday::Mon => "Monday",
-        Weekday::Tue => "Tuesday",
-        Weekday::Wed => "Wednesday",
-        Weekday::Thu => "Thursday",
-        Weekday::Fri => "Friday",
-        Weekday::Sat => "Saturday",
-        Weekday::Sun => "Sunday",
+        Lang::Tr => format!(
+            "{} {}",
+            date.day(),
+            bantz_sdk::words::month(date.month0(), true)
+        ),
+        Lang::En => format!(
+            "{} {}",
+            date.day(),
+            bantz_sdk::words::month(date.month0(), false)
+        ),
     }
 }
 
