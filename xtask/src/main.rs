@@ -4,6 +4,9 @@
 //! - `cargo xtask serve`    build the skills, then run the host with embedded defaults
 //! - `cargo xtask test`     everything CI checks: fmt, clippy, skills, tests, spec drift
 //! - `cargo xtask openapi [--check]`  write openapi/openapi.json, or fail if it drifted
+//! - `cargo xtask clients [--e2e]`  generate the API clients into target/clients (see clients.rs)
+
+mod clients;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -19,8 +22,9 @@ fn main() -> ExitCode {
         Some("serve") => serve(&args[1..]),
         Some("test") => test(),
         Some("openapi") => openapi(args.get(1).map(String::as_str) == Some("--check")),
+        Some("clients") => clients::clients(args.get(1).map(String::as_str) == Some("--e2e")),
         _ => Err(
-            "usage: cargo xtask <skills | serve [bantz flags…] | test | openapi [--check]>".into(),
+            "usage: cargo xtask <skills | serve [bantz flags…] | test | openapi [--check] | clients [--e2e]>".into(),
         ),
     };
     match outcome {
@@ -257,17 +261,18 @@ fn openapi(check: bool) -> Result {
     }
 }
 
-/// A Python with openapi-spec-validator, in .venv; created on first use.
+/// A Python with openapi-spec-validator and schemathesis (tests/tests/contract.rs runs its
+/// `.venv/bin/schemathesis`), in .venv; created on first use.
 fn python_venv() -> Result<PathBuf> {
     let venv = root().join(".venv");
     let python = venv.join("bin/python");
-    let has_validator = python.exists()
+    let has_packages = python.exists()
         && Command::new(&python)
-            .args(["-c", "import openapi_spec_validator"])
+            .args(["-c", "import openapi_spec_validator, schemathesis"])
             .output()
             .is_ok_and(|o| o.status.success());
-    if !has_validator {
-        step("preparing .venv with openapi-spec-validator");
+    if !has_packages {
+        step("preparing .venv with openapi-spec-validator and schemathesis");
         run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
         run(Command::new(&python).args([
             "-m",
@@ -275,9 +280,43 @@ fn python_venv() -> Result<PathBuf> {
             "install",
             "--quiet",
             "openapi-spec-validator>=0.7",
+            SCHEMATHESIS,
         ]))?;
     }
     Ok(python)
+}
+
+/// The schemathesis the contract test runs (its CLI and config keys changed in 4.0).
+const SCHEMATHESIS: &str = "schemathesis==4.32.5";
+/// The OpenAPI linter, installed with npm into .tools (gitignored).
+const REDOCLY_CLI: &str = "@redocly/cli@1.34.5";
+
+/// Lints openapi/openapi.json with `redocly lint` and openapi/redocly.yaml (its exceptions are
+/// justified there and in openapi/.redocly.lint-ignore.yaml); installs the linter first.
+fn lint_spec() -> Result {
+    let tools = root().join(".tools");
+    let redocly = tools.join("node_modules/.bin/redocly");
+    let version = REDOCLY_CLI.rsplit('@').next().unwrap_or_default();
+    let installed = Command::new(&redocly)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == version);
+    if !installed {
+        step(&format!("npm install {REDOCLY_CLI} into .tools"));
+        run(Command::new("npm")
+            .args(["install", "--prefix"])
+            .arg(&tools)
+            .args(["--no-audit", "--no-fund", "--no-save", REDOCLY_CLI]))?;
+    }
+    step("openapi lint (redocly, openapi/redocly.yaml)");
+    run(Command::new(&redocly).current_dir(root()).args([
+        "lint",
+        "--config",
+        "openapi/redocly.yaml",
+        "--format",
+        "stylish",
+        "openapi/openapi.json",
+    ]))
 }
 
 fn test() -> Result {
@@ -352,6 +391,11 @@ fn test() -> Result {
 
     step("openapi spec drift");
     openapi(true)?;
+    lint_spec()?;
+
+    // The clients generated from the committed spec, and their e2e suites against the binary.
+    clients::generate()?;
+    clients::run_e2e(&dist)?;
     eprintln!("\nall checks passed");
     Ok(())
 }

@@ -8,6 +8,7 @@ use poem::web::Data;
 use poem::{IntoResponse, Response};
 use poem_openapi::payload::{Json, Payload};
 use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::types::Example;
 use poem_openapi::{ApiRequest, ApiResponse, Enum, Object, OpenApi};
 
 use super::auth::BearerAuth;
@@ -17,6 +18,7 @@ use crate::brain::{self, ChatOutcome, ChatRequest as BrainRequest};
 
 /// A message to the assistant.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct ChatRequest {
     /// What the user says, in Turkish or English (at most 4000 characters).
     pub message: String,
@@ -51,6 +53,21 @@ pub struct ChatRequest {
     /// the WebSocket, which always stream.
     #[oai(skip_serializing_if_is_none)]
     pub stream: Option<bool>,
+}
+
+impl Example for ChatRequest {
+    fn example() -> Self {
+        ChatRequest {
+            message: "saat kaç?".into(),
+            session_id: None,
+            confirm: None,
+            system_prompt: None,
+            model: None,
+            temperature: None,
+            max_tokens: None,
+            stream: None,
+        }
+    }
 }
 
 impl ChatRequest {
@@ -89,8 +106,37 @@ pub enum Tier {
     Quality,
 }
 
+/// A language Bantz speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+// Named `Language` in the spec: `Locale` is a reserved word in Swift.
+#[oai(rename = "Language", rename_all = "lowercase")]
+pub enum Locale {
+    /// Turkish.
+    Tr,
+    /// English.
+    En,
+}
+
+impl Locale {
+    /// The brain's language code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Locale::Tr => "tr",
+            Locale::En => "en",
+        }
+    }
+}
+
+impl From<&str> for Locale {
+    /// `tr` is Turkish; anything else is English, the brain's other language.
+    fn from(code: &str) -> Locale {
+        if code == "tr" { Locale::Tr } else { Locale::En }
+    }
+}
+
 /// The assistant's answer.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct ChatResponse {
     /// What the assistant says.
     pub response: String,
@@ -98,11 +144,12 @@ pub struct ChatResponse {
     pub session_id: String,
     /// Skill commands that ran, as `skill.command`, e.g. `clock.now`.
     pub tools_used: Vec<String>,
+    // Which part of the brain answered.
     pub tier: Tier,
     /// Time spent answering, in milliseconds.
     pub latency_ms: u64,
-    /// The language of the answer: `tr` or `en`.
-    pub locale: String,
+    // The language of the answer.
+    pub locale: Locale,
     /// True when a command waits for the user's yes or no (`evet`/`yes`, `hayır`/`no`, or
     /// `confirm` in the next request) instead of having run.
     pub requires_confirmation: bool,
@@ -115,6 +162,23 @@ pub struct ChatResponse {
     /// Structured data from the skill that answered, if any.
     #[oai(skip_serializing_if_is_none)]
     pub data: Option<serde_json::Value>,
+}
+
+impl Example for ChatResponse {
+    fn example() -> Self {
+        ChatResponse {
+            response: "Saat 18:00.".into(),
+            session_id: "9a9a6c1e2f3b4d5e8f7a6b5c4d3e2f1a".into(),
+            tools_used: vec!["clock.now".into()],
+            tier: Tier::Rules,
+            latency_ms: 4,
+            locale: Locale::Tr,
+            requires_confirmation: false,
+            confirmation_prompt: None,
+            tokens: None,
+            data: Some(serde_json::json!({ "time": "18:00", "timezone": "Europe/Istanbul" })),
+        }
+    }
 }
 
 impl From<ChatOutcome> for ChatResponse {

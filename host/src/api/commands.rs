@@ -7,6 +7,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
 
 use super::auth::BearerAuth;
+use super::chat::Locale;
 use super::{ApiError, ApiTags, AppState};
 
 /// A command to run.
@@ -17,9 +18,9 @@ pub struct CommandRequest {
     /// The arguments, a JSON object that fits the command's `args_schema`.
     #[oai(skip_serializing_if_is_none)]
     pub args: Option<serde_json::Value>,
-    /// The language of the reply, `tr` or `en` (default `en`).
+    // The language of the reply (default `en`).
     #[oai(skip_serializing_if_is_none)]
-    pub locale: Option<String>,
+    pub locale: Option<Locale>,
 }
 
 #[derive(ApiRequest)]
@@ -91,8 +92,8 @@ pub struct ParseResponse {
     /// `skill.command` that would run, when one command matched.
     #[oai(skip_serializing_if_is_none)]
     pub command: Option<String>,
-    /// The language the message was taken to be in.
-    pub locale: String,
+    // The language the message was taken to be in.
+    pub locale: Locale,
     /// The slot values, as the command's arguments.
     pub slots: serde_json::Value,
     /// Share of the message's words the template matched literally, 0 to 1.
@@ -114,13 +115,12 @@ pub struct CommandsApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Chat")]
 impl CommandsApi {
-    /// Runs one skill command directly, without routing or confirmation.
-    ///
-    /// Skill failures have their own codes: `SKILL_TIMEOUT` (504), `SKILL_MEMORY`, `SKILL_TRAPPED`,
-    /// `SKILL_REPLY_TOO_LARGE`, `SKILL_UPSTREAM`, `SKILL_FAILED` (502), `SKILL_UNAVAILABLE`,
-    /// `SKILL_BUSY` (503), `SKILL_INVALID_ARGS` (422) and `SKILL_NOT_FOUND` (404).
-    #[oai(path = "/commands", method = "get", operation_id = "listCommands")]
     /// The catalogue: every command of every loaded skill.
+    ///
+    /// Each entry names the command as `skill.command`, with its description, example
+    /// utterances, whether it asks for confirmation in chat, and the JSON Schema of its
+    /// arguments (what `POST /api/v1/commands` takes as `args`).
+    #[oai(path = "/commands", method = "get", operation_id = "listCommands")]
     async fn list(
         &self,
         Data(app): Data<&Arc<AppState>>,
@@ -143,6 +143,10 @@ impl CommandsApi {
     }
 
     /// Routes a message as chat would and says what would run, without running anything.
+    ///
+    /// The answer names the command the intent templates chose (or none), the slots they
+    /// filled, the confidence, whether the command would ask for confirmation, and the
+    /// alternatives that also matched. Nothing is run and nothing is saved.
     #[oai(
         path = "/commands/parse",
         method = "post",
@@ -166,6 +170,11 @@ impl CommandsApi {
         })))
     }
 
+    /// Runs one skill command directly, without routing or confirmation.
+    ///
+    /// Skill failures have their own codes: `SKILL_TIMEOUT` (504), `SKILL_MEMORY`, `SKILL_TRAPPED`,
+    /// `SKILL_REPLY_TOO_LARGE`, `SKILL_UPSTREAM`, `SKILL_FAILED` (502), `SKILL_UNAVAILABLE`,
+    /// `SKILL_BUSY` (503), `SKILL_INVALID_ARGS` (422) and `SKILL_NOT_FOUND` (404).
     #[oai(path = "/commands", method = "post", operation_id = "runCommand")]
     async fn run(
         &self,
@@ -180,7 +189,7 @@ impl CommandsApi {
             .run_command(
                 &request.command,
                 args,
-                request.locale.as_deref().unwrap_or("en"),
+                request.locale.unwrap_or(Locale::En).code(),
             )
             .await?;
         Ok(CommandResult::Ok(Json(CommandResponse {

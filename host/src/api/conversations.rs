@@ -58,7 +58,7 @@ pub struct Message {
     pub text: String,
     /// Skill commands that ran for this reply, as `skill.command`; empty for the user's messages.
     pub tools_used: Vec<String>,
-    /// Which part of the brain answered; only on the assistant's messages.
+    // Which part of the brain answered; only on the assistant's messages.
     #[oai(skip_serializing_if_is_none)]
     pub tier: Option<Tier>,
     /// When it was saved, in milliseconds since the Unix epoch.
@@ -138,6 +138,9 @@ impl ConversationsApi {
     }
 
     /// The messages of one conversation, oldest first.
+    ///
+    /// 404 `CONVERSATION_NOT_FOUND` when there is no conversation with this id (or it was
+    /// deleted).
     #[oai(
         path = "/conversations/:id/messages",
         method = "get",
@@ -182,7 +185,10 @@ impl ConversationsApi {
         }
     }
 
-    /// Deletes every conversation and its messages, and says how many conversations there were.
+    /// Deletes every conversation and its messages.
+    ///
+    /// Answers how many conversations there were. Chats that send one of their ids again start
+    /// it afresh.
     #[oai(
         path = "/conversations",
         method = "delete",

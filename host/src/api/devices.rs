@@ -7,7 +7,7 @@ use poem::http::StatusCode;
 use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
 
 use super::auth::{self, BearerAuth};
 use super::{ApiError, ApiTags, AppState, ErrorBody};
@@ -97,6 +97,12 @@ enum PairVerifyError {
     /// The body is malformed.
     #[oai(status = 400, content_type = "application/json")]
     BadRequest(Json<ErrorBody>),
+    /// The body is larger than `[http] max_body_bytes`.
+    #[oai(status = 413, content_type = "application/json")]
+    PayloadTooLarge(Json<ErrorBody>),
+    /// The body is not `application/json`.
+    #[oai(status = 415, content_type = "application/json")]
+    UnsupportedMediaType(Json<ErrorBody>),
     /// The device name is empty or too long.
     #[oai(status = 422, content_type = "application/json")]
     Unprocessable(Json<ErrorBody>),
@@ -113,6 +119,8 @@ impl From<ApiError> for PairVerifyError {
         match e {
             ApiError::BadRequest(body) => PairVerifyError::BadRequest(body),
             ApiError::Unprocessable(body) => PairVerifyError::Unprocessable(body),
+            ApiError::PayloadTooLarge(body) => PairVerifyError::PayloadTooLarge(body),
+            ApiError::UnsupportedMediaType(body) => PairVerifyError::UnsupportedMediaType(body),
             other => PairVerifyError::Unavailable(Json(other.into_body())),
         }
     }
@@ -165,6 +173,13 @@ enum RevokeResponse {
 }
 
 pub struct DevicesApi;
+
+#[derive(ApiRequest)]
+enum PairVerifyBody {
+    /// The code and a name for the device.
+    #[oai(content_type = "application/json")]
+    Json(Json<PairVerifyRequest>),
+}
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Devices")]
 impl DevicesApi {
@@ -232,8 +247,9 @@ impl DevicesApi {
         &self,
         Data(app): Data<&Arc<AppState>>,
         remote: &RemoteAddr,
-        body: Json<PairVerifyRequest>,
+        body: PairVerifyBody,
     ) -> Result<PairVerifyResponse, PairVerifyError> {
+        let PairVerifyBody::Json(Json(body)) = body;
         let name = body.device_name.trim();
         if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
             return Err(ApiError::new(
@@ -255,6 +271,8 @@ impl DevicesApi {
     }
 
     /// Lists the paired devices.
+    ///
+    /// Name, id, when each was paired and last seen; never their tokens.
     #[oai(path = "/devices", method = "get", operation_id = "listDevices")]
     async fn list(
         &self,

@@ -9,7 +9,7 @@ use poem::Response;
 use poem::http::StatusCode;
 use poem_openapi::error::{ParseParamError, ParseRequestPayloadError};
 use poem_openapi::payload::Json;
-use poem_openapi::types::ToJSON;
+use poem_openapi::types::{Example, ToJSON};
 use poem_openapi::{ApiResponse, Object};
 
 use crate::brain::BrainError;
@@ -18,8 +18,25 @@ use crate::store::StoreError;
 
 /// Every error response has this shape.
 #[derive(Debug, Clone, Object)]
+#[oai(example)]
 pub struct ErrorBody {
+    /// What went wrong.
     pub error: ErrorDetail,
+}
+
+impl Example for ErrorBody {
+    fn example() -> Self {
+        ErrorBody {
+            error: ErrorDetail {
+                code: "VALIDATION_FAILED".into(),
+                message:
+                    "the body does not fit the schema: field `temperature` verification failed"
+                        .into(),
+                details: Some(serde_json::json!({ "fields": ["temperature"] })),
+                request_id: Some("6fecbf41abb14426bed7d76484798dac".into()),
+            },
+        }
+    }
 }
 
 /// What went wrong.

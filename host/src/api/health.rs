@@ -72,8 +72,8 @@ pub struct LlmHealth {
     pub model: String,
     /// The OpenAI-compatible API root.
     pub base_url: String,
-    /// `ok` when its last answer was good (or it has not been asked yet), `degraded` after a
-    /// failure or while on trial, `down` while its circuit is open.
+    // `ok` when its last answer was good (or it has not been asked yet), `degraded` after a
+    // failure or while on trial, `down` while its circuit is open.
     pub status: HealthState,
     pub circuit: CircuitState,
     /// The most recent failure, e.g. a timeout or a 5xx.
@@ -84,7 +84,7 @@ pub struct LlmHealth {
 /// The host's health.
 #[derive(Debug, Object)]
 pub struct Health {
-    /// `ok` when every part is ok.
+    // `ok` when every part is ok.
     pub status: HealthState,
     /// Version of the host.
     pub version: String,
@@ -104,7 +104,10 @@ pub struct HealthApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::System")]
 impl HealthApi {
-    /// Health of the host and its parts. Needs no token.
+    /// Health of the host and its parts.
+    ///
+    /// Needs no token and is never rate-limited: for load balancers and monitors. `status` is
+    /// the worst of the components' states (skills, store, LLM tiers).
     #[oai(path = "/health", method = "get", operation_id = "getHealth")]
     async fn health(&self, Data(app): Data<&Arc<AppState>>) -> HealthResponse {
         let store = match app.store.ping().await {

@@ -1,6 +1,10 @@
 //! The HTTP API: typed endpoints (poem-openapi), their OpenAPI document and docs pages, auth, the
 //! error envelope, and the operational layers every request passes (see [`layers`]). Only HTTP
 //! shapes live here; decisions are the brain's, wasm the runtime's.
+//!
+//! Fields whose type is an enum (`tier`, `locale`, `status`) carry plain `//` comments, not doc
+//! comments: a description there makes the spec wrap the enum's `$ref` in `allOf`, which some
+//! client generators (openapi-python-client) cannot read. The enums document themselves.
 
 mod auth;
 mod chat;
@@ -24,7 +28,7 @@ use std::time::Instant;
 use poem::http::{Method, header};
 use poem::middleware::{CatchPanic, Cors};
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Middleware, Request, Route, get};
-use poem_openapi::{OpenApiService, Tags};
+use poem_openapi::{LicenseObject, OpenApiService, ServerObject, Tags};
 use tokio_util::sync::CancellationToken;
 
 use crate::brain::Brain;
@@ -102,6 +106,11 @@ fn service() -> OpenApiService<Operations, ()> {
         "Bantz",
         VERSION,
     )
+    // Relative: the host that serves the document (what an absent `servers` means too).
+    .server(ServerObject::new("/").description("the Bantz host serving this document"))
+    .license(
+        LicenseObject::new("Apache-2.0").url("https://www.apache.org/licenses/LICENSE-2.0"),
+    )
     .description(
         "A personal-assistant host whose abilities are sandboxed WebAssembly skills. \
          Every endpoint except health, readiness, `POST /api/v1/pair/verify` and the docs needs \
@@ -117,7 +126,10 @@ fn service() -> OpenApiService<Operations, ()> {
          it answers with `delta`, `tool`, `confirm_request`, `done` (the `/api/v1/chat` answer), \
          `error` (the envelope) and `pong` frames, each a JSON object with a `type`. The token goes \
          in `Authorization: Bearer`, a `token` query parameter or the subprotocols `bearer, <token>`; \
-         without it, or when its device is revoked, the socket closes with code 4001.",
+         without it, or when its device is revoked, the socket closes with code 4001.\n\n\
+         The two event streams, `POST /api/v1/chat/stream` and `GET /api/v1/notifications`, are \
+         `text/event-stream`; their operations describe each event's name and JSON schema \
+         (`ChatStreamEvent`, `NotificationEvent`).",
     )
 }
 

@@ -184,6 +184,9 @@ impl NotificationsApi {
     }
 
     /// The inbox, newest first.
+    ///
+    /// Filter by `unread` and `types`; page with `before_id` (the id of the last notification
+    /// of the previous page). A `limit` outside 1-500 answers 422 `INVALID_REQUEST`.
     #[oai(
         path = "/notifications/history",
         method = "get",
@@ -223,6 +226,8 @@ impl NotificationsApi {
     }
 
     /// Marks one notification read.
+    ///
+    /// Answers the notification; 404 `NOTIFICATION_NOT_FOUND` when there is none with this id.
     #[oai(
         path = "/notifications/:id/read",
         method = "post",
@@ -250,6 +255,8 @@ impl NotificationsApi {
     }
 
     /// Marks every notification read.
+    ///
+    /// Answers how many were unread and are read now.
     #[oai(
         path = "/notifications/read-all",
         method = "post",

@@ -123,7 +123,11 @@ pub struct SkillsApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Skills")]
 impl SkillsApi {
-    /// Lists the skills: status, commands, source file, counters, latency and grants.
+    /// Lists the skills.
+    ///
+    /// Every skill file in the folder, loaded or not: status (`active`, `loading`, `failed`,
+    /// `quarantined`, `disabled`), commands, source file, sha256, size, call, error and timeout
+    /// counters, p50/p99 latency, the last error and the permissions granted.
     #[oai(path = "/skills", method = "get", operation_id = "listSkills")]
     async fn list(
         &self,
@@ -136,6 +140,9 @@ impl SkillsApi {
     }
 
     /// One skill by name.
+    ///
+    /// The same entry as in `GET /api/v1/skills`; 404 `SKILL_NOT_FOUND` when no skill has
+    /// this name.
     #[oai(path = "/skills/:name", method = "get", operation_id = "getSkill")]
     async fn get(
         &self,
@@ -148,7 +155,9 @@ impl SkillsApi {
         Ok(SkillResponse::Ok(Json(skill_info(report))))
     }
 
-    /// Turns a skill off: its calls answer 503 `SKILL_UNAVAILABLE` until it is enabled. Kept across restarts.
+    /// Turns a skill off.
+    ///
+    /// Its calls answer 503 `SKILL_UNAVAILABLE` until it is enabled again. Kept across restarts.
     #[oai(
         path = "/skills/:name/disable",
         method = "post",
@@ -165,7 +174,9 @@ impl SkillsApi {
         Ok(SkillResponse::Ok(Json(skill_info(report))))
     }
 
-    /// Turns a skill back on, and ends its quarantine if it is in one.
+    /// Turns a skill back on.
+    ///
+    /// Undoes `disable`, and ends the skill's quarantine if it is in one. Kept across restarts.
     #[oai(
         path = "/skills/:name/enable",
         method = "post",
@@ -182,7 +193,10 @@ impl SkillsApi {
         Ok(SkillResponse::Ok(Json(skill_info(report))))
     }
 
-    /// Rescans the skills folder now (it is also watched) and returns the resulting list.
+    /// Rescans the skills folder now.
+    ///
+    /// The folder is also watched, so this is rarely needed; answers the resulting list, as
+    /// `GET /api/v1/skills` does.
     #[oai(
         path = "/skills/reload",
         method = "post",

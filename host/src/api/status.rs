@@ -102,6 +102,8 @@ pub struct StatusApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::System")]
 impl StatusApi {
+    /// The host's operational status.
+    ///
     /// Version, uptime, memory, counts of skills, conversations, notifications and open
     /// streams, and HTTP latency percentiles.
     #[oai(path = "/status", method = "get", operation_id = "getStatus")]
@@ -142,7 +144,9 @@ impl StatusApi {
         })))
     }
 
-    /// Whether the host is ready for traffic. Needs no token.
+    /// Whether the host is ready for traffic.
+    ///
+    /// Needs no token and is never rate-limited: for orchestrators' readiness probes.
     #[oai(path = "/ready", method = "get", operation_id = "getReady")]
     async fn ready(&self, Data(app): Data<&Arc<AppState>>) -> Result<ReadyResponse, ApiError> {
         let store = app.store.ping().await.is_ok();
