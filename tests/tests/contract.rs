@@ -23,16 +23,8 @@ const CONFIG: &str =
 
 /// schemathesis's settings per operation.
 ///
-/// - A chat or a command that reaches a skill the run itself switched off (the stateful phase
-///   calls `POST /api/v1/skills/{name}/disable`) answers the documented 503
-///   `SKILL_UNAVAILABLE`, which `not_a_server_error` counts as a failure whatever the document
-///   says; it is accepted on exactly those three operations. Every other 5xx still fails.
 /// - The notification stream never ends by itself: read its first events, then hang up.
 const SCHEMATHESIS_TOML: &str = r#"
-[[operations]]
-include-operation-id = ["chat", "chatStream", "runCommand"]
-checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", "503"]
-
 [[operations]]
 include-operation-id = "streamNotifications"
 max-stream-events = 3

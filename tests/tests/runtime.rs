@@ -231,8 +231,8 @@ async fn a_disabled_skill_refuses_calls_until_enabled_even_after_a_restart() {
         bantz
             .post("/api/v1/chat", &json!({"message": "saat kaç"}))
             .await,
-        503,
-        "SKILL_UNAVAILABLE",
+        409,
+        "SKILL_DISABLED",
     )
     .await;
     assert!(error["message"].as_str().unwrap().contains("disabled"));

@@ -222,7 +222,7 @@ async fn a_failure_while_answering_is_an_error_event_and_a_bad_request_is_no_str
     assert_eq!(names(&events), ["tool", "error"], "{events:#?}");
     assert_eq!(events[1].id, "2");
     let error = &events[1].data["error"];
-    assert_eq!(error["code"], "SKILL_UNAVAILABLE", "{error}");
+    assert_eq!(error["code"], "SKILL_DISABLED", "{error}");
     assert!(error["message"].as_str().unwrap().contains("disabled"));
 
     // Refused before anything runs: a plain JSON error, not a stream.

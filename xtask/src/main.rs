@@ -4,8 +4,10 @@
 //! - `cargo xtask serve`    build the skills, then run the host with embedded defaults
 //! - `cargo xtask test`     everything CI checks: fmt, clippy, skills, tests, spec drift
 //! - `cargo xtask openapi [--check]`  write openapi/openapi.json, or fail if it drifted
+//! - `cargo xtask bench`    the benchmarks: docs/benchmarks.md and docs/benchmarks.json
 //! - `cargo xtask clients [--e2e]`  generate the API clients into target/clients (see clients.rs)
 
+mod bench;
 mod clients;
 
 use std::path::{Path, PathBuf};
@@ -23,8 +25,9 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("openapi") => openapi(args.get(1).map(String::as_str) == Some("--check")),
         Some("clients") => clients::clients(args.get(1).map(String::as_str) == Some("--e2e")),
+        Some("bench") => bench::bench(&args[1..]),
         _ => Err(
-            "usage: cargo xtask <skills | serve [bantz flags…] | test | openapi [--check] | clients [--e2e]>".into(),
+            "usage: cargo xtask <skills | serve [bantz flags…] | test | openapi [--check] | clients [--e2e] | bench [options]>".into(),
         ),
     };
     match outcome {

@@ -173,7 +173,7 @@ impl CommandsApi {
     /// Runs one skill command directly, without routing or confirmation.
     ///
     /// Skill failures have their own codes: `SKILL_TIMEOUT` (504), `SKILL_MEMORY`, `SKILL_TRAPPED`,
-    /// `SKILL_REPLY_TOO_LARGE`, `SKILL_UPSTREAM`, `SKILL_FAILED` (502), `SKILL_UNAVAILABLE`,
+    /// `SKILL_REPLY_TOO_LARGE`, `SKILL_UPSTREAM`, `SKILL_FAILED` (502), `SKILL_DISABLED` (409), `SKILL_UNAVAILABLE`,
     /// `SKILL_BUSY` (503), `SKILL_INVALID_ARGS` (422) and `SKILL_NOT_FOUND` (404).
     #[oai(path = "/commands", method = "post", operation_id = "runCommand")]
     async fn run(

@@ -81,6 +81,8 @@ pub enum ApiError {
     #[oai(status = 404, content_type = "application/json")]
     NotFound(Json<ErrorBody>),
     /// The body is larger than `[http] max_body_bytes`.
+    #[oai(status = 409, content_type = "application/json")]
+    Conflict(Json<ErrorBody>),
     #[oai(status = 413, content_type = "application/json")]
     PayloadTooLarge(Json<ErrorBody>),
     /// The body is not `application/json`.
@@ -118,6 +120,7 @@ impl ApiError {
             401 => ApiError::Unauthorized(body),
             403 => ApiError::Forbidden(body),
             404 => ApiError::NotFound(body),
+            409 => ApiError::Conflict(body),
             413 => ApiError::PayloadTooLarge(body),
             415 => ApiError::UnsupportedMediaType(body),
             422 => ApiError::Unprocessable(body),
@@ -136,6 +139,7 @@ impl ApiError {
             | ApiError::Unauthorized(b)
             | ApiError::Forbidden(b)
             | ApiError::NotFound(b)
+            | ApiError::Conflict(b)
             | ApiError::PayloadTooLarge(b)
             | ApiError::UnsupportedMediaType(b)
             | ApiError::Unprocessable(b)
@@ -155,6 +159,7 @@ impl ApiError {
             | ApiError::Unauthorized(b)
             | ApiError::Forbidden(b)
             | ApiError::NotFound(b)
+            | ApiError::Conflict(b)
             | ApiError::PayloadTooLarge(b)
             | ApiError::UnsupportedMediaType(b)
             | ApiError::Unprocessable(b)
@@ -185,6 +190,7 @@ impl From<InvokeError> for ApiError {
                 StatusCode::NOT_FOUND
             }
             InvokeError::InvalidArgs(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            InvokeError::Disabled(_) => StatusCode::CONFLICT,
             InvokeError::Unavailable(_) | InvokeError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             InvokeError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
             InvokeError::Upstream(_)

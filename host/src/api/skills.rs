@@ -157,7 +157,7 @@ impl SkillsApi {
 
     /// Turns a skill off.
     ///
-    /// Its calls answer 503 `SKILL_UNAVAILABLE` until it is enabled again. Kept across restarts.
+    /// Its calls answer 409 `SKILL_DISABLED` until it is enabled again. Kept across restarts.
     #[oai(
         path = "/skills/:name/disable",
         method = "post",

@@ -92,6 +92,10 @@ pub enum InvokeError {
     UnknownSkill(String),
     #[error("skill {skill:?} has no command {command:?}")]
     UnknownCommand { skill: String, command: String },
+    /// The operator switched the skill off.
+    #[error("{0}")]
+    Disabled(String),
+    /// Quarantined: it failed too often and is resting.
     #[error("{0}")]
     Unavailable(String),
     #[error("all {0} call slots of the skill stayed busy until the deadline")]
@@ -117,6 +121,7 @@ impl InvokeError {
     pub fn code(&self) -> &'static str {
         match self {
             InvokeError::UnknownSkill(_) | InvokeError::UnknownCommand { .. } => "SKILL_NOT_FOUND",
+            InvokeError::Disabled(_) => "SKILL_DISABLED",
             InvokeError::Unavailable(_) => "SKILL_UNAVAILABLE",
             InvokeError::Busy(_) => "SKILL_BUSY",
             InvokeError::InvalidArgs(_) => "SKILL_INVALID_ARGS",
@@ -247,7 +252,11 @@ impl Runtime {
         export: Export,
     ) -> Result<SkillReply, InvokeError> {
         if let Some(reason) = entry.unavailable() {
-            return Err(InvokeError::Unavailable(reason));
+            return Err(if entry.is_disabled() {
+                InvokeError::Disabled(reason)
+            } else {
+                InvokeError::Unavailable(reason)
+            });
         }
         let limits = &skill.grants.limits;
         let deadline = Duration::from_millis(limits.timeout_ms);

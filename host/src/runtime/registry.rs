@@ -146,6 +146,11 @@ impl SkillEntry {
         }
     }
 
+    /// Whether the operator switched the skill off.
+    pub(super) fn is_disabled(&self) -> bool {
+        self.state.lock().unwrap().disabled
+    }
+
     /// Why a call may not run now, if it may not.
     pub(super) fn unavailable(&self) -> Option<String> {
         let state = self.state.lock().unwrap();
