@@ -364,6 +364,41 @@ impl Bantz {
         .await
     }
 
+    /// The inbox (`GET /api/v1/notifications/history?types=…`), newest first.
+    pub async fn notifications(&self, types: &str) -> Vec<Value> {
+        let list = json_ok(
+            self.get(&format!("/api/v1/notifications/history?types={types}"))
+                .await,
+        )
+        .await;
+        list.as_array()
+            .unwrap_or_else(|| panic!("the history is not a list: {list}"))
+            .clone()
+    }
+
+    /// Polls the inbox until it holds at least `count` notifications of `types`, or panics after
+    /// `limit`. For what skills send on their own schedule.
+    pub async fn wait_for_notifications(
+        &self,
+        types: &str,
+        count: usize,
+        limit: Duration,
+    ) -> Vec<Value> {
+        let started = std::time::Instant::now();
+        loop {
+            let list = self.notifications(types).await;
+            if list.len() >= count {
+                return list;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "waited {limit:?} for {count} {types} notifications; have {list:?}\nlog:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
     /// `GET /api/v1/skills/{name}`, asserting a 200.
     pub async fn skill_status(&self, name: &str) -> Value {
         json_ok(self.get(&format!("/api/v1/skills/{name}")).await).await

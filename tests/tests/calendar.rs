@@ -114,41 +114,6 @@ async fn import(bantz: &Bantz, ics: &str, locale: &str) -> Value {
     run(bantz, "import", json!({ "ics": ics }), locale).await
 }
 
-/// The host's notification inbox, newest first, limited to `types`
-/// (`GET /api/v1/notifications/history`).
-async fn notification_history(bantz: &Bantz, types: &str) -> Vec<Value> {
-    let list = json_ok(
-        bantz
-            .get(&format!("/api/v1/notifications/history?types={types}"))
-            .await,
-    )
-    .await;
-    list.as_array()
-        .unwrap_or_else(|| panic!("the history is not a list: {list}"))
-        .clone()
-}
-
-/// Polls the inbox until it holds a notification of `types`, within `limit`.
-async fn wait_for_notification(
-    bantz: &Bantz,
-    types: &str,
-    limit: std::time::Duration,
-) -> Vec<Value> {
-    let started = std::time::Instant::now();
-    loop {
-        let list = notification_history(bantz, types).await;
-        if !list.is_empty() {
-            return list;
-        }
-        assert!(
-            started.elapsed() < limit,
-            "no {types} notification within {limit:?}; log:\n{}",
-            bantz.log()
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_new_event_is_added_only_after_a_yes() {
     let bantz = start().await;
@@ -651,7 +616,7 @@ async fn a_reminder_arrives_once_before_an_event_restarts_included() {
     // The skill ticks every minute: the first tick after the add sends the reminder.
     let types = "skill.calendar.event-reminder";
     let limit = POLL_LIMIT + std::time::Duration::from_secs(60);
-    let sent = wait_for_notification(&bantz, types, limit).await;
+    let sent = bantz.wait_for_notifications(types, 1, limit).await;
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0]["title"], "Standup call");
     let body = sent[0]["body"].as_str().unwrap();
@@ -671,5 +636,5 @@ async fn a_reminder_arrives_once_before_an_event_restarts_included() {
         assert!(started.elapsed() < limit, "the calendar did not tick");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(notification_history(&bantz, types).await.len(), 1);
+    assert_eq!(bantz.notifications(types).await.len(), 1);
 }

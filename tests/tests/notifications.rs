@@ -11,28 +11,11 @@ fn with_reminders(config: &str) -> Options {
     }
 }
 
-/// Waits until the inbox holds `count` notifications of `kind` type, and returns them.
+/// Waits until the inbox holds `count` notifications of `types`. A reminder a minute ahead takes
+/// a minute: allow that on top of the usual polling limit.
 async fn wait_for_inbox(bantz: &Bantz, types: &str, count: usize) -> Vec<Value> {
-    let started = std::time::Instant::now();
-    // A reminder a minute ahead takes a minute: allow that on top of the usual polling limit.
     let limit = bantz_tests::POLL_LIMIT + std::time::Duration::from_secs(60);
-    loop {
-        let list = json_ok(
-            bantz
-                .get(&format!("/api/v1/notifications/history?types={types}"))
-                .await,
-        )
-        .await;
-        let list = list.as_array().unwrap().clone();
-        if list.len() >= count {
-            return list;
-        }
-        assert!(
-            started.elapsed() < limit,
-            "waited for {count} {types} notifications; have {list:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    bantz.wait_for_notifications(types, count, limit).await
 }
 
 #[tokio::test]

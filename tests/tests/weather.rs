@@ -683,9 +683,7 @@ async fn without_allow_hosts_the_denial_gets_a_clear_reply() {
 
 /// The `skill.weather.rain-alert` notifications in the host's inbox.
 async fn rain_alerts(bantz: &Bantz) -> Vec<Value> {
-    let path = "/api/v1/notifications/history?types=skill.weather.rain-alert";
-    let history = json_ok(bantz.get(path).await).await;
-    history.as_array().unwrap().clone()
+    bantz.notifications("skill.weather.rain-alert").await
 }
 
 #[tokio::test]
