@@ -116,6 +116,16 @@ fn notification_from_row(row: &SqliteRow) -> StoredNotification {
     }
 }
 
+/// A command call from a row with `skill, command, args, locale`.
+fn call_from_row(row: &SqliteRow) -> CommandCall {
+    CommandCall {
+        skill: row.get("skill"),
+        command: row.get("command"),
+        args: serde_json::from_str(row.get::<&str, _>("args")).unwrap_or_default(),
+        locale: row.get("locale"),
+    }
+}
+
 /// The database handle; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -359,21 +369,13 @@ impl Store {
     /// Records the command that waits for the user's confirmation in a conversation, replacing
     /// any earlier one.
     pub async fn set_pending(&self, conversation_id: &str, pending: &CommandCall) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO pending_confirmations (conversation_id, skill, command, args, locale, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT(conversation_id) DO UPDATE SET skill = excluded.skill, command = excluded.command,
-                 args = excluded.args, locale = excluded.locale, created_at = excluded.created_at",
+        self.put_call(
+            "pending_confirmations",
+            "created_at",
+            conversation_id,
+            pending,
         )
-        .bind(conversation_id)
-        .bind(&pending.skill)
-        .bind(&pending.command)
-        .bind(pending.args.to_string())
-        .bind(&pending.locale)
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        .await
     }
 
     /// Takes (reads and removes) the command waiting for confirmation in a conversation.
@@ -385,31 +387,13 @@ impl Store {
         .bind(conversation_id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| CommandCall {
-            skill: r.get("skill"),
-            command: r.get("command"),
-            args: serde_json::from_str(r.get::<&str, _>("args")).unwrap_or_default(),
-            locale: r.get("locale"),
-        }))
+        Ok(row.as_ref().map(call_from_row))
     }
 
     /// Remembers the last command a conversation ran.
     pub async fn set_last_command(&self, conversation_id: &str, call: &CommandCall) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO conversation_context (conversation_id, skill, command, args, locale, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT(conversation_id) DO UPDATE SET skill = excluded.skill, command = excluded.command,
-                 args = excluded.args, locale = excluded.locale, updated_at = excluded.updated_at",
-        )
-        .bind(conversation_id)
-        .bind(&call.skill)
-        .bind(&call.command)
-        .bind(call.args.to_string())
-        .bind(&call.locale)
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.put_call("conversation_context", "updated_at", conversation_id, call)
+            .await
     }
 
     /// The last command a conversation ran, if any.
@@ -420,12 +404,33 @@ impl Store {
         .bind(conversation_id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| CommandCall {
-            skill: r.get("skill"),
-            command: r.get("command"),
-            args: serde_json::from_str(r.get::<&str, _>("args")).unwrap_or_default(),
-            locale: r.get("locale"),
-        }))
+        Ok(row.as_ref().map(call_from_row))
+    }
+
+    /// Stores `call` as the one row of `conversation_id` in `table` (one of the two tables that
+    /// hold a command per conversation), replacing any earlier one.
+    async fn put_call(
+        &self,
+        table: &'static str,
+        time_column: &'static str,
+        conversation_id: &str,
+        call: &CommandCall,
+    ) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO {table} (conversation_id, skill, command, args, locale, {time_column})
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(conversation_id) DO UPDATE SET skill = excluded.skill, command = excluded.command,
+                 args = excluded.args, locale = excluded.locale, {time_column} = excluded.{time_column}"
+        ))
+        .bind(conversation_id)
+        .bind(&call.skill)
+        .bind(&call.command)
+        .bind(call.args.to_string())
+        .bind(&call.locale)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Whether the operator disabled the skill `name`.
