@@ -60,24 +60,9 @@ fn ensure_wrk() -> Result {
 
 /// target/bench-venv with FastAPI and uvicorn (baseline A); created on first use.
 fn bench_venv() -> Result<PathBuf> {
-    let venv = root().join("target/bench-venv");
-    let python = venv.join("bin/python");
-    let ready = python.exists()
-        && Command::new(&python)
-            .args(["-c", "import fastapi, uvicorn, uvloop, httptools"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-    if !ready {
-        step("preparing target/bench-venv with fastapi and uvicorn[standard] from PyPI");
-        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-        run(Command::new(&python).args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "fastapi>=0.110",
-            "uvicorn[standard]>=0.29",
-        ]))?;
-    }
-    Ok(python)
+    crate::venv(
+        "target/bench-venv",
+        "fastapi, uvicorn, uvloop, httptools",
+        &["fastapi>=0.110", "uvicorn[standard]>=0.29"],
+    )
 }

@@ -267,24 +267,32 @@ fn openapi(check: bool) -> Result {
 /// A Python with openapi-spec-validator and schemathesis (tests/tests/contract.rs runs its
 /// `.venv/bin/schemathesis`), in .venv; created on first use.
 fn python_venv() -> Result<PathBuf> {
-    let venv = root().join(".venv");
+    venv(
+        ".venv",
+        "openapi_spec_validator, schemathesis",
+        &["openapi-spec-validator>=0.7", SCHEMATHESIS],
+    )
+}
+
+/// The Python of a virtualenv at `dir` (relative to the repository) that can import `modules`;
+/// made, and `packages` installed from PyPI, when it cannot yet.
+fn venv(dir: &str, modules: &str, packages: &[&str]) -> Result<PathBuf> {
+    let venv = root().join(dir);
     let python = venv.join("bin/python");
-    let has_packages = python.exists()
+    let ready = python.exists()
         && Command::new(&python)
-            .args(["-c", "import openapi_spec_validator, schemathesis"])
+            .args(["-c", &format!("import {modules}")])
             .output()
             .is_ok_and(|o| o.status.success());
-    if !has_packages {
-        step("preparing .venv with openapi-spec-validator and schemathesis");
+    if !ready {
+        step(&format!(
+            "preparing {dir} with {} from PyPI",
+            packages.join(", ")
+        ));
         run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-        run(Command::new(&python).args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "openapi-spec-validator>=0.7",
-            SCHEMATHESIS,
-        ]))?;
+        run(Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet"])
+            .args(packages))?;
     }
     Ok(python)
 }
