@@ -298,18 +298,14 @@ impl Bantz {
 
     /// Polls the log until a line contains `needle`, and returns that line (without colours).
     pub async fn wait_for_log(&self, needle: &str) -> String {
-        let started = std::time::Instant::now();
-        loop {
+        poll(POLL_LIMIT, async || {
             let log = strip_ansi(&self.log());
-            if let Some(line) = log.lines().find(|l| l.contains(needle)) {
-                return line.to_owned();
+            match log.lines().find(|l| l.contains(needle)) {
+                Some(line) => Ok(line.to_owned()),
+                None => Err(format!("for {needle:?} in the log:\n{log}")),
             }
-            assert!(
-                started.elapsed() < POLL_LIMIT,
-                "waited {POLL_LIMIT:?} for {needle:?} in the log:\n{log}"
-            );
-            tokio::time::sleep(POLL_INTERVAL).await;
-        }
+        })
+        .await
     }
 
     /// A client for the host's Unix socket (`Options::socket`); URLs are `http://bantz/…`.
@@ -384,19 +380,17 @@ impl Bantz {
         count: usize,
         limit: Duration,
     ) -> Vec<Value> {
-        let started = std::time::Instant::now();
-        loop {
+        poll(limit, async || {
             let list = self.notifications(types).await;
             if list.len() >= count {
-                return list;
+                return Ok(list);
             }
-            assert!(
-                started.elapsed() < limit,
-                "waited {limit:?} for {count} {types} notifications; have {list:?}\nlog:\n{}",
+            Err(format!(
+                "for {count} {types} notifications; have {list:?}\nlog:\n{}",
                 self.log()
-            );
-            tokio::time::sleep(POLL_INTERVAL).await;
-        }
+            ))
+        })
+        .await
     }
 
     /// `GET /api/v1/skills/{name}`, asserting a 200.
@@ -412,20 +406,18 @@ impl Bantz {
         what: &str,
         check: impl Fn(&[Value]) -> bool,
     ) -> Vec<Value> {
-        let started = std::time::Instant::now();
-        loop {
+        poll(POLL_LIMIT, async || {
             let list = json_ok(self.get("/api/v1/skills").await).await;
             let list = list.as_array().unwrap().clone();
             if check(&list) {
-                return list;
+                return Ok(list);
             }
-            assert!(
-                started.elapsed() < POLL_LIMIT,
-                "waited {POLL_LIMIT:?} for {what}; skills: {list:#?}\nlog:\n{}",
+            Err(format!(
+                "for {what}; skills: {list:#?}\nlog:\n{}",
                 self.log()
-            );
-            tokio::time::sleep(POLL_INTERVAL).await;
-        }
+            ))
+        })
+        .await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -617,6 +609,19 @@ impl SseStream {
             let chunk = self.response.chunk().await.ok()??;
             self.buffer.push_str(&String::from_utf8_lossy(&chunk));
         }
+    }
+}
+
+/// Tries `look` every `POLL_INTERVAL` until it gives `Ok`, or panics after `limit` with what its
+/// last `Err` said: the one way the harness waits for what the host does on its own.
+async fn poll<T>(limit: Duration, mut look: impl AsyncFnMut() -> Result<T, String>) -> T {
+    let started = std::time::Instant::now();
+    loop {
+        match look().await {
+            Ok(value) => return value,
+            Err(problem) => assert!(started.elapsed() < limit, "waited {limit:?} {problem}"),
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
     }
 }
 
