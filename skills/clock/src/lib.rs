@@ -2,8 +2,10 @@
 //! config (`[skills.clock] timezone = "Europe/Istanbul"`, the default).
 
 use bantz_sdk::{Call, Command, Error, Intent, Manifest, Reply, Skill, export, json, words};
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
+
+mod now;
 
 /// Used when the config names no timezone.
 pub const DEFAULT_TIMEZONE: &str = "Europe/Istanbul";
@@ -81,17 +83,8 @@ impl Skill for Clock {
         let turkish = call.locale() == "tr";
         match call.command() {
             "now" => {
-                let time = format!("{:02}:{:02}", now.hour(), now.minute());
-                let text = if turkish {
-                    format!("Saat {time}.")
-                } else {
-                    format!("It's {time}.")
-                };
-                Ok(Reply::text(text).with_data(&json!({
-                    "time": time,
-                    "timezone": tz.name(),
-                    "iso": now.to_rfc3339(),
-                })))
+                let (text, data) = now::now(now, turkish);
+                Ok(Reply::text(text).with_data(&data))
             }
             "today" => {
                 let (day, month, weekday) = (now.day(), now.month0() as usize, now.weekday());
