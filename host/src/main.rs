@@ -139,6 +139,13 @@ impl ClientArgs {
 }
 
 fn main() -> std::process::ExitCode {
+    // With RUST_BACKTRACE set, std would also capture a backtrace for every library error,
+    // and wasmtime makes (and drops) one each time a skill call's store is dropped: a stack
+    // walk per call that nothing prints. Panics still print theirs.
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        // SAFETY: nothing else runs yet; no thread has been started.
+        unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
+    }
     match run(Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -212,6 +212,60 @@ async fn deleting_all_conversations_says_how_many_there_were() {
     assert_eq!(deleted, json!({ "deleted": 0 }));
 }
 
+/// Turns that arrive together are committed together; every one that was answered is saved,
+/// and the turns of one conversation keep their order.
+#[tokio::test]
+async fn every_answered_turn_of_concurrent_chats_is_saved() {
+    let bantz = Bantz::start().await;
+    let shared = bantz.chat("saat kaç").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let new_ones = (0..40).map(|_| async { bantz.chat("what time is it").await });
+    let in_shared = (0..10).map(|i| {
+        let shared = shared.clone();
+        let bantz = &bantz;
+        async move {
+            // One after another within the conversation, all of them beside the new ones.
+            let mut replies = Vec::new();
+            for j in 0..3 {
+                replies.push(chat_in(bantz, &shared, &format!("saat kaç {i}-{j}")).await);
+            }
+            replies
+        }
+    });
+    let (new_ones, in_shared) = tokio::join!(
+        futures_util::future::join_all(new_ones),
+        futures_util::future::join_all(in_shared)
+    );
+
+    let list = conversations(&bantz, "?limit=100").await;
+    assert_eq!(list.len(), 41, "{list:#?}");
+    for reply in &new_ones {
+        let id = reply["session_id"].as_str().unwrap();
+        let saved = messages(&bantz, id).await;
+        assert_eq!(saved.len(), 2, "{id}: {saved:#?}");
+        assert_eq!(saved[1]["text"], reply["response"]);
+    }
+    let saved = messages(&bantz, &shared).await;
+    assert_eq!(saved.len(), 2 + 10 * 3 * 2, "{saved:#?}");
+    for i in 0..10 {
+        let order: Vec<&str> = saved
+            .iter()
+            .filter_map(|m| m["text"].as_str())
+            .filter(|t| t.starts_with(&format!("saat kaç {i}-")))
+            .collect();
+        let expected: Vec<String> = (0..3).map(|j| format!("saat kaç {i}-{j}")).collect();
+        assert_eq!(order, expected);
+    }
+    assert!(
+        in_shared
+            .iter()
+            .flatten()
+            .all(|r| r["session_id"] == shared)
+    );
+}
+
 #[tokio::test]
 async fn conversations_survive_a_restart() {
     let bantz = Bantz::start().await;

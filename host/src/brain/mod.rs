@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::runtime::{Invocation, InvokeError, Runtime, SlotKind};
-use crate::store::{CommandCall, Store, StoreError};
+use crate::store::{CommandCall, Store, StoreError, TurnRecord};
 use router::{Route, Router, Target};
 
 /// Which part of the brain answered.
@@ -135,9 +135,25 @@ pub struct Turn<'a> {
     pub session_id: &'a str,
     pub overrides: &'a Overrides,
     pub events: Option<&'a ChatEvents>,
+    /// What the turn leaves in the conversation; saved with the exchange, in one commit.
+    kept: std::sync::Mutex<Kept>,
+}
+
+/// The commands a turn leaves in its conversation.
+#[derive(Default)]
+struct Kept {
+    /// The command it ran, for follow-ups.
+    last_command: Option<CommandCall>,
+    /// The command it asks to confirm.
+    pending: Option<CommandCall>,
 }
 
 impl Turn<'_> {
+    /// Changes what the turn leaves in the conversation.
+    fn keep(&self, change: impl FnOnce(&mut Kept)) {
+        change(&mut self.kept.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
     /// Tells the listener, if there is one.
     pub fn emit(&self, event: ChatEvent) {
         if let Some(events) = self.events {
@@ -255,18 +271,23 @@ impl Brain {
         let started = Instant::now();
         Brain::validate(&request)?;
         let message = request.message.trim();
-        let session_id = request
-            .session_id
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        // A new conversation has nothing waiting in it, so it skips the read.
+        let (session_id, pending) = match request.session_id {
+            Some(id) => {
+                let pending = self.store.take_pending(&id).await?;
+                (id, pending)
+            }
+            None => (uuid::Uuid::new_v4().to_string(), None),
+        };
         let turn = Turn {
             message,
             session_id: &session_id,
             overrides: &request.overrides,
             events: events.as_ref(),
+            kept: Default::default(),
         };
 
         let tokens = normalise::tokenize(message);
-        let pending = self.store.take_pending(&session_id).await?;
         let decision = request.confirm.or_else(|| confirmation::decision(&tokens));
         let answer = match (pending, decision) {
             (Some(pending), Some(true)) => {
@@ -293,14 +314,17 @@ impl Brain {
             (_, _) => self.route(&tokens, &turn).await?,
         };
 
+        let kept = turn.kept.into_inner().unwrap_or_else(|e| e.into_inner());
         self.store
-            .append_exchange(
-                &session_id,
-                message,
-                &answer.response,
-                &answer.tools_used,
-                answer.tier.as_str(),
-            )
+            .record_turn(TurnRecord {
+                conversation_id: session_id.clone(),
+                user_text: message.to_owned(),
+                reply_text: answer.response.clone(),
+                tools_used: answer.tools_used.clone(),
+                tier: answer.tier.as_str(),
+                last_command: kept.last_command,
+                pending: kept.pending,
+            })
             .await?;
         Ok(ChatOutcome {
             response: answer.response,
@@ -418,17 +442,14 @@ impl Brain {
         }
         let locale = locale_of(&target.locale);
         let prompt = confirmation::prompt(&self.describe(target), &target.args, locale);
-        self.store
-            .set_pending(
-                turn.session_id,
-                &CommandCall {
-                    skill: target.skill.clone(),
-                    command: target.command.clone(),
-                    args: serde_json::Value::Object(target.args.clone()),
-                    locale: locale.to_owned(),
-                },
-            )
-            .await?;
+        turn.keep(|kept| {
+            kept.pending = Some(CommandCall {
+                skill: target.skill.clone(),
+                command: target.command.clone(),
+                args: serde_json::Value::Object(target.args.clone()),
+                locale: locale.to_owned(),
+            })
+        });
         turn.emit(ChatEvent::Confirm(prompt.clone()));
         Ok(Answer {
             confirmation_prompt: Some(prompt.clone()),
@@ -475,7 +496,7 @@ impl Brain {
             args: invocation.args,
             locale: invocation.locale,
         };
-        self.store.set_last_command(turn.session_id, &last).await?;
+        turn.keep(|kept| kept.last_command = Some(last));
         Ok(Answer {
             response: reply.text,
             tools_used: vec![tool],

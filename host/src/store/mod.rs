@@ -12,6 +12,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
+use tokio::sync::{mpsc, oneshot};
 
 /// Errors from the store; callers above turn them into their own layer's errors.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +21,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("the database is closed")]
+    Closed,
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -127,10 +130,37 @@ fn call_from_row(row: &SqliteRow) -> CommandCall {
 }
 
 /// The database handle; cheap to clone.
+///
+/// Reads go through a small pool. Every write goes through one connection, so writers queue
+/// in order here instead of contending for SQLite's write lock (whose busy handler waits in
+/// growing sleeps). Chat turns, the one write on every message, are group-committed: the turns
+/// that arrive while one commit is being synced are written together in the next one.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    reads: SqlitePool,
+    writes: SqlitePool,
+    turns: mpsc::UnboundedSender<TurnJob>,
 }
+
+/// One answered message as it is saved: the exchange, and what it leaves in the conversation.
+#[derive(Debug, Clone)]
+pub struct TurnRecord {
+    pub conversation_id: String,
+    pub user_text: String,
+    pub reply_text: String,
+    pub tools_used: Vec<String>,
+    pub tier: &'static str,
+    /// The command the turn ran, kept for follow-ups.
+    pub last_command: Option<CommandCall>,
+    /// The command the turn asked to confirm, kept until the user answers.
+    pub pending: Option<CommandCall>,
+}
+
+/// A turn to write, when it was answered, and who waits for its commit.
+type TurnJob = (TurnRecord, i64, oneshot::Sender<Result<()>>);
+
+/// The most turns one commit writes.
+const MAX_TURNS_PER_COMMIT: usize = 256;
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
@@ -142,62 +172,43 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(std::time::Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
+        let writes = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        sqlx::migrate!("./migrations").run(&writes).await?;
+        let reads = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Store::with_pools(reads, writes))
+    }
+
+    fn with_pools(reads: SqlitePool, writes: SqlitePool) -> Store {
+        let (turns, jobs) = mpsc::unbounded_channel();
+        tokio::spawn(write_turns(writes.clone(), jobs));
+        Store {
+            reads,
+            writes,
+            turns,
+        }
     }
 
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(&self.reads).await?;
         Ok(())
     }
 
-    /// Appends one exchange (the user's message and the assistant's reply) to a conversation,
-    /// creating the conversation if it is new, in one transaction.
-    pub async fn append_exchange(
-        &self,
-        conversation_id: &str,
-        user_text: &str,
-        reply_text: &str,
-        tools_used: &[String],
-        tier: &str,
-    ) -> Result<()> {
-        let now = now_ms();
-        let tools = serde_json::to_string(tools_used).unwrap_or_else(|_| "[]".into());
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO conversations (id, created_at, updated_at) VALUES (?1, ?2, ?2)
-             ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at",
-        )
-        .bind(conversation_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO messages (conversation_id, role, text, created_at) VALUES (?1, 'user', ?2, ?3)",
-        )
-        .bind(conversation_id)
-        .bind(user_text)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO messages (conversation_id, role, text, tools_used, tier, created_at)
-             VALUES (?1, 'assistant', ?2, ?3, ?4, ?5)",
-        )
-        .bind(conversation_id)
-        .bind(reply_text)
-        .bind(tools)
-        .bind(tier)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+    /// Saves one answered message: the conversation (created if it is new), the user's message
+    /// and the reply, the command the turn ran and the command it asks to confirm. Returns once
+    /// they are committed, in one transaction with the turns written at the same moment.
+    pub async fn record_turn(&self, turn: TurnRecord) -> Result<()> {
+        let (done, committed) = oneshot::channel();
+        self.turns
+            .send((turn, now_ms(), done))
+            .map_err(|_| StoreError::Closed)?;
+        committed.await.map_err(|_| StoreError::Closed)?
     }
 
     /// The messages of a conversation, oldest first; empty when it does not exist.
@@ -207,7 +218,7 @@ impl Store {
              WHERE conversation_id = ?1 ORDER BY id",
         )
         .bind(conversation_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await?;
         Ok(rows
             .iter()
@@ -222,7 +233,7 @@ impl Store {
         &self,
         conversation_id: &str,
     ) -> Result<Option<Vec<StoredMessage>>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.reads.begin().await?;
         let exists = sqlx::query("SELECT 1 FROM conversations WHERE id = ?1")
             .bind(conversation_id)
             .fetch_optional(&mut *tx)
@@ -269,7 +280,7 @@ impl Store {
         )
         .bind(before_ms.unwrap_or(i64::MAX))
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await?;
         Ok(rows
             .iter()
@@ -287,7 +298,7 @@ impl Store {
     pub async fn delete_conversation(&self, conversation_id: &str) -> Result<bool> {
         // Messages go by ON DELETE CASCADE (foreign keys are on for every connection); a
         // command waiting for confirmation goes too, so a later "yes" cannot run it.
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writes.begin().await?;
         for table in ["pending_confirmations", "conversation_context"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE conversation_id = ?1"))
                 .bind(conversation_id)
@@ -305,7 +316,7 @@ impl Store {
 
     /// Deletes every conversation and its messages; returns how many conversations there were.
     pub async fn delete_all_conversations(&self) -> Result<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writes.begin().await?;
         for table in ["pending_confirmations", "conversation_context"] {
             sqlx::query(&format!("DELETE FROM {table}"))
                 .execute(&mut *tx)
@@ -324,7 +335,7 @@ impl Store {
         let row = sqlx::query("SELECT value FROM kv WHERE skill = ?1 AND key = ?2")
             .bind(skill)
             .bind(key)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reads)
             .await?;
         Ok(row.map(|r| r.get("value")))
     }
@@ -339,7 +350,7 @@ impl Store {
         .bind(key)
         .bind(value)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }
@@ -349,7 +360,7 @@ impl Store {
         sqlx::query("DELETE FROM kv WHERE skill = ?1 AND key = ?2")
             .bind(skill)
             .bind(key)
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         Ok(())
     }
@@ -361,39 +372,29 @@ impl Store {
         )
         .bind(skill)
         .bind(prefix)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await?;
         Ok(rows.into_iter().map(|r| r.get("key")).collect())
     }
 
-    /// Records the command that waits for the user's confirmation in a conversation, replacing
-    /// any earlier one.
-    pub async fn set_pending(&self, conversation_id: &str, pending: &CommandCall) -> Result<()> {
-        self.put_call(
-            "pending_confirmations",
-            "created_at",
-            conversation_id,
-            pending,
-        )
-        .await
-    }
-
-    /// Takes (reads and removes) the command waiting for confirmation in a conversation.
+    /// Takes (reads and removes) the command waiting for confirmation in a conversation. Most
+    /// conversations have none, which costs only a read.
     pub async fn take_pending(&self, conversation_id: &str) -> Result<Option<CommandCall>> {
+        let waiting = sqlx::query("SELECT 1 FROM pending_confirmations WHERE conversation_id = ?1")
+            .bind(conversation_id)
+            .fetch_optional(&self.reads)
+            .await?;
+        if waiting.is_none() {
+            return Ok(None);
+        }
         let row = sqlx::query(
             "DELETE FROM pending_confirmations WHERE conversation_id = ?1
              RETURNING skill, command, args, locale",
         )
         .bind(conversation_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writes)
         .await?;
         Ok(row.as_ref().map(call_from_row))
-    }
-
-    /// Remembers the last command a conversation ran.
-    pub async fn set_last_command(&self, conversation_id: &str, call: &CommandCall) -> Result<()> {
-        self.put_call("conversation_context", "updated_at", conversation_id, call)
-            .await
     }
 
     /// The last command a conversation ran, if any.
@@ -402,42 +403,16 @@ impl Store {
             "SELECT skill, command, args, locale FROM conversation_context WHERE conversation_id = ?1",
         )
         .bind(conversation_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await?;
         Ok(row.as_ref().map(call_from_row))
-    }
-
-    /// Stores `call` as the one row of `conversation_id` in `table` (one of the two tables that
-    /// hold a command per conversation), replacing any earlier one.
-    async fn put_call(
-        &self,
-        table: &'static str,
-        time_column: &'static str,
-        conversation_id: &str,
-        call: &CommandCall,
-    ) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO {table} (conversation_id, skill, command, args, locale, {time_column})
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT(conversation_id) DO UPDATE SET skill = excluded.skill, command = excluded.command,
-                 args = excluded.args, locale = excluded.locale, {time_column} = excluded.{time_column}"
-        ))
-        .bind(conversation_id)
-        .bind(&call.skill)
-        .bind(&call.command)
-        .bind(call.args.to_string())
-        .bind(&call.locale)
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
     }
 
     /// Whether the operator disabled the skill `name`.
     pub async fn skill_disabled(&self, name: &str) -> Result<bool> {
         let row = sqlx::query("SELECT disabled FROM skill_state WHERE name = ?1")
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reads)
             .await?;
         Ok(row.is_some_and(|r| r.get::<i64, _>("disabled") != 0))
     }
@@ -450,7 +425,7 @@ impl Store {
         )
         .bind(name)
         .bind(disabled as i64)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }
@@ -463,7 +438,7 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store::with_pools(pool.clone(), pool))
     }
 
     /// Stores a notification unless one with the same `key` from the same source exists; returns
@@ -488,7 +463,7 @@ impl Store {
                 .bind(created_at_ms)
         .bind(key)
         .bind(silent)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         if inserted.rows_affected() == 1 {
             let id = inserted.last_insert_rowid();
@@ -502,7 +477,7 @@ impl Store {
         ))
         .bind(new.source)
         .bind(key)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writes)
         .await?;
         Ok((notification_from_row(&row), false))
     }
@@ -510,7 +485,7 @@ impl Store {
     /// The newest notification's id, 0 when there is none.
     pub async fn last_notification_id(&self) -> Result<i64> {
         let row = sqlx::query("SELECT COALESCE(MAX(id), 0) AS id FROM notifications")
-            .fetch_one(&self.pool)
+            .fetch_one(&self.reads)
             .await?;
         Ok(row.get("id"))
     }
@@ -519,13 +494,13 @@ impl Store {
     /// a skill) has stored, for the status and the metrics.
     pub async fn counts(&self) -> Result<(u64, Vec<(String, u64)>)> {
         let conversations = sqlx::query("SELECT COUNT(*) AS n FROM conversations")
-            .fetch_one(&self.pool)
+            .fetch_one(&self.reads)
             .await?
             .get::<i64, _>("n");
         let rows = sqlx::query(
             "SELECT source, COUNT(*) AS n FROM notifications GROUP BY source ORDER BY source",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await?;
         let notifications = rows
             .iter()
@@ -541,7 +516,7 @@ impl Store {
         )
         .bind(source)
         .bind(now_ms() - 3_600_000)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.reads)
         .await?;
         Ok(row.get::<i64, _>("n") as u64)
     }
@@ -557,7 +532,7 @@ impl Store {
         ))
         .bind(after)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await?;
         Ok(rows.iter().map(notification_from_row).collect())
     }
@@ -593,7 +568,7 @@ impl Store {
             query.push(")");
         }
         query.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
-        let rows = query.build().fetch_all(&self.pool).await?;
+        let rows = query.build().fetch_all(&self.reads).await?;
         Ok(rows.iter().map(notification_from_row).collect())
     }
 
@@ -602,7 +577,7 @@ impl Store {
         sqlx::query("UPDATE notifications SET read_at = ?2 WHERE id = ?1 AND read_at IS NULL")
             .bind(id)
             .bind(now_ms())
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         self.notification(id).await
     }
@@ -611,7 +586,7 @@ impl Store {
     pub async fn mark_all_notifications_read(&self) -> Result<u64> {
         let done = sqlx::query("UPDATE notifications SET read_at = ?1 WHERE read_at IS NULL")
             .bind(now_ms())
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         Ok(done.rows_affected())
     }
@@ -622,7 +597,7 @@ impl Store {
             "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id = ?1"
         ))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await?;
         Ok(row.as_ref().map(notification_from_row))
     }
@@ -637,7 +612,7 @@ impl Store {
         .bind(&device.token_hash)
         .bind(device.created_at_ms)
         .bind(device.last_seen_ms)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }
@@ -647,7 +622,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT id, name, token_hash, created_at, last_seen FROM devices ORDER BY created_at, id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await?;
         Ok(rows
             .iter()
@@ -665,7 +640,7 @@ impl Store {
     pub async fn delete_device(&self, id: &str) -> Result<bool> {
         let deleted = sqlx::query("DELETE FROM devices WHERE id = ?1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?
             .rows_affected();
         Ok(deleted > 0)
@@ -678,7 +653,7 @@ impl Store {
         )
         .bind(id)
         .bind(at_ms)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }
@@ -686,8 +661,113 @@ impl Store {
     /// Waits for the connections in use, then closes them all; SQLite folds the write-ahead log
     /// into the database as the last one closes. Nothing can use the store afterwards.
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.reads.close().await;
+        self.writes.close().await;
     }
+}
+
+/// The turn writer: takes every turn waiting, writes them in one transaction, and answers each
+/// after the commit. A failed batch is written again turn by turn, so one bad turn fails alone.
+async fn write_turns(writes: SqlitePool, mut jobs: mpsc::UnboundedReceiver<TurnJob>) {
+    let mut batch = Vec::new();
+    while jobs.recv_many(&mut batch, MAX_TURNS_PER_COMMIT).await > 0 {
+        let result = insert_turns(&writes, batch.iter().map(|(turn, at, _)| (turn, *at))).await;
+        if result.is_ok() || batch.len() == 1 {
+            let mut result = Some(result);
+            for (_, _, done) in batch.drain(..) {
+                let _ = done.send(result.take().unwrap_or(Ok(())));
+            }
+            continue;
+        }
+        for (turn, at, done) in batch.drain(..) {
+            let _ = done.send(insert_turns(&writes, std::iter::once((&turn, at))).await);
+        }
+    }
+}
+
+async fn insert_turns(
+    writes: &SqlitePool,
+    turns: impl Iterator<Item = (&TurnRecord, i64)>,
+) -> Result<()> {
+    let mut tx = writes.begin().await?;
+    for (turn, now) in turns {
+        let tools = serde_json::to_string(&turn.tools_used).unwrap_or_else(|_| "[]".into());
+        sqlx::query(
+            "INSERT INTO conversations (id, created_at, updated_at) VALUES (?1, ?2, ?2)
+             ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at",
+        )
+        .bind(&turn.conversation_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO messages (conversation_id, role, text, created_at) VALUES (?1, 'user', ?2, ?3)",
+        )
+        .bind(&turn.conversation_id)
+        .bind(&turn.user_text)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO messages (conversation_id, role, text, tools_used, tier, created_at)
+             VALUES (?1, 'assistant', ?2, ?3, ?4, ?5)",
+        )
+        .bind(&turn.conversation_id)
+        .bind(&turn.reply_text)
+        .bind(tools)
+        .bind(turn.tier)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let id = &turn.conversation_id;
+        if let Some(call) = &turn.last_command {
+            put_call(&mut tx, CallTable::LastCommand, id, call, now).await?;
+        }
+        if let Some(call) = &turn.pending {
+            put_call(&mut tx, CallTable::Pending, id, call, now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The two tables that hold one command per conversation.
+#[derive(Debug, Clone, Copy)]
+enum CallTable {
+    /// `conversation_context`: the last command a conversation ran.
+    LastCommand,
+    /// `pending_confirmations`: the command waiting for the user's yes or no.
+    Pending,
+}
+
+/// Stores `call` as the one row of `conversation_id` in `table`, replacing any earlier one.
+async fn put_call(
+    conn: &mut sqlx::SqliteConnection,
+    table: CallTable,
+    conversation_id: &str,
+    call: &CommandCall,
+    now: i64,
+) -> Result<()> {
+    let (table, time_column) = match table {
+        CallTable::LastCommand => ("conversation_context", "updated_at"),
+        CallTable::Pending => ("pending_confirmations", "created_at"),
+    };
+    let sql = format!(
+        "INSERT INTO {table} (conversation_id, skill, command, args, locale, {time_column})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT(conversation_id) DO UPDATE SET skill = excluded.skill, command = excluded.command,
+             args = excluded.args, locale = excluded.locale, {time_column} = excluded.{time_column}"
+    );
+    sqlx::query(&sql)
+        .bind(conversation_id)
+        .bind(&call.skill)
+        .bind(&call.command)
+        .bind(call.args.to_string())
+        .bind(&call.locale)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// A message from a row with `role, text, tools_used, tier` and its time in `created_at_column`.
