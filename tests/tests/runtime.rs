@@ -29,6 +29,50 @@ fn variant(component: &[u8], tag: &str) -> Vec<u8> {
     bytes
 }
 
+/// A file written in place is tried when the folder changes, but while its writer still has it
+/// open a file that does not load is unfinished, not broken: it is neither listed as failed nor
+/// announced, and it loads once closed.
+#[tokio::test]
+async fn a_file_written_in_place_loads_when_its_writer_closes_it() {
+    use std::io::Write;
+
+    let bantz = Bantz::start_with(Options {
+        skills: vec![skill("clock")],
+        ..Default::default()
+    })
+    .await;
+    let ticker = std::fs::read(test_skill("ticker")).unwrap();
+    let counter = std::fs::read(test_skill("counter")).unwrap();
+    let mut file = std::fs::File::create(bantz.skills_dir().join("ticker.wasm")).unwrap();
+    file.write_all(&ticker[..ticker.len() / 2]).unwrap();
+    file.flush().unwrap();
+
+    // Another skill arrives meanwhile, so the folder is rescanned with ticker.wasm half written.
+    drop_in(&bantz.skills_dir(), "counter.wasm", &counter);
+    let list = bantz
+        .wait_for_skills("counter to load", |l| {
+            find(l, "counter").is_some_and(|c| c["status"] == "active")
+        })
+        .await;
+    assert!(find(&list, "ticker").is_none(), "{list:#?}");
+
+    file.write_all(&ticker[ticker.len() / 2..]).unwrap();
+    drop(file);
+    bantz
+        .wait_for_skills("ticker to load once closed", |l| {
+            find(l, "ticker").is_some_and(|t| t["status"] == "active")
+        })
+        .await;
+    json_ok(bantz.command("ticker.count", json!({})).await).await;
+    let loaded = bantz.notifications("system.skill.loaded").await;
+    assert!(
+        loaded.iter().any(|n| n["data"]["skill"] == "ticker"),
+        "{loaded:#?}"
+    );
+    let failed = bantz.notifications("system.skill.failed").await;
+    assert!(failed.is_empty(), "{failed:#?}");
+}
+
 #[tokio::test]
 async fn dropping_replacing_and_deleting_a_skill_takes_effect_without_a_restart() {
     let bantz = Bantz::start_with(Options {

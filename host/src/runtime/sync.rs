@@ -1,10 +1,15 @@
 //! Keeping the loaded skills in step with the skills folder: the scan at start-up, the
-//! watcher (`notify`, debounced) that rescans on every change, and the reload endpoint.
+//! watcher (`notify`) that rescans on every change, and the reload endpoint.
+//!
+//! The watcher rescans at once when a file is finished: closed after writing, renamed into
+//! place or removed; otherwise when the folder has been quiet for [`QUIET`]. A file that is
+//! still open for writing is tried too (a writer may never close it), but if it does not load,
+//! that counts as "still being written", not as a failure, until the writer closes it.
 //!
 //! A file is compiled and checked before it replaces anything, so a broken or half-copied file
 //! leaves the old version serving; calls already running finish on the version they started with.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -19,14 +24,37 @@ use super::registry::{SkillEntry, SkillStatus};
 use super::{LoadedSkill, Manifest, Runtime, build_engine};
 use crate::store::now_ms;
 
-/// How long the folder must be quiet before a rescan.
-const DEBOUNCE: Duration = Duration::from_millis(150);
+/// How long the folder must be quiet before a change without a finishing event is rescanned.
+const QUIET: Duration = Duration::from_millis(150);
 
 /// What the last scan saw of each file: size and modification time.
 pub(super) type Seen = BTreeMap<PathBuf, (u64, SystemTime)>;
 
 /// The live folder watcher; dropping it stops watching.
-pub(super) type Watcher = notify_debouncer_mini::Debouncer<notify::RecommendedWatcher>;
+pub(super) type Watcher = notify::RecommendedWatcher;
+
+/// What a folder event says about the files it names.
+enum Change {
+    /// Finished: closed after writing, renamed into place, renamed away or removed.
+    Finished,
+    /// Being written (created, written to, or its metadata changed).
+    Writing,
+    /// Nothing that a rescan would see (e.g. a file read and closed, such as our own reads).
+    Nothing,
+}
+
+fn change(kind: &notify::EventKind) -> Change {
+    use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write))
+        | EventKind::Modify(ModifyKind::Name(_))
+        | EventKind::Remove(_) => Change::Finished,
+        EventKind::Create(_) | EventKind::Modify(_) | EventKind::Any | EventKind::Other => {
+            Change::Writing
+        }
+        EventKind::Access(_) => Change::Nothing,
+    }
+}
 
 /// What `bantz skills inspect` shows of a component file.
 #[derive(Debug)]
@@ -44,6 +72,12 @@ impl Runtime {
     /// unloads the skills of removed ones. Files whose name starts with `.` are ignored, so a
     /// copy can be written under a hidden name and renamed into place.
     pub async fn sync_dir(&self) -> anyhow::Result<()> {
+        self.sync_dir_with(&HashSet::new()).await
+    }
+
+    /// [`Runtime::sync_dir`], where a file in `writing` (still open for writing) that does not
+    /// load is taken to be unfinished rather than broken.
+    async fn sync_dir_with(&self, writing: &HashSet<PathBuf>) -> anyhow::Result<()> {
         let mut seen = self.sync_lock.lock().await;
         let dir = &self.config.skills_dir;
         let now = list_components(dir)?;
@@ -65,14 +99,14 @@ impl Runtime {
                 Ok(()) => {
                     seen.insert(path, stamp);
                 }
-                Err(LoadError::Changing) => {
-                    // Still being written: the next change event brings it back here.
-                    seen.remove(&path);
-                    self.clear_loading(&path);
-                }
-                Err(LoadError::Invalid(error)) => {
+                Err(LoadError::Invalid(error)) if !writing.contains(&path) => {
                     seen.insert(path.clone(), stamp);
                     self.record_failure(&path, error);
+                }
+                Err(_) => {
+                    // Still being written: its next change (or its close) brings it back here.
+                    seen.remove(&path);
+                    self.clear_loading(&path);
                 }
             }
         }
@@ -88,27 +122,63 @@ impl Runtime {
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create the skills dir {}", dir.display()))?;
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let mut debouncer = notify_debouncer_mini::new_debouncer(DEBOUNCE, move |events| {
-            let _ = tx.send(events);
+        let mut watcher = notify::recommended_watcher(move |event| {
+            let _ = tx.send(event);
         })
         .context("cannot start watching the skills dir")?;
-        debouncer
-            .watcher()
-            .watch(&dir, notify::RecursiveMode::NonRecursive)
+        notify::Watcher::watch(&mut watcher, &dir, notify::RecursiveMode::NonRecursive)
             .with_context(|| format!("cannot watch {}", dir.display()))?;
-        *self.watcher.lock().unwrap() = Some(debouncer);
+        *self.watcher.lock().unwrap() = Some(watcher);
         let runtime = Arc::downgrade(self);
         tokio::spawn(async move {
-            while let Some(events) = rx.recv().await {
-                if let Err(errors) = events {
-                    tracing::warn!(?errors, "skills dir watcher reported errors; rescanning");
-                }
-                while rx.try_recv().is_ok() {}
-                let Some(runtime) = runtime.upgrade() else {
-                    break;
+            // Files written to and not yet finished, and when the folder counts as quiet.
+            let mut writing = HashSet::new();
+            let mut quiet_at = None;
+            loop {
+                let event = match quiet_at {
+                    Some(at) => tokio::select! {
+                        event = rx.recv() => event,
+                        () = tokio::time::sleep_until(at) => {
+                            quiet_at = None;
+                            if !rescan(&runtime, &writing).await {
+                                break;
+                            }
+                            continue;
+                        }
+                    },
+                    None => rx.recv().await,
                 };
-                if let Err(e) = runtime.sync_dir().await {
-                    tracing::error!(error = %format!("{e:#}"), "rescanning the skills dir failed");
+                let Some(event) = event else { break };
+                let mut finished = false;
+                let queued = std::iter::from_fn(|| rx.try_recv().ok());
+                for event in std::iter::once(event).chain(queued) {
+                    let event: notify::Event = match event {
+                        Ok(event) => event,
+                        Err(error) => {
+                            tracing::warn!(%error, "skills dir watcher reported an error; rescanning");
+                            quiet_at = Some(tokio::time::Instant::now() + QUIET);
+                            continue;
+                        }
+                    };
+                    match change(&event.kind) {
+                        Change::Finished => {
+                            for path in &event.paths {
+                                writing.remove(path);
+                            }
+                            finished = true;
+                        }
+                        Change::Writing => {
+                            writing.extend(event.paths);
+                            quiet_at = Some(tokio::time::Instant::now() + QUIET);
+                        }
+                        Change::Nothing => {}
+                    }
+                }
+                if finished {
+                    quiet_at = None;
+                    if !rescan(&runtime, &writing).await {
+                        break;
+                    }
                 }
             }
         });
@@ -332,6 +402,17 @@ impl Runtime {
             manifest,
         })
     }
+}
+
+/// Rescans for the watcher; `false` once the runtime is gone.
+async fn rescan(runtime: &std::sync::Weak<Runtime>, writing: &HashSet<PathBuf>) -> bool {
+    let Some(runtime) = runtime.upgrade() else {
+        return false;
+    };
+    if let Err(e) = runtime.sync_dir_with(writing).await {
+        tracing::error!(error = %format!("{e:#}"), "rescanning the skills dir failed");
+    }
+    true
 }
 
 enum LoadError {
