@@ -38,6 +38,9 @@ use crate::store::Store;
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// Largest linear memory the pooling allocator reserves per instance.
 const POOL_MAX_MEMORY_BYTES: usize = 1024 * 1024 * 1024;
+/// How much of a pooled memory or table stays resident between calls (a small skill's whole
+/// working set).
+const KEEP_RESIDENT_BYTES: usize = 2 * 1024 * 1024;
 
 /// A skill that loaded: its manifest and what it takes to call it.
 pub struct LoadedSkill {
@@ -528,7 +531,13 @@ fn build_engine(cache_dir: Option<&Path>) -> anyhow::Result<Engine> {
         .total_component_instances(256)
         .total_memories(256)
         .total_tables(256)
-        .max_memory_size(POOL_MAX_MEMORY_BYTES);
+        .max_memory_size(POOL_MAX_MEMORY_BYTES)
+        // Every call instantiates afresh, so slots are reused all the time: reset what a call
+        // touched with memset (only its dirty pages, where the kernel can tell) instead of
+        // madvise, and so skip the page faults of the next call.
+        .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
+        .table_keep_resident(KEEP_RESIDENT_BYTES)
+        .pagemap_scan(wasmtime::Enabled::Auto);
     let mut pooled = config.clone();
     pooled.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling));
     match Engine::new(&pooled) {

@@ -7,11 +7,11 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
+use sqlx::{QueryBuilder, Row, Sqlite};
 use tokio::sync::{mpsc, oneshot};
 
 /// Errors from the store; callers above turn them into their own layer's errors.
@@ -671,7 +671,10 @@ impl Store {
 async fn write_turns(writes: SqlitePool, mut jobs: mpsc::UnboundedReceiver<TurnJob>) {
     let mut batch = Vec::new();
     while jobs.recv_many(&mut batch, MAX_TURNS_PER_COMMIT).await > 0 {
-        let result = insert_turns(&writes, batch.iter().map(|(turn, at, _)| (turn, *at))).await;
+        let turns: Vec<(&TurnRecord, i64)> =
+            batch.iter().map(|(turn, at, _)| (turn, *at)).collect();
+        let result = insert_turns(&writes, &turns).await;
+        drop(turns);
         if result.is_ok() || batch.len() == 1 {
             let mut result = Some(result);
             for (_, _, done) in batch.drain(..) {
@@ -680,51 +683,66 @@ async fn write_turns(writes: SqlitePool, mut jobs: mpsc::UnboundedReceiver<TurnJ
             continue;
         }
         for (turn, at, done) in batch.drain(..) {
-            let _ = done.send(insert_turns(&writes, std::iter::once((&turn, at))).await);
+            let _ = done.send(insert_turns(&writes, &[(&turn, at)]).await);
         }
     }
 }
 
-async fn insert_turns(
-    writes: &SqlitePool,
-    turns: impl Iterator<Item = (&TurnRecord, i64)>,
-) -> Result<()> {
+/// Writes turns (each with the time it was answered) in one transaction of at most four
+/// statements, however many turns there are.
+async fn insert_turns(writes: &SqlitePool, turns: &[(&TurnRecord, i64)]) -> Result<()> {
     let mut tx = writes.begin().await?;
-    for (turn, now) in turns {
+    QueryBuilder::<Sqlite>::new("INSERT INTO conversations (id, created_at, updated_at) ")
+        .push_values(turns, |mut row, (turn, at)| {
+            row.push_bind(&turn.conversation_id)
+                .push_bind(at)
+                .push_bind(at);
+        })
+        .push(" ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at")
+        .build()
+        .execute(&mut *tx)
+        .await?;
+    let messages = turns.iter().flat_map(|(turn, at)| {
         let tools = serde_json::to_string(&turn.tools_used).unwrap_or_else(|_| "[]".into());
-        sqlx::query(
-            "INSERT INTO conversations (id, created_at, updated_at) VALUES (?1, ?2, ?2)
-             ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at",
-        )
-        .bind(&turn.conversation_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO messages (conversation_id, role, text, created_at) VALUES (?1, 'user', ?2, ?3)",
-        )
-        .bind(&turn.conversation_id)
-        .bind(&turn.user_text)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO messages (conversation_id, role, text, tools_used, tier, created_at)
-             VALUES (?1, 'assistant', ?2, ?3, ?4, ?5)",
-        )
-        .bind(&turn.conversation_id)
-        .bind(&turn.reply_text)
-        .bind(tools)
-        .bind(turn.tier)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let id = &turn.conversation_id;
-        if let Some(call) = &turn.last_command {
-            put_call(&mut tx, CallTable::LastCommand, id, call, now).await?;
-        }
-        if let Some(call) = &turn.pending {
-            put_call(&mut tx, CallTable::Pending, id, call, now).await?;
+        [
+            (turn, "user", &turn.user_text, "[]".to_owned(), None, *at),
+            (
+                turn,
+                "assistant",
+                &turn.reply_text,
+                tools,
+                Some(turn.tier),
+                *at,
+            ),
+        ]
+    });
+    QueryBuilder::<Sqlite>::new(
+        "INSERT INTO messages (conversation_id, role, text, tools_used, tier, created_at) ",
+    )
+    .push_values(messages, |mut row, (turn, role, text, tools, tier, at)| {
+        row.push_bind(&turn.conversation_id)
+            .push_bind(role)
+            .push_bind(text)
+            .push_bind(tools)
+            .push_bind(tier)
+            .push_bind(at);
+    })
+    .build()
+    .execute(&mut *tx)
+    .await?;
+    for table in [CallTable::LastCommand, CallTable::Pending] {
+        let calls: Vec<(&str, &CommandCall, i64)> = turns
+            .iter()
+            .filter_map(|(turn, at)| {
+                let call = match table {
+                    CallTable::LastCommand => turn.last_command.as_ref(),
+                    CallTable::Pending => turn.pending.as_ref(),
+                };
+                call.map(|call| (turn.conversation_id.as_str(), call, *at))
+            })
+            .collect();
+        if !calls.is_empty() {
+            put_calls(&mut tx, table, &calls).await?;
         }
     }
     tx.commit().await?;
@@ -740,33 +758,35 @@ enum CallTable {
     Pending,
 }
 
-/// Stores `call` as the one row of `conversation_id` in `table`, replacing any earlier one.
-async fn put_call(
+/// Stores each call as the one row of its conversation in `table`, replacing any earlier one
+/// (of two calls for one conversation, the later one stays).
+async fn put_calls(
     conn: &mut sqlx::SqliteConnection,
     table: CallTable,
-    conversation_id: &str,
-    call: &CommandCall,
-    now: i64,
+    calls: &[(&str, &CommandCall, i64)],
 ) -> Result<()> {
     let (table, time_column) = match table {
         CallTable::LastCommand => ("conversation_context", "updated_at"),
         CallTable::Pending => ("pending_confirmations", "created_at"),
     };
-    let sql = format!(
-        "INSERT INTO {table} (conversation_id, skill, command, args, locale, {time_column})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT(conversation_id) DO UPDATE SET skill = excluded.skill, command = excluded.command,
+    QueryBuilder::<Sqlite>::new(format!(
+        "INSERT INTO {table} (conversation_id, skill, command, args, locale, {time_column}) "
+    ))
+    .push_values(calls, |mut row, (conversation_id, call, at)| {
+        row.push_bind(*conversation_id)
+            .push_bind(&call.skill)
+            .push_bind(&call.command)
+            .push_bind(call.args.to_string())
+            .push_bind(&call.locale)
+            .push_bind(*at);
+    })
+    .push(format!(
+        " ON CONFLICT(conversation_id) DO UPDATE SET skill = excluded.skill, command = excluded.command,
              args = excluded.args, locale = excluded.locale, {time_column} = excluded.{time_column}"
-    );
-    sqlx::query(&sql)
-        .bind(conversation_id)
-        .bind(&call.skill)
-        .bind(&call.command)
-        .bind(call.args.to_string())
-        .bind(&call.locale)
-        .bind(now)
-        .execute(conn)
-        .await?;
+    ))
+    .build()
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
