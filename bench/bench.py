@@ -291,7 +291,17 @@ def load_runs(args, base, pid, label, names=None, check=None, half_load=True):
 
 
 def bench_bantz_load(args, work):
-    b = Bantz(args, [args.skills / "clock.wasm", args.skills / "calendar.wasm"], work / "cache-load", work)
+    skills = [args.skills / "clock.wasm", args.skills / "calendar.wasm"]
+    # The first start compiles the skills; the measured one finds them in the compile cache, as
+    # every later start of a host does. Idle memory is read on both.
+    first = Bantz(args, skills, work / "cache-load", work)
+    try:
+        first.wait_ready()
+        time.sleep(1.0)
+        idle_compiled = rss(first.proc.pid)
+    finally:
+        first.stop()
+    b = Bantz(args, skills, work / "cache-load", work)
     try:
         b.wait_ready()
         # One event today, so the agenda reads a real kv entry.
@@ -302,7 +312,8 @@ def bench_bantz_load(args, work):
         idle = rss(b.proc.pid)
         results, _ = load_runs(args, b.base, b.proc.pid, "bantz")
         peak = rss(b.proc.pid)
-        return results, {"idle_mib": idle["VmRSS"], "peak_mib": peak["VmHWM"], "after_load_rss_mib": peak["VmRSS"]}
+        return results, {"idle_mib": idle["VmRSS"], "idle_after_compile_mib": idle_compiled["VmRSS"],
+                         "peak_mib": peak["VmHWM"], "after_load_rss_mib": peak["VmRSS"]}
     finally:
         b.stop()
 
@@ -359,12 +370,18 @@ def free_port():
         return s.getsockname()[1]
 
 
-def drop_and_wait(b, wasm, name):
-    """Copies under a dot name, renames into place; ms until the skill is active and answers."""
-    hidden = b.skills_dir / f".{name}.wasm"
-    shutil.copy(wasm, hidden)
-    t0 = time.perf_counter()
-    os.rename(hidden, b.skills_dir / f"{name}.wasm")
+def drop_and_wait(b, wasm, name, how):
+    """Drops `wasm` into the folder, `how` = "rename" (copied under a dot name, then renamed into
+    place; timed from the rename) or "copy" (copied in place; timed from the start of the copy);
+    ms until the skill is active and answers."""
+    if how == "rename":
+        hidden = b.skills_dir / f".{name}.wasm"
+        shutil.copy(wasm, hidden)
+        t0 = time.perf_counter()
+        os.rename(hidden, b.skills_dir / f"{name}.wasm")
+    else:
+        t0 = time.perf_counter()
+        shutil.copy(wasm, b.skills_dir / f"{name}.wasm")
     active = None
     while time.perf_counter() - t0 < 30:
         status, body = try_request(b.base, "GET", f"/api/v1/skills/{name}")
@@ -383,17 +400,21 @@ def drop_and_wait(b, wasm, name):
     raise SystemExit(f"{name} never answered")
 
 
+RELOADS = [("uncached", "rename"), ("cached", "rename"), ("cached_copy", "copy")]
+
+
 def bench_reload(args, work):
     wasm = args.test_skills / "counter.wasm"
-    runs = {"uncached": [], "cached": []}
+    runs = {kind: [] for kind, _ in RELOADS}
     for i in range(args.reps):
         cache = work / f"cache-reload-{i}"
-        for kind in ("uncached", "cached"):  # the second host finds the first one's compiled skill
+        # The first host compiles the skill; the later ones find it in the cache.
+        for kind, how in RELOADS:
             b = Bantz(args, [args.skills / "clock.wasm"], cache, work)
             try:
                 b.wait_ready()
                 time.sleep(0.3)
-                runs[kind].append(drop_and_wait(b, wasm, "counter"))
+                runs[kind].append(drop_and_wait(b, wasm, "counter", how))
             finally:
                 b.stop()
     log(f"reload: {runs}")
@@ -737,8 +758,10 @@ def render(r):
             "",
             "| | idle (`VmRSS`, 1 s after ready) | peak under load (`VmHWM`) |",
             "|---|---|---|",
-            f"| Bantz (clock + calendar loaded) | {bm['idle_mib']:.1f} | {bm['peak_mib']:.1f} |",
+            f"| Bantz (clock + calendar loaded from the compile cache) | {bm['idle_mib']:.1f} | {bm['peak_mib']:.1f} |",
         ]
+        if "idle_after_compile_mib" in bm:
+            out.append(f"| Bantz, first start (compiled the two skills) | {bm['idle_after_compile_mib']:.1f} | — |")
         if fm:
             out.append(f"| FastAPI + uvicorn | {fm['idle_mib']:.1f} | {fm['peak_mib']:.1f} |")
         out.append("")
@@ -750,13 +773,17 @@ def render(r):
             f"`{rl['skill']}` ({rl['size_bytes'] / 1024:.0f} KiB) copied under a dot name into the watched folder of a",
             "running host (clock loaded), then renamed into place; the time from the rename until",
             "`GET /api/v1/skills/counter` says `active` and `counter.count` answers 200 (polled every 2 ms).",
-            "Uncached: the host has a fresh `--cache-dir`; cached: a second host shares the first one's cache.",
+            "Uncached: the host has a fresh `--cache-dir`; cached: a later host shares the first one's cache.",
+            "Plain copy: copied straight into place (no rename), timed from the start of the copy; the host",
+            "loads it when the copy closes the file.",
             "",
             "| | until active, ms | until it answers, ms |",
             "|---|---|---|",
         ]
-        for kind in ("uncached", "cached"):
-            out.append(f"| {kind} | {fmt(summary([x['active_ms'] for x in rl['runs'][kind]]))} | {fmt(rl[kind])} |")
+        labels = {"uncached": "uncached", "cached": "cached", "cached_copy": "cached, plain copy"}
+        for kind in rl["runs"]:
+            out.append(f"| {labels.get(kind, kind)} | {fmt(summary([x['active_ms'] for x in rl['runs'][kind]]))}"
+                       f" | {fmt(rl[kind])} |")
         out.append("")
     if "cold_start" in r:
         cs = r["cold_start"]
@@ -830,7 +857,10 @@ def render(r):
         out.append(f"| cold start ≤ 200 ms cached | {med(r['cold_start']['cached']):.0f} ms | {verdict(med(r['cold_start']['cached']), 200)} |")
     if "bantz_memory" in r:
         idle = r["bantz_memory"]["idle_mib"]
-        out.append(f"| idle RSS ≤ 50 MB | {idle * 1.048576:.0f} MB ({idle:.0f} MiB) | {verdict(idle * 1.048576, 50)} |")
+        first = r["bantz_memory"].get("idle_after_compile_mib")
+        note = f"; {first * 1.048576:.0f} MB on the first start, which compiled them" if first else ""
+        out.append(f"| idle RSS ≤ 50 MB | {idle * 1.048576:.0f} MB ({idle:.0f} MiB), skills from the compile cache{note}"
+                   f" | {verdict(idle * 1.048576, 50)} |")
     if "sse" in r:
         p99 = med(r["sse"]["p99_ms"])
         out.append(f"| SSE p99 ≤ 50 ms at 1,000 subscribers | {p99:.1f} ms ({r['sse']['subscribers']} subscribers) | {verdict(p99, 50) if r['sse']['subscribers'] >= 1000 else 'not at 1,000 subscribers'} |")
