@@ -540,10 +540,48 @@ def machine(args):
     }
 
 
-def busy():
-    """Load average and the busiest other processes: what else was using the cores."""
+def fsync_latency(work, n=500):
+    """ms for a 4 KiB append and fsync, n times, in the folder the hosts keep their databases."""
+    path = work / "fsync-probe"
+    times = []
+    with open(path, "wb") as f:
+        for _ in range(n):
+            t0 = time.perf_counter()
+            f.write(b"x" * 4096)
+            f.flush()
+            os.fsync(f.fileno())
+            times.append((time.perf_counter() - t0) * 1000)
+    path.unlink()
+    return {"n": n, "p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99), "max_ms": max(times)}
+
+
+def cpu_times():
+    """(busy, total) jiffies of all cores, and the jiffies each process has used."""
+    fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    procs = {}
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                stat = open(f"/proc/{pid}/stat").read()
+            except OSError:
+                continue
+            name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+            procs[pid] = (name, int(rest[11]) + int(rest[12]))
+    return sum(fields) - idle, sum(fields), procs
+
+
+def busy(window=2.0):
+    """What else used the cores over `window` seconds: the share of all cores busy, the busiest
+    processes (percent of one core) and the load average."""
+    b0, t0, p0 = cpu_times()
+    time.sleep(window)
+    b1, t1, p1 = cpu_times()
+    hz = os.sysconf("SC_CLK_TCK")
+    top = sorted(((p1[k][1] - p0[k][1]) / hz / window * 100, p1[k][0]) for k in p1 if k in p0)[::-1][:5]
     return {"loadavg": open("/proc/loadavg").read().split()[:3],
-            "top": sh("ps -eo pcpu,comm --sort=-pcpu | sed -n 2,6p").splitlines()}
+            "busy_percent": 100 * (b1 - b0) / max(1, t1 - t0),
+            "top": [f"{pct:.0f}% {name}" for pct, name in top if pct >= 1]}
 
 
 def main():
@@ -587,7 +625,7 @@ def main():
                            "half_load_share": HALF_LOAD if args.oha else None},
               "binary": rel(args.bantz, args.root),
               "native_binary": rel(args.native_bantz, args.root) if args.native_bantz else None,
-              "busy_before": busy()}
+              "busy_before": busy(), "fsync": fsync_latency(work)}
     started = time.time()
     if "load" in only:
         report["bantz"], report["bantz_memory"] = bench_bantz_load(args, work)
@@ -614,6 +652,14 @@ def main():
 
 def rel(path, root):
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+def busy_share(b):
+    return f"{b['busy_percent']:.0f}%" if "busy_percent" in b else "unknown"
+
+
+def busiest(b):
+    return (" (" + ", ".join(f"`{t}`" for t in b["top"]) + ")") if b.get("top") else ""
 
 
 def fmt(s, digits=1, unit=""):
@@ -668,17 +714,21 @@ def render(r):
         *([f"- fixed rate: `{m['oha']} --latency-correction -q <rate> -c{st['connections']} -z{st['duration_s']}s`"
            f" at {st['half_load_share']:.0%} of each endpoint's median maximum req/s, {st['reps']} runs"]
           if st.get("half_load_share") else []),
-        f"- load average before {' '.join(r['busy_before']['loadavg'])}, after {' '.join(r['busy_after']['loadavg'])};"
-        " busiest processes before the run: " + ", ".join(f"`{t.strip()}`" for t in r["busy_before"]["top"]),
+        *([f"- the disk: a 4 KiB append and fsync takes p50 {r['fsync']['p50_ms']:.2f} ms, p99 {r['fsync']['p99_ms']:.2f} ms,"
+           f" max {r['fsync']['max_ms']:.2f} ms ({r['fsync']['n']} times, in target/bench); every chat answers only after"
+           " its turn's commit is synced"] if "fsync" in r else []),
+        f"- other work on the machine, measured over 2 s just before the run: {busy_share(r['busy_before'])}"
+        f" of all cores busy{busiest(r['busy_before'])}; just after: {busy_share(r['busy_after'])}"
+        f"{busiest(r['busy_after'])} (load averages {' '.join(r['busy_before']['loadavg'])} before, which lag"
+        " behind, e.g. the release builds just before)",
         "",
     ]
-    load_avg = float(r["busy_before"]["loadavg"][0])
-    if load_avg > 1.0:
+    if r["busy_before"].get("busy_percent", 100) > 10:
         out += [
-            f"> **Note:** the machine was not idle: the load average was {load_avg} when the run started"
-            " (other builds and test runs were using the same cores; see the busiest processes above), so the"
-            " absolute numbers are lower and noisier than on a quiet machine. Both servers ran in the same session,"
-            " one after the other, so the ratios are the meaningful numbers, with the min–max spread as their noise.",
+            f"> **Note:** the machine was not idle: {busy_share(r['busy_before'])} of the cores were busy when the run"
+            " started (see the busiest processes above), so the absolute numbers are lower and noisier than on a"
+            " quiet machine. Both servers ran in the same session, one after the other, so the ratios are the"
+            " meaningful numbers, with the min–max spread as their noise.",
             "",
         ]
     if "bantz" in r and "fastapi" in r:
