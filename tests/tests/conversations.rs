@@ -212,6 +212,29 @@ async fn deleting_all_conversations_says_how_many_there_were() {
     assert_eq!(deleted, json!({ "deleted": 0 }));
 }
 
+/// A new conversation gets a time-ordered UUID (v7), so its rows are appended to the
+/// conversation indexes rather than scattered through them (see docs/benchmarks.md).
+#[tokio::test]
+async fn new_conversations_get_time_ordered_uuids() {
+    let bantz = Bantz::start().await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(
+            bantz.chat("saat kaç").await["session_id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    for id in &ids {
+        assert_eq!(id.len(), 36, "{id}");
+        assert_eq!(&id[14..15], "7", "not a UUIDv7: {id}");
+    }
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted);
+}
+
 /// Turns that arrive together are committed together; every one that was answered is saved,
 /// and the turns of one conversation keep their order.
 #[tokio::test]
