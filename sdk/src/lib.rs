@@ -45,7 +45,9 @@
 //! ```
 //!
 //! Build it with `cargo build --release --target wasm32-wasip2` (the repository's `cargo xtask skills`
-//! does this for the first-party skills, with a fallback toolchain).
+//! does this for the first-party skills, with a fallback toolchain). The repository's
+//! `skills/.cargo/config.toml` links with `--initial-memory=2097152`: Bantz instantiates a skill
+//! afresh for every call, and a call that does not grow its memory is cheaper to clean up after.
 
 #[doc(hidden)]
 #[allow(clippy::too_many_arguments)]

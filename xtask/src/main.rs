@@ -146,13 +146,15 @@ fn build_skills() -> Result<PathBuf> {
             cmd.env("PATH", format!("/usr/lib/llvm-19/bin:{path}"))
                 .env("RUSTC", "/usr/bin/rustc")
                 .env("RUSTC_BOOTSTRAP", "1")
-                .env("RUSTFLAGS", "-L native=/usr/lib/wasm32-wasi")
                 .args([
                     "build",
                     "--release",
                     "--target",
                     WASM_TARGET,
                     "-Zbuild-std=std,panic_abort",
+                    // Joined to skills/.cargo/config.toml's flags (RUSTFLAGS would replace them).
+                    "--config",
+                    "target.wasm32-wasip2.rustflags = [\"-L\", \"native=/usr/lib/wasm32-wasi\"]",
                 ]);
         }
     }
