@@ -73,6 +73,35 @@ async fn a_file_written_in_place_loads_when_its_writer_closes_it() {
     assert!(failed.is_empty(), "{failed:#?}");
 }
 
+/// A file that appears without being written in the folder (a hard link: no write, no close)
+/// is loaded once the folder is quiet, and when it is not a component it is reported as failed,
+/// not taken to be still on its way.
+#[tokio::test]
+async fn a_file_linked_into_the_folder_is_loaded_or_reported() {
+    let bantz = Bantz::start().await;
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("junk.wasm"), b"not a component").unwrap();
+    std::fs::copy(test_skill("counter"), outside.path().join("counter.wasm")).unwrap();
+    for name in ["junk.wasm", "counter.wasm"] {
+        std::fs::hard_link(outside.path().join(name), bantz.skills_dir().join(name)).unwrap();
+    }
+    let list = bantz
+        .wait_for_skills("counter to load and junk.wasm to fail", |l| {
+            find(l, "counter").is_some_and(|c| c["status"] == "active")
+                && l.iter()
+                    .any(|s| s["source"] == "junk.wasm" && s["status"] == "failed")
+        })
+        .await;
+    let junk = list.iter().find(|s| s["source"] == "junk.wasm").unwrap();
+    assert!(
+        junk["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a valid skill component"),
+        "{junk}"
+    );
+}
+
 #[tokio::test]
 async fn dropping_replacing_and_deleting_a_skill_takes_effect_without_a_restart() {
     let bantz = Bantz::start_with(Options {

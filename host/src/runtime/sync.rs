@@ -37,8 +37,11 @@ pub(super) type Watcher = notify::RecommendedWatcher;
 enum Change {
     /// Finished: closed after writing, renamed into place, renamed away or removed.
     Finished,
-    /// Being written (created, written to, or its metadata changed).
-    Writing,
+    /// Data written into it by a writer that still has it open; its close will follow.
+    Written,
+    /// Changed in a way no close follows (created, e.g. by a hard link; metadata; or an event
+    /// a backend does not detail): rescanned once the folder is quiet.
+    Changed,
     /// Nothing that a rescan would see (e.g. a file read and closed, such as our own reads).
     Nothing,
 }
@@ -49,8 +52,9 @@ fn change(kind: &notify::EventKind) -> Change {
         EventKind::Access(AccessKind::Close(AccessMode::Write))
         | EventKind::Modify(ModifyKind::Name(_))
         | EventKind::Remove(_) => Change::Finished,
+        EventKind::Modify(ModifyKind::Data(_)) => Change::Written,
         EventKind::Create(_) | EventKind::Modify(_) | EventKind::Any | EventKind::Other => {
-            Change::Writing
+            Change::Changed
         }
         EventKind::Access(_) => Change::Nothing,
     }
@@ -172,8 +176,11 @@ impl Runtime {
                             }
                             finished = true;
                         }
-                        Change::Writing => {
+                        Change::Written => {
                             writing.extend(event.paths);
+                            quiet_at = Some(tokio::time::Instant::now() + QUIET);
+                        }
+                        Change::Changed => {
                             quiet_at = Some(tokio::time::Instant::now() + QUIET);
                         }
                         Change::Nothing => {}
