@@ -673,17 +673,22 @@ async fn write_turns(writes: SqlitePool, mut jobs: mpsc::UnboundedReceiver<TurnJ
     while jobs.recv_many(&mut batch, MAX_TURNS_PER_COMMIT).await > 0 {
         let turns: Vec<(&TurnRecord, i64)> =
             batch.iter().map(|(turn, at, _)| (turn, *at)).collect();
-        let result = insert_turns(&writes, &turns).await;
-        drop(turns);
-        if result.is_ok() || batch.len() == 1 {
-            let mut result = Some(result);
-            for (_, _, done) in batch.drain(..) {
-                let _ = done.send(result.take().unwrap_or(Ok(())));
+        match insert_turns(&writes, &turns).await {
+            Ok(()) => {
+                for (_, _, done) in batch.drain(..) {
+                    let _ = done.send(Ok(()));
+                }
             }
-            continue;
-        }
-        for (turn, at, done) in batch.drain(..) {
-            let _ = done.send(insert_turns(&writes, &[(&turn, at)]).await);
+            Err(e) if batch.len() == 1 => {
+                if let Some((_, _, done)) = batch.pop() {
+                    let _ = done.send(Err(e));
+                }
+            }
+            Err(_) => {
+                for (turn, at, done) in batch.drain(..) {
+                    let _ = done.send(insert_turns(&writes, &[(&turn, at)]).await);
+                }
+            }
         }
     }
 }
