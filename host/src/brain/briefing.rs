@@ -10,6 +10,10 @@ use chrono::{Datelike, NaiveDateTime};
 use super::{Answer, Brain, BrainError, ChatEvent, Turn};
 use crate::runtime::Invocation;
 
+// The SDK's names, the ones the skills answer with, compiled into the host as well.
+#[path = "../../../sdk/src/words.rs"]
+mod words;
+
 /// The pseudo-skill name the briefing routes under (`bantz.briefing`).
 pub const SKILL: &str = "bantz";
 pub const COMMAND: &str = "briefing";
@@ -86,20 +90,18 @@ impl Brain {
     ) -> Result<Answer, BrainError> {
         let tr = locale == "tr";
         let date = now.date();
+        let month = words::month(date.month0(), tr);
+        let weekday = words::weekday(date.weekday().num_days_from_monday(), tr);
         let greeting = if tr {
             format!(
-                "Günaydın! Bugün {} {} {}, {}.",
+                "Günaydın! Bugün {} {month} {}, {weekday}.",
                 date.day(),
-                MONTHS_TR[date.month0() as usize],
-                date.year(),
-                WEEKDAYS_TR[date.weekday().num_days_from_monday() as usize]
+                date.year()
             )
         } else {
             format!(
-                "Good morning! Today is {}, {} {} {}.",
-                date.weekday_name_en(),
+                "Good morning! Today is {weekday}, {} {month} {}.",
                 date.day(),
-                MONTHS_EN[date.month0() as usize],
                 date.year()
             )
         };
@@ -157,50 +159,3 @@ impl Brain {
         })
     }
 }
-
-trait WeekdayName {
-    fn weekday_name_en(&self) -> &'static str;
-}
-
-impl WeekdayName for chrono::NaiveDate {
-    fn weekday_name_en(&self) -> &'static str {
-        WEEKDAYS_EN[self.weekday().num_days_from_monday() as usize]
-    }
-}
-
-const MONTHS_TR: [&str; 12] = [
-    "Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül", "Ekim",
-    "Kasım", "Aralık",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const WEEKDAYS_TR: [&str; 7] = [
-    "Pazartesi",
-    "Salı",
-    "Çarşamba",
-    "Perşembe",
-    "Cuma",
-    "Cumartesi",
-    "Pazar",
-];
-const WEEKDAYS_EN: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
