@@ -3,11 +3,14 @@
 
 use std::time::Duration;
 
-use bantz_tests::{Bantz, Options, TOKEN, Value, json, json_error, json_ok, skill, test_skill};
+use bantz_tests::{
+    Bantz, Options, TOKEN, Value, WebSocket, json, json_error, json_ok, skill, test_skill,
+    websocket,
+};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 async fn start() -> Bantz {
     Bantz::start_with(Options {
@@ -76,35 +79,17 @@ fn comparable(answer: &Value) -> Value {
     answer
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// Opens `/ws/chat` with `query` (e.g. `?token=…`) and extra request headers.
-async fn ws_connect(bantz: &Bantz, query: &str, headers: &[(&str, &str)]) -> Socket {
-    let url = format!("{}/ws/chat{query}", bantz.base.replacen("http", "ws", 1));
-    let mut request = url.into_client_request().unwrap();
-    for (name, value) in headers {
-        request.headers_mut().insert(
-            HeaderName::from_bytes(name.as_bytes()).unwrap(),
-            HeaderValue::from_str(value).unwrap(),
-        );
-    }
-    let (socket, response) = tokio_tungstenite::connect_async(request).await.unwrap();
-    assert_eq!(response.status(), 101);
-    socket
-}
-
 /// A socket that presents the harness token as a header.
-async fn ws(bantz: &Bantz) -> Socket {
-    ws_connect(bantz, "", &[("authorization", &format!("Bearer {TOKEN}"))]).await
+async fn ws(bantz: &Bantz) -> WebSocket {
+    websocket(bantz, "", &[("authorization", &format!("Bearer {TOKEN}"))]).await
 }
 
-async fn ws_send(socket: &mut Socket, frame: Value) {
+async fn ws_send(socket: &mut WebSocket, frame: Value) {
     socket.send(Message::text(frame.to_string())).await.unwrap();
 }
 
 /// The next message from the server, or panics after a while.
-async fn ws_next(socket: &mut Socket) -> Message {
+async fn ws_next(socket: &mut WebSocket) -> Message {
     tokio::time::timeout(Duration::from_secs(30), socket.next())
         .await
         .expect("no frame from the server in 30s")
@@ -113,7 +98,7 @@ async fn ws_next(socket: &mut Socket) -> Message {
 }
 
 /// The next JSON frame.
-async fn ws_frame(socket: &mut Socket) -> Value {
+async fn ws_frame(socket: &mut WebSocket) -> Value {
     match ws_next(socket).await {
         Message::Text(text) => serde_json::from_str(&text).unwrap(),
         other => panic!("expected a text frame, got {other:?}"),
@@ -121,7 +106,7 @@ async fn ws_frame(socket: &mut Socket) -> Value {
 }
 
 /// Sends `frame` and reads the frames it brings, up to `done` or `error`.
-async fn ws_chat(socket: &mut Socket, frame: Value) -> Vec<Value> {
+async fn ws_chat(socket: &mut WebSocket, frame: Value) -> Vec<Value> {
     ws_send(socket, frame).await;
     let mut frames = Vec::new();
     loop {
@@ -139,7 +124,7 @@ fn types(frames: &[Value]) -> Vec<&str> {
 }
 
 /// The code of the close frame the server sends next.
-async fn close_code(socket: &mut Socket) -> (u16, String) {
+async fn close_code(socket: &mut WebSocket) -> (u16, String) {
     match ws_next(socket).await {
         Message::Close(Some(frame)) => (frame.code.into(), frame.reason.to_string()),
         other => panic!("expected a close frame, got {other:?}"),
@@ -406,11 +391,11 @@ async fn the_websocket_asks_for_confirmation_and_a_confirm_frame_answers() {
 #[tokio::test]
 async fn the_websocket_takes_the_token_from_a_query_or_a_subprotocol_and_closes_4001_without() {
     let bantz = Bantz::start().await;
-    let ping = |mut socket: Socket| async move {
+    let ping = |mut socket: WebSocket| async move {
         ws_send(&mut socket, json!({"type": "ping"})).await;
         assert_eq!(ws_frame(&mut socket).await["type"], "pong");
     };
-    ping(ws_connect(&bantz, &format!("?token={TOKEN}"), &[]).await).await;
+    ping(websocket(&bantz, &format!("?token={TOKEN}"), &[]).await).await;
 
     // The subprotocol way: offered `bearer, <token>`, the server picks `bearer`.
     let url = format!("{}/ws/chat", bantz.base.replacen("http", "ws", 1));
@@ -428,7 +413,7 @@ async fn the_websocket_takes_the_token_from_a_query_or_a_subprotocol_and_closes_
         ("?token=wrong", vec![]),
         ("", vec![("authorization", "Bearer wrong")]),
     ] {
-        let mut socket = ws_connect(&bantz, query, &headers).await;
+        let mut socket = websocket(&bantz, query, &headers).await;
         let (code, reason) = close_code(&mut socket).await;
         assert_eq!(code, 4001, "{query} {headers:?}");
         assert!(reason.contains("unauthorized"), "{reason}");
