@@ -316,8 +316,7 @@ impl Report {
 
 /// The tier that placed a message: the answer's `tier`, or `none` when no command took it.
 fn tier_of(answer: &Value) -> String {
-    if answer["command"].is_null() && answer["tools_used"].as_array().is_none_or(Vec::is_empty)
-    {
+    if answer["command"].is_null() && answer["tools_used"].as_array().is_none_or(Vec::is_empty) {
         return "none".into();
     }
     answer["tier"].as_str().unwrap_or("rules").to_owned()
