@@ -220,6 +220,7 @@ impl Runtime {
             &self.config.sandbox,
             self.config.timezone.name(),
         );
+        let asked = std::time::Instant::now();
         let summaries = match describe {
             Some(index) => self
                 .summaries(&pre, &grants, index, &manifest)
@@ -227,6 +228,7 @@ impl Runtime {
                 .map_err(LoadError::Invalid)?,
             None => Default::default(),
         };
+        let summaries_ms = asked.elapsed().as_millis() as u64;
         let skill = Arc::new(LoadedSkill {
             manifest,
             source: path.to_owned(),
@@ -277,7 +279,14 @@ impl Runtime {
         };
         registry.generation += 1;
         drop(registry);
-        tracing::info!(skill = %name, version = %skill.manifest.version, file = %path.display(), "skill {what}");
+        tracing::info!(
+            skill = %name,
+            version = %skill.manifest.version,
+            file = %path.display(),
+            describes = skill.describe.is_some(),
+            summaries_ms,
+            "skill {what}"
+        );
         self.skill_event(
             name,
             "loaded",
