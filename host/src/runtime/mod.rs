@@ -383,7 +383,7 @@ impl Runtime {
             )
             .map_err(|e| {
                 InvokeError::Failed(format!(
-                    "its `describe` export does not have the type wit/skill.wit gives it: {e:#}"
+                    "the component exports a `describe` whose type is not the one in wit/skill.wit: {e:#}"
                 ))
             })?;
         let (text,) = match tokio::time::timeout_at(
