@@ -261,3 +261,47 @@ async fn a_skill_built_with_the_sdk_but_no_describe_gets_the_hosts_question_too(
     let asked = bantz.chat("sayacı sıfırla").await;
     assert_eq!(question(&asked), "Şunu yapayım mı: Reset the tick counter?");
 }
+
+#[tokio::test]
+async fn a_describe_that_never_returns_costs_one_deadline_and_then_the_hosts_words() {
+    let bantz = Bantz::start_with(Options {
+        skills: vec![skill("clock"), test_skill("hostile-describe")],
+        config: Some("[skills.hostile-describe]\ntimeout_ms = 300\n".into()),
+        ..Default::default()
+    })
+    .await;
+    // It loaded: its summaries, asked within one deadline, are the manifest's.
+    assert_eq!(
+        bantz.skill_status("hostile-describe").await["status"],
+        "active"
+    );
+    let help = bantz.chat("play some jazz music").await;
+    let help = help["response"].as_str().unwrap();
+    assert!(
+        help.lines()
+            .any(|l| l == "- Wipe the slate, e.g. \"wipe the slate\""),
+        "{help}"
+    );
+    assert!(
+        help.lines()
+            .any(|l| l == "- Tells the time, e.g. \"what time is it?\""),
+        "{help}"
+    );
+
+    // The question waits for the deadline, then the host asks instead.
+    let asked = bantz.chat("wipe the slate").await;
+    assert_eq!(question(&asked), "Shall I do this: Wipe the slate?");
+    let waited = asked["latency_ms"].as_u64().unwrap();
+    assert!((300..5000).contains(&waited), "{asked}");
+    let session = asked["session_id"].as_str().unwrap();
+    assert_eq!(say(&bantz, session, "yes").await["response"], "Wiped.");
+
+    // A describe that ran out of time is not a failed call: nothing counts against the skill.
+    let status = bantz.skill_status("hostile-describe").await;
+    assert_eq!(status["status"], "active", "{status}");
+    assert_eq!(status["invocations"], 1, "{status}");
+    assert_eq!(
+        bantz.chat("what time is it").await["tools_used"],
+        json!(["clock.now"])
+    );
+}
