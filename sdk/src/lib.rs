@@ -1,8 +1,14 @@
 //! `bantz-sdk`: write a Bantz skill in one small file.
 //!
-//! A skill is a WebAssembly component for the `bantz:skill` WIT world (see `wit/skill.wit`). This
-//! crate hides the generated bindings: implement [`Skill`], call [`export!`], build for
+//! A skill is a WebAssembly component for the `bantz:skill` WIT package (see `wit/skill.wit`).
+//! This crate hides the generated bindings: implement [`Skill`], call [`export!`], build for
 //! `wasm32-wasip2`, and drop the `.wasm` file into Bantz's skills folder.
+//!
+//! The SDK builds for the `describing-skill` world (WIT 0.1.1): the `skill` world of 0.1.0 plus
+//! the optional `describe` export, which lets a skill phrase, in the user's language, what a
+//! command does (for the help reply) and the question that confirms a call (for commands that
+//! need confirmation). Implement [`Skill::describe`] for that; its default answers `None`, and
+//! the host then phrases both from the manifest. A skill built for 0.1.0 keeps loading.
 //!
 //! It is not a host library: nothing here runs outside a skill, although it compiles anywhere so
 //! that skill code can be type-checked and unit-tested natively.
@@ -10,7 +16,7 @@
 //! # A complete skill
 //!
 //! ```no_run
-//! use bantz_sdk::{export, Call, Command, Error, Intent, Manifest, Reply, Skill};
+//! use bantz_sdk::{export, Call, Command, DescriptionKind, Error, Intent, Manifest, Reply, Skill};
 //! use serde::Deserialize;
 //!
 //! #[derive(Deserialize)]
@@ -39,6 +45,17 @@
 //!         };
 //!         Ok(Reply::text(text).with_data(&serde_json::json!({ "count": times })))
 //!     }
+//!
+//!     // Optional: what `hello` does, in the user's language, for the help reply.
+//!     fn describe(call: &Call, kind: DescriptionKind) -> Option<String> {
+//!         let tr = call.locale() == "tr";
+//!         match (call.command(), kind) {
+//!             ("hello", DescriptionKind::Summary) => {
+//!                 Some(if tr { "Selam verir" } else { "Says hello" }.into())
+//!             }
+//!             _ => None,
+//!         }
+//!     }
 //! }
 //!
 //! export!(Greeter);
@@ -54,7 +71,7 @@
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../wit",
-        world: "bantz:skill/skill",
+        world: "bantz:skill/describing-skill",
         generate_all,
         pub_export_macro: true,
         export_macro_name: "export_skill_world",
@@ -73,9 +90,10 @@ pub mod words;
 
 pub use manifest::{Command, Intent, Manifest, SlotKind};
 pub use serde_json::json;
-pub use skill::{Call, Error, Reply, Skill, Timestamp};
+pub use skill::{Call, DescriptionKind, Error, Reply, Skill, Timestamp};
 
-/// Exports a type that implements [`Skill`] as this component's `bantz:skill/skill` world.
+/// Exports a type that implements [`Skill`] as this component's `bantz:skill/describing-skill`
+/// world.
 ///
 /// Call it once, at the top level of the skill crate: `bantz_sdk::export!(MySkill);`
 #[macro_export]

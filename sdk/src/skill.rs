@@ -25,6 +25,32 @@ pub trait Skill {
         let _ = now;
         Ok(())
     }
+
+    /// Says, in `call.locale()`, what running `call` would do, as [`DescriptionKind`] asks:
+    /// - [`DescriptionKind::Summary`]: what the command does in general, one short phrase for
+    ///   the help list, capitalised, without a final full stop (`call.args` are `{}`):
+    ///   `Takvime etkinlik ekler` / `Adds an event to your calendar`;
+    /// - [`DescriptionKind::Confirmation`]: the yes-or-no question that asks the user to let
+    ///   this call run, one natural sentence naming what matters in the arguments:
+    ///   `Yarın 15:00'te "Dişçi" etkinliğini takvime ekleyeyim mi?`.
+    ///
+    /// `None` (the default) lets the host phrase it from the manifest: the command's
+    /// description and, for a confirmation, its arguments as `key: value`. Keep it quick and
+    /// free of side effects; it runs when the skill loads and before each confirmation. Text
+    /// that is empty, spans lines or is longer than 300 characters is not used.
+    fn describe(call: &Call, kind: DescriptionKind) -> Option<String> {
+        let _ = (call, kind);
+        None
+    }
+}
+
+/// What [`Skill::describe`] is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DescriptionKind {
+    /// What a command does in general, for the help list.
+    Summary,
+    /// The question that asks the user to confirm one call.
+    Confirmation,
 }
 
 /// One request to run a command.
@@ -155,13 +181,7 @@ impl<S: Skill> crate::bindings::Guest for __Export<S> {
     }
 
     fn invoke(call: wit::Call) -> Result<wit::Reply, wit::SkillError> {
-        let call = Call {
-            command: call.command,
-            args: call.args,
-            locale: call.locale,
-            conversation_id: call.conversation_id,
-        };
-        match S::invoke(call) {
+        match S::invoke(call.into()) {
             Ok(reply) => Ok(wit::Reply {
                 text: reply.text,
                 data: reply.data.map(|d| d.to_string()),
@@ -172,5 +192,24 @@ impl<S: Skill> crate::bindings::Guest for __Export<S> {
 
     fn on_tick(now: Timestamp) -> Result<(), wit::SkillError> {
         S::on_tick(now).map_err(Into::into)
+    }
+
+    fn describe(call: wit::Call, kind: wit::DescriptionKind) -> Option<String> {
+        let kind = match kind {
+            wit::DescriptionKind::Summary => DescriptionKind::Summary,
+            wit::DescriptionKind::Confirmation => DescriptionKind::Confirmation,
+        };
+        S::describe(&call.into(), kind)
+    }
+}
+
+impl From<wit::Call> for Call {
+    fn from(call: wit::Call) -> Self {
+        Call {
+            command: call.command,
+            args: call.args,
+            locale: call.locale,
+            conversation_id: call.conversation_id,
+        }
     }
 }

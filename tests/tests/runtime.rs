@@ -400,7 +400,7 @@ async fn bantz_skills_list_and_inspect() {
     );
     for expected in [
         "skill:    ticker",
-        "bantz:skill/host@0.1.0",
+        "bantz:skill/host@0.1.1",
         "ticker.hold",
         "schedule:       every 1 s",
         "outbound hosts: none",

@@ -12,11 +12,24 @@ use crate::runtime::Invocation;
 
 // The SDK's names, the ones the skills answer with, compiled into the host as well.
 #[path = "../../../sdk/src/words.rs"]
-mod words;
+pub(super) mod words;
 
 /// The pseudo-skill name the briefing routes under (`bantz.briefing`).
 pub const SKILL: &str = "bantz";
 pub const COMMAND: &str = "briefing";
+
+/// What the briefing does, for the help reply, in Turkish and English (a skill says this with
+/// `describe`; the briefing is the host's own).
+pub const SUMMARY: (&str, &str) = (
+    "Hava, takvim ve hatırlatıcılarla günün özetini verir",
+    "Gives you the day's briefing of weather, calendar and reminders",
+);
+/// One way to ask for it, in Turkish and English, for the help reply.
+pub const EXAMPLE: (&str, &str) = ("günaydın", "brief me");
+/// The skills whose commands make up the briefing; it is offered when one of them is loaded.
+pub fn parts() -> impl Iterator<Item = &'static str> {
+    PARTS.iter().map(|(skill, _, _, _)| *skill)
+}
 
 /// The built-in intents that ask for the briefing.
 pub const INTENTS: &[(&str, &[&str])] = &[

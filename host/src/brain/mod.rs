@@ -16,7 +16,7 @@ mod template;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::runtime::{Invocation, InvokeError, Runtime, SlotKind};
+use crate::runtime::{DescriptionKind, Invocation, InvokeError, LoadedSkill, Runtime, SlotKind};
 use crate::store::{CommandCall, Store, StoreError, TurnRecord};
 use router::{Route, Router, Target};
 
@@ -443,7 +443,7 @@ impl Brain {
             return self.invoke(target, turn).await;
         }
         let locale = locale_of(&target.locale);
-        let prompt = confirmation::prompt(&self.describe(target), &target.args, locale);
+        let prompt = self.confirmation_prompt(target, turn, locale).await;
         turn.keep(|kept| {
             kept.pending = Some(CommandCall {
                 skill: target.skill.clone(),
@@ -548,11 +548,48 @@ impl Brain {
         }
     }
 
-    fn describe(&self, target: &Target) -> String {
-        self.runtime
+    /// The question that asks the user to confirm `target`: the skill's own sentence from its
+    /// `describe` export, else the host's, from the manifest's description and the arguments.
+    async fn confirmation_prompt(
+        &self,
+        target: &Target,
+        turn: &Turn<'_>,
+        locale: &'static str,
+    ) -> String {
+        let invocation = Invocation {
+            skill: target.skill.clone(),
+            command: target.command.clone(),
+            args: serde_json::Value::Object(target.args.clone()),
+            locale: locale.to_owned(),
+            conversation_id: turn.session_id.to_owned(),
+        };
+        if let Some(question) = self
+            .runtime
+            .describe(&invocation, DescriptionKind::Confirmation)
+            .await
+        {
+            return question;
+        }
+        let description = self
+            .runtime
             .skill(&target.skill)
             .and_then(|s| s.command(&target.command).map(|c| c.description.clone()))
-            .unwrap_or_else(|| format!("{}.{}", target.skill, target.command))
+            .unwrap_or_else(|| target.command.replace(['-', '_'], " "));
+        confirmation::prompt(&description, &target.args, locale)
+    }
+
+    /// What a command does, for a list shown to the user: the skill's own words in `locale`
+    /// when its `describe` gave them, else the manifest's description.
+    fn summary(skill: &LoadedSkill, command: &str, locale: &str) -> String {
+        let description = skill
+            .summary(command, locale)
+            .map(str::to_owned)
+            .or_else(|| {
+                skill
+                    .command(command)
+                    .map(|c| c.description.trim().trim_end_matches('.').to_owned())
+            });
+        description.unwrap_or_else(|| command.replace(['-', '_'], " "))
     }
 
     /// Runs one command directly, bypassing the router: `command` is `skill.command`.
@@ -611,46 +648,76 @@ impl Brain {
         }
     }
 
-    /// The reply to a message no intent matched: what the skills can do, never a guess.
+    /// The reply to a message no intent matched: what the skills can do, never a guess. It
+    /// lists, in the user's language, the commands that can be asked for in it (those with an
+    /// intent in that language), each with the examples written in it.
     fn help(&self, locale: &str) -> String {
+        let tr = locale == "tr";
         let skills = self.runtime.skills();
         let mut lines = Vec::new();
+        let line = |what: &str, examples: &[&str]| {
+            let quoted: Vec<String> = examples.iter().map(|e| format!("\"{e}\"")).collect();
+            match (quoted.is_empty(), tr) {
+                (true, _) => format!("- {what}"),
+                (false, true) => format!("- {what}, örneğin {}", quoted.join(" ya da ")),
+                (false, false) => format!("- {what}, e.g. {}", quoted.join(" or ")),
+            }
+        };
+        if skills
+            .iter()
+            .any(|s| briefing::parts().any(|p| p == s.manifest.name))
+        {
+            let (what, example) = if tr {
+                (briefing::SUMMARY.0, briefing::EXAMPLE.0)
+            } else {
+                (briefing::SUMMARY.1, briefing::EXAMPLE.1)
+            };
+            lines.push(line(what, &[example]));
+        }
         for skill in &skills {
             for command in &skill.manifest.commands {
-                let examples: Vec<String> = command
+                let askable = skill
+                    .manifest
+                    .intents
+                    .iter()
+                    .any(|i| i.command == command.name && i.locale == locale);
+                if !askable {
+                    continue;
+                }
+                let examples: Vec<&str> = command
                     .examples
                     .iter()
-                    .map(|e| format!("\"{e}\""))
+                    .map(String::as_str)
+                    .filter(|e| normalise::detect_locale(e) == locale)
                     .collect();
-                let mut line = format!(
-                    "- {} ({}.{})",
-                    command.description, skill.manifest.name, command.name
-                );
-                if !examples.is_empty() {
-                    let eg = if locale == "tr" { "örnek" } else { "e.g." };
-                    line.push_str(&format!(": {eg} {}", examples.join(", ")));
-                }
-                lines.push(line);
+                lines.push(line(
+                    &Brain::summary(skill, &command.name, locale),
+                    &examples,
+                ));
             }
         }
-        match (locale, lines.is_empty()) {
-            ("tr", true) => "Bunu anlayamadım, ve şu an yüklü bir yetenek yok: skills klasörüne bir .wasm yeteneği ekleyin.".into(),
-            (_, true) => "I didn't understand that, and no skills are loaded yet: add a .wasm skill to the skills folder.".into(),
-            ("tr", false) => format!("Bunu anlayamadım. Yapabildiklerim:\n{}", lines.join("\n")),
-            (_, false) => format!("I didn't understand that. Here is what I can do:\n{}", lines.join("\n")),
+        match (tr, skills.is_empty()) {
+            (true, true) => "Bunu anlayamadım, ve şu an yüklü bir yetenek yok: skills klasörüne bir .wasm yeteneği ekleyin.".into(),
+            (false, true) => "I didn't understand that, and no skills are loaded yet: add a .wasm skill to the skills folder.".into(),
+            (true, false) if lines.is_empty() => "Bunu anlayamadım.".into(),
+            (false, false) if lines.is_empty() => "I didn't understand that.".into(),
+            (true, false) => format!("Bunu anlayamadım. Şunları yapabilirim:\n{}", lines.join("\n")),
+            (false, false) => format!("I didn't understand that. Here is what I can do:\n{}", lines.join("\n")),
         }
     }
 
+    /// The question for a message that several commands fit equally well: what each does, in
+    /// the user's language.
     fn which_one(&self, targets: &[router::Target], locale: &str) -> String {
         let options: Vec<String> = targets
             .iter()
-            .map(|t| {
-                let description = self
-                    .runtime
-                    .skill(&t.skill)
-                    .and_then(|s| s.command(&t.command).map(|c| c.description.clone()))
-                    .unwrap_or_default();
-                format!("- {description} ({}.{})", t.skill, t.command)
+            .map(|t| match self.runtime.skill(&t.skill) {
+                Some(skill) => format!("- {}", Brain::summary(&skill, &t.command, locale)),
+                None if t.skill == briefing::SKILL => {
+                    let (tr, en) = briefing::SUMMARY;
+                    format!("- {}", if locale == "tr" { tr } else { en })
+                }
+                None => format!("- {}", t.command.replace(['-', '_'], " ")),
             })
             .collect();
         if locale == "tr" {

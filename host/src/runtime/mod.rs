@@ -21,10 +21,12 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::{ComponentExportIndex, HasSelf, Linker};
 use wasmtime::{Engine, Trap};
 
-pub use bindings::types::{Command, Intent, Manifest, Permissions, Slot, SlotKind};
+pub use bindings::types::{
+    Command, DescriptionKind, Intent, Manifest, Permissions, Slot, SlotKind,
+};
 use bindings::{Skill, SkillPre};
 use capabilities::{Grants, SkillState};
 pub use registry::{LastError, SkillEntry, SkillReport, SkillStatus};
@@ -42,6 +44,9 @@ const POOL_MAX_MEMORY_BYTES: usize = 1024 * 1024 * 1024;
 /// working set).
 const KEEP_RESIDENT_BYTES: usize = 2 * 1024 * 1024;
 
+/// The longest description, in characters, the host takes from `describe`.
+const MAX_DESCRIPTION_CHARS: usize = 300;
+
 /// A skill that loaded: its manifest and what it takes to call it.
 pub struct LoadedSkill {
     pub manifest: Manifest,
@@ -51,12 +56,40 @@ pub struct LoadedSkill {
     pub loaded_at_ms: i64,
     grants: Grants,
     pre: SkillPre<SkillState>,
+    /// The component's `describe` export (WIT 0.1.1), when it has one: skills built for the
+    /// 0.1.0 `skill` world do not.
+    describe: Option<ComponentExportIndex>,
+    /// What each command does, in the skill's own words, by command name: asked once, when
+    /// the skill loads.
+    summaries: BTreeMap<String, Summary>,
+}
+
+/// What one command does, as the skill's `describe` put it in each language it answered in.
+#[derive(Debug, Clone, Default)]
+struct Summary {
+    tr: Option<String>,
+    en: Option<String>,
 }
 
 impl LoadedSkill {
     /// The command of this name, if the manifest declares one.
     pub fn command(&self, name: &str) -> Option<&Command> {
         self.manifest.commands.iter().find(|c| c.name == name)
+    }
+
+    /// What command `name` does, in the skill's own words in `locale` (`tr` or `en`), when its
+    /// `describe` gave them at load.
+    pub fn summary(&self, command: &str, locale: &str) -> Option<&str> {
+        let summary = self.summaries.get(command)?;
+        match locale {
+            "tr" => summary.tr.as_deref(),
+            _ => summary.en.as_deref(),
+        }
+    }
+
+    /// Whether the skill exports `describe`.
+    pub fn describes(&self) -> bool {
+        self.describe.is_some()
     }
 
     /// How often the skill asked to be ticked.
@@ -244,6 +277,129 @@ impl Runtime {
         self.run(&entry, skill, Export::Invoke(call)).await
     }
 
+    /// What running `invocation` would do, in the skill's own words in its locale: the
+    /// skill's `describe` export (see wit/skill.wit), run in a fresh instance with the skill's
+    /// grants, deadline and memory cap. None when the skill is not available, has no
+    /// `describe`, answers none, or fails; the caller then phrases it itself. Not counted as an
+    /// invocation.
+    pub async fn describe(&self, invocation: &Invocation, kind: DescriptionKind) -> Option<String> {
+        let entry = self.entry(&invocation.skill)?;
+        if entry.unavailable().is_some() {
+            return None;
+        }
+        let skill = entry.current();
+        let index = skill.describe?;
+        skill.command(&invocation.command)?;
+        let call = bindings::types::Call {
+            command: invocation.command.clone(),
+            args: invocation.args.to_string(),
+            locale: invocation.locale.clone(),
+            conversation_id: invocation.conversation_id.clone(),
+        };
+        let ends =
+            tokio::time::Instant::now() + Duration::from_millis(skill.grants.limits.timeout_ms);
+        match self
+            .call_describe(&skill.pre, &skill.grants, index, call, kind, ends)
+            .await
+        {
+            Ok(text) => text,
+            Err(e) => {
+                tracing::warn!(skill = %skill.manifest.name, error = %e, "describe failed; the host phrases it instead");
+                None
+            }
+        }
+    }
+
+    /// Asks a skill that is loading for a summary of each of its commands in Turkish and in
+    /// English, all within one call deadline; a summary not given by then is left to the host.
+    /// Fails only when `describe` has a type other than the WIT's.
+    async fn summaries(
+        &self,
+        pre: &SkillPre<SkillState>,
+        grants: &Grants,
+        index: ComponentExportIndex,
+        manifest: &Manifest,
+    ) -> Result<BTreeMap<String, Summary>, String> {
+        let ends = tokio::time::Instant::now() + Duration::from_millis(grants.limits.timeout_ms);
+        let mut summaries = BTreeMap::new();
+        for command in &manifest.commands {
+            let mut summary = Summary::default();
+            for locale in ["tr", "en"] {
+                if tokio::time::Instant::now() >= ends {
+                    break;
+                }
+                let call = bindings::types::Call {
+                    command: command.name.clone(),
+                    args: "{}".into(),
+                    locale: locale.into(),
+                    conversation_id: String::new(),
+                };
+                let text = match self
+                    .call_describe(pre, grants, index, call, DescriptionKind::Summary, ends)
+                    .await
+                {
+                    Ok(text) => text,
+                    Err(InvokeError::Failed(e)) => return Err(e),
+                    Err(e) => {
+                        tracing::warn!(skill = %manifest.name, command = %command.name, error = %e, "describe failed at load");
+                        None
+                    }
+                };
+                match locale {
+                    "tr" => summary.tr = text,
+                    _ => summary.en = text,
+                }
+            }
+            summaries.insert(command.name.clone(), summary);
+        }
+        Ok(summaries)
+    }
+
+    /// Runs `describe` once in a fresh instance, until `ends`. A `describe` of the wrong type
+    /// is [`InvokeError::Failed`]; a description that is empty, spans lines or is too long
+    /// counts as none.
+    async fn call_describe(
+        &self,
+        pre: &SkillPre<SkillState>,
+        grants: &Grants,
+        index: ComponentExportIndex,
+        call: bindings::types::Call,
+        kind: DescriptionKind,
+        ends: tokio::time::Instant,
+    ) -> Result<Option<String>, InvokeError> {
+        let limits = grants.limits.clone();
+        let timeout = || InvokeError::Timeout(Duration::from_millis(limits.timeout_ms));
+        let mut store = self.new_store(grants.clone());
+        let instance =
+            match tokio::time::timeout_at(ends, pre.instance_pre().instantiate_async(&mut store))
+                .await
+            {
+                Ok(result) => result.map_err(|e| classify(&store, e, &limits))?,
+                Err(_) => return Err(timeout()),
+            };
+        let describe = instance
+            .get_typed_func::<(bindings::types::Call, DescriptionKind), (Option<String>,)>(
+                &mut store, index,
+            )
+            .map_err(|e| {
+                InvokeError::Failed(format!(
+                    "the component exports a `describe` whose type is not the one in wit/skill.wit: {e:#}"
+                ))
+            })?;
+        let (text,) = match tokio::time::timeout_at(
+            ends,
+            describe.call_async(&mut store, (call, kind)),
+        )
+        .await
+        {
+            Ok(result) => result.map_err(|e| classify(&store, e, &limits))?,
+            Err(_) => return Err(timeout()),
+        };
+        Ok(text.map(|t| t.trim().to_owned()).filter(|t| {
+            !t.is_empty() && !t.contains('\n') && t.chars().count() <= MAX_DESCRIPTION_CHARS
+        }))
+    }
+
     /// Calls `on-tick` of one skill (the scheduler's entry point).
     async fn tick(&self, entry: &SkillEntry, now_ms: i64) -> Result<SkillReply, InvokeError> {
         self.run(entry, entry.current(), Export::Tick(now_ms)).await
@@ -365,14 +521,7 @@ impl Runtime {
         deadline: Duration,
     ) -> Result<(wasmtime::Store<SkillState>, Skill), InvokeError> {
         let limits = grants.limits.clone();
-        let state = SkillState::new(grants, self.store.clone(), self.bus.clone());
-        let mut store = wasmtime::Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limits);
-        // Running wasm hands its thread back to tokio at every epoch tick, so a skill stuck in a
-        // loop never holds a worker; the deadline itself is the `tokio::time::timeout` around
-        // each call into the instance, which drops the instance when it fires.
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_async_yield_and_update(1);
+        let mut store = self.new_store(grants);
         let skill = match tokio::time::timeout(deadline, pre.instantiate_async(&mut store)).await {
             Ok(result) => result.map_err(|e| classify(&store, e, &limits))?,
             Err(_) => {
@@ -382,6 +531,19 @@ impl Runtime {
             }
         };
         Ok((store, skill))
+    }
+
+    /// A store for one call, with the memory cap of `grants`.
+    fn new_store(&self, grants: Grants) -> wasmtime::Store<SkillState> {
+        let state = SkillState::new(grants, self.store.clone(), self.bus.clone());
+        let mut store = wasmtime::Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        // Running wasm hands its thread back to tokio at every epoch tick, so a skill stuck in a
+        // loop never holds a worker; the deadline itself is the `tokio::time::timeout` around
+        // each call into the instance, which drops the instance when it fires.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_async_yield_and_update(1);
+        store
     }
 
     /// The registry entry of the skill `name`.

@@ -16,7 +16,7 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, anyhow};
 use sha2::{Digest, Sha256};
-use wasmtime::component::Component;
+use wasmtime::component::{Component, ComponentExportIndex};
 
 use super::bindings::SkillPre;
 use super::capabilities::Grants;
@@ -204,7 +204,7 @@ impl Runtime {
         if stamp_of(path).ok() != Some(stamp) || bytes.len() as u64 != stamp.0 {
             return Err(LoadError::Changing);
         }
-        let (pre, manifest) = match self.compile(bytes.clone()).await {
+        let (pre, manifest, describe) = match self.compile(bytes.clone()).await {
             Ok(loaded) => loaded,
             // A file that is still being copied is not a component yet: wait for its next change.
             Err(_) if stamp_of(path).ok() != Some(stamp) => return Err(LoadError::Changing),
@@ -220,6 +220,15 @@ impl Runtime {
             &self.config.sandbox,
             self.config.timezone.name(),
         );
+        let asked = std::time::Instant::now();
+        let summaries = match describe {
+            Some(index) => self
+                .summaries(&pre, &grants, index, &manifest)
+                .await
+                .map_err(LoadError::Invalid)?,
+            None => Default::default(),
+        };
+        let summaries_ms = asked.elapsed().as_millis() as u64;
         let skill = Arc::new(LoadedSkill {
             manifest,
             source: path.to_owned(),
@@ -228,6 +237,8 @@ impl Runtime {
             loaded_at_ms: now_ms(),
             grants,
             pre,
+            describe,
+            summaries,
         });
         let disabled = self.store.skill_disabled(&name).await.unwrap_or(false);
 
@@ -268,7 +279,14 @@ impl Runtime {
         };
         registry.generation += 1;
         drop(registry);
-        tracing::info!(skill = %name, version = %skill.manifest.version, file = %path.display(), "skill {what}");
+        tracing::info!(
+            skill = %name,
+            version = %skill.manifest.version,
+            file = %path.display(),
+            describes = skill.describe.is_some(),
+            summaries_ms,
+            "skill {what}"
+        );
         self.skill_event(
             name,
             "loaded",
@@ -281,15 +299,21 @@ impl Runtime {
         Ok(())
     }
 
-    /// Compiles a component, instantiates it once with no grants, and reads its manifest.
+    /// Compiles a component, instantiates it once with no grants, and reads its manifest; also
+    /// finds its `describe` export, which skills built for WIT 0.1.0 do not have.
     async fn compile(
         &self,
         bytes: Vec<u8>,
-    ) -> anyhow::Result<(SkillPre<super::SkillState>, Manifest)> {
+    ) -> anyhow::Result<(
+        SkillPre<super::SkillState>,
+        Manifest,
+        Option<ComponentExportIndex>,
+    )> {
         let engine = self.engine.clone();
         let component = tokio::task::spawn_blocking(move || Component::new(&engine, &bytes))
             .await?
             .map_err(|e| anyhow!("not a valid skill component: {e:#}"))?;
+        let describe = component.get_export_index(None, "describe");
         let pre = self
             .linker
             .instantiate_pre(&component)
@@ -305,7 +329,7 @@ impl Runtime {
             .await
             .map_err(|e| anyhow!("manifest() failed: {e:#}"))?;
         validate_manifest(&manifest)?;
-        Ok((pre, manifest))
+        Ok((pre, manifest, describe))
     }
 
     fn unload_file(&self, path: &Path) {
@@ -405,7 +429,7 @@ impl Runtime {
         let manifest = runtime
             .compile(bytes.clone())
             .await
-            .map(|(_, m)| m)
+            .map(|(_, m, _)| m)
             .map_err(|e| format!("{e:#}"));
         Ok(Inspection {
             size: bytes.len() as u64,

@@ -9,13 +9,17 @@
 //! The modules: `event` (the model, occurrences, free slots, conflicts), `rrule` (recurrence
 //! rules), `ics` (iCalendar files), `zone` (time zones), `say` (wording in both languages).
 
+mod describe;
 mod event;
 mod ics;
 mod rrule;
 mod say;
 mod zone;
 
-use bantz_sdk::{Call, Command, Error, Intent, Manifest, Reply, Skill, SlotKind, export, json, kv};
+use bantz_sdk::{
+    Call, Command, DescriptionKind, Error, Intent, Manifest, Reply, Skill, SlotKind, export, json,
+    kv,
+};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
@@ -374,6 +378,10 @@ impl Skill for Calendar {
             "export" => export(&cx),
             other => Err(Error::UnknownCommand(other.into())),
         }
+    }
+
+    fn describe(call: &Call, kind: DescriptionKind) -> Option<String> {
+        describe::describe(call, kind)
     }
 
     fn on_tick(now_ms: bantz_sdk::Timestamp) -> Result<(), Error> {

@@ -1,7 +1,7 @@
 //! How the calendar talks: dates, times and event lines in Turkish and English, and matching
 //! what the user calls an event against its title.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, Weekday};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Weekday};
 
 use crate::event::{Occurrence, Span};
 use crate::zone::Zone;
@@ -57,6 +57,77 @@ pub fn week(first: NaiveDate, last: NaiveDate, tr: bool) -> String {
             month(last)
         )
     }
+}
+
+/// The last word of a clock time read aloud in Turkish: "15:00" is "on beş", "09:30" is
+/// "dokuz otuz"; it decides the endings.
+fn last_spoken(t: NaiveTime) -> &'static str {
+    const ONES: [&str; 10] = [
+        "sıfır", "bir", "iki", "üç", "dört", "beş", "altı", "yedi", "sekiz", "dokuz",
+    ];
+    const TENS: [&str; 6] = ["sıfır", "on", "yirmi", "otuz", "kırk", "elli"];
+    let n = if t.minute() == 0 {
+        t.hour()
+    } else {
+        t.minute()
+    } as usize;
+    match (n / 10, n % 10) {
+        (0, ones) => ONES[ones],
+        (tens, 0) => TENS[tens],
+        (_, ones) => ONES[ones],
+    }
+}
+
+/// The locative and dative endings after a word: "beş" → ('te, 'e), "altı" → ('da, 'ya).
+fn endings(word: &str) -> (&'static str, &'static str) {
+    match word {
+        "bir" | "sekiz" => ("de", "e"),
+        "iki" | "yedi" | "yirmi" | "elli" => ("de", "ye"),
+        "üç" | "dört" | "beş" => ("te", "e"),
+        "altı" => ("da", "ya"),
+        "kırk" => ("ta", "a"),
+        _ => ("da", "a"), // sıfır, dokuz, on, otuz
+    }
+}
+
+/// "15:00'te", "09:30'da": at a time, in Turkish.
+pub fn at(t: NaiveTime) -> String {
+    format!("{}'{}", t.format("%H:%M"), endings(last_spoken(t)).0)
+}
+
+/// "16:00'ya", "15:00'e": to a time, in Turkish.
+pub fn to(t: NaiveTime) -> String {
+    format!("{}'{}", t.format("%H:%M"), endings(last_spoken(t)).1)
+}
+
+/// "bugüne", "yarına", "27 Kasım Cuma gününe": to a day, in Turkish.
+pub fn to_day(d: NaiveDate, today: NaiveDate) -> String {
+    match (d - today).num_days() {
+        0 => "bugüne".into(),
+        1 => "yarına".into(),
+        _ => format!("{} gününe", date(d, true)),
+    }
+}
+
+/// "1 saat 30 dakika" / "1 hour 30 minutes"; whole days as days.
+pub fn length(seconds: i64, tr: bool) -> String {
+    let (days, hours, minutes) = (seconds / 86400, seconds % 86400 / 3600, seconds % 3600 / 60);
+    let unit = |n: i64, tr_word: &str, en_word: &str| match (tr, n) {
+        (true, _) => format!("{n} {tr_word}"),
+        (false, 1) => format!("1 {en_word}"),
+        (false, _) => format!("{n} {en_word}s"),
+    };
+    let mut parts = Vec::new();
+    if days > 0 {
+        parts.push(unit(days, "gün", "day"));
+    }
+    if hours > 0 {
+        parts.push(unit(hours, "saat", "hour"));
+    }
+    if minutes > 0 || parts.is_empty() {
+        parts.push(unit(minutes.max(1), "dakika", "minute"));
+    }
+    parts.join(" ")
 }
 
 pub fn hm(t: NaiveDateTime) -> String {
@@ -226,5 +297,20 @@ mod tests {
         assert_eq!(day(d, d.pred_opt().unwrap(), true), "yarın");
         let next = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
         assert_eq!(week(d, next, true), "27 Kasım – 3 Aralık");
+    }
+
+    #[test]
+    fn turkish_endings_follow_the_time_as_it_is_read() {
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        assert_eq!(at(t(15, 0)), "15:00'te");
+        assert_eq!(at(t(9, 30)), "09:30'da");
+        assert_eq!(at(t(13, 40)), "13:40'ta");
+        assert_eq!(at(t(12, 0)), "12:00'de");
+        assert_eq!(to(t(16, 0)), "16:00'ya");
+        assert_eq!(to(t(15, 0)), "15:00'e");
+        assert_eq!(to(t(10, 0)), "10:00'a");
+        assert_eq!(to(t(17, 0)), "17:00'ye");
+        assert_eq!(length(5400, true), "1 saat 30 dakika");
+        assert_eq!(length(3600, false), "1 hour");
     }
 }

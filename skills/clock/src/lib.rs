@@ -1,7 +1,9 @@
 //! The clock skill: tells the time and the date, in Turkish or English, in the timezone of its
 //! config (`[skills.clock] timezone = "Europe/Istanbul"`, the default).
 
-use bantz_sdk::{Call, Command, Error, Intent, Manifest, Reply, Skill, export, json, words};
+use bantz_sdk::{
+    Call, Command, DescriptionKind, Error, Intent, Manifest, Reply, Skill, export, json, words,
+};
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 
@@ -111,6 +113,19 @@ impl Skill for Clock {
             }
             other => Err(Error::UnknownCommand(other.to_owned())),
         }
+    }
+
+    fn describe(call: &Call, kind: DescriptionKind) -> Option<String> {
+        let tr = call.locale() == "tr";
+        let (in_tr, in_en) = match (call.command(), kind) {
+            ("now", DescriptionKind::Summary) => ("Saati söyler", "Tells the time"),
+            ("today", DescriptionKind::Summary) => (
+                "Bugünün tarihini ve gününü söyler",
+                "Tells today's date and weekday",
+            ),
+            _ => return None,
+        };
+        Some(if tr { in_tr } else { in_en }.to_owned())
     }
 }
 

@@ -5,7 +5,10 @@
 //!
 //! Times are read in the timezone of the skill's config, else the host's (`config-get("timezone")`).
 
-use bantz_sdk::{Call, Command, Error, Intent, Manifest, Reply, Skill, SlotKind, export, json, kv};
+use bantz_sdk::{
+    Call, Command, DescriptionKind, Error, Intent, Manifest, Reply, Skill, SlotKind, export, json,
+    kv,
+};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -108,6 +111,36 @@ impl Skill for Reminders {
             )
             .notifies()
             .tick_every(1)
+    }
+
+    fn describe(call: &Call, kind: DescriptionKind) -> Option<String> {
+        let tr = call.locale() == "tr";
+        let say = |in_tr: &str, in_en: &str| Some(if tr { in_tr } else { in_en }.to_owned());
+        match (call.command(), kind) {
+            ("add", DescriptionKind::Summary) => say(
+                "Seçtiğiniz saatte ya da bir süre sonra size bir şeyi hatırlatır",
+                "Reminds you of something at a time you choose or after a while",
+            ),
+            ("list", DescriptionKind::Summary) => say(
+                "Sıradaki hatırlatıcılarınızı listeler",
+                "Lists your reminders still to come",
+            ),
+            ("cancel", DescriptionKind::Summary) => {
+                say("Bir hatırlatıcıyı iptal eder", "Cancels a reminder")
+            }
+            ("cancel", DescriptionKind::Confirmation) => {
+                let args: CancelArgs = call.args().ok()?;
+                let what = args.what.trim();
+                if what.is_empty() {
+                    return None;
+                }
+                say(
+                    &format!("\"{what}\" hatırlatıcısını iptal edeyim mi?"),
+                    &format!("Shall I cancel the reminder \"{what}\"?"),
+                )
+            }
+            _ => None,
+        }
     }
 
     fn invoke(call: Call) -> Result<Reply, Error> {

@@ -13,7 +13,10 @@ mod open_meteo;
 mod outlook;
 mod words;
 
-use bantz_sdk::{Call, Command, Error, Intent, Manifest, Reply, Skill, SlotKind, export, json, kv};
+use bantz_sdk::{
+    Call, Command, DescriptionKind, Error, Intent, Manifest, Reply, Skill, SlotKind, export, json,
+    kv,
+};
 use chrono::{NaiveDate, Timelike};
 use chrono_tz::Tz;
 use serde::Deserialize;
@@ -181,6 +184,26 @@ impl Skill for Weather {
         .outbound_host("127.0.0.1")
         .notifies()
         .tick_every(1)
+    }
+
+    fn describe(call: &Call, kind: DescriptionKind) -> Option<String> {
+        let tr = call.locale() == "tr";
+        let (in_tr, in_en) = match (call.command(), kind) {
+            ("current", DescriptionKind::Summary) => (
+                "Bir yerde ya da evde havanın şu an nasıl olduğunu söyler",
+                "Tells the weather right now at a place or at home",
+            ),
+            ("forecast", DescriptionKind::Summary) => (
+                "Bugün, yarın ya da önümüzdeki günler için hava tahmini verir",
+                "Gives the forecast for today, tomorrow or the next days",
+            ),
+            ("rain", DescriptionKind::Summary) => (
+                "Bir gün yağmur yağıp yağmayacağını söyler",
+                "Tells whether it will rain on a day",
+            ),
+            _ => return None,
+        };
+        Some(if tr { in_tr } else { in_en }.to_owned())
     }
 
     fn invoke(call: Call) -> Result<Reply, Error> {

@@ -18,14 +18,14 @@ mod bindings {
             }
 
             world bad {
-                include bantz:skill/skill@0.1.0;
+                include bantz:skill/skill@0.1.1;
                 import nope;
             }
         ",
         world: "test:bad/bad",
         with: {
-            "bantz:skill/types@0.1.0": bantz_sdk::bindings::bantz::skill::types,
-            "bantz:skill/host@0.1.0": bantz_sdk::bindings::bantz::skill::host,
+            "bantz:skill/types@0.1.1": bantz_sdk::bindings::bantz::skill::types,
+            "bantz:skill/host@0.1.1": bantz_sdk::bindings::bantz::skill::host,
         },
         generate_all,
     });
