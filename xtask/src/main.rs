@@ -245,7 +245,8 @@ fn ensure_toolchain() -> Result<Toolchain> {
     }
     let machine = Machine::probe();
     eprintln!("\nxtask: no Rust toolchain that builds for {WASM_TARGET} is installed");
-    for install in install_plan(machine) {
+    let plan = install_plan(machine);
+    for (n, install) in plan.iter().enumerate() {
         match install {
             Install::RustupTarget => {
                 let added = timed(
@@ -254,8 +255,12 @@ fn ensure_toolchain() -> Result<Toolchain> {
                     ),
                     || run(rustup().args(["target", "add", WASM_TARGET])),
                 );
-                if let Err(e) = added {
-                    eprintln!("    rustup could not add the target ({e}); trying the next way");
+                if added.is_err() {
+                    let next = match plan.get(n + 1) {
+                        Some(Install::DebianPackages) => "; trying Debian's packages instead",
+                        _ => "",
+                    };
+                    eprintln!("xtask: rustup could not add the target (its error is above){next}");
                 }
             }
             Install::DebianPackages => {
