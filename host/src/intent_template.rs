@@ -83,7 +83,10 @@ impl Template {
             ));
         }
         let template = Template { seq };
-        let has_word = has(&template.seq, &|e| matches!(e, Element::Word(w) if is_literal(w)));
+        let has_word = has(
+            &template.seq,
+            &|e| matches!(e, Element::Word(w) if is_literal(w)),
+        );
         if !has_word && !has(&template.seq, &|e| matches!(e, Element::Slot(_))) {
             return Err("it has no words".into());
         }
@@ -387,11 +390,15 @@ mod tests {
     #[test]
     fn checks_a_skill_and_names_the_template() {
         assert!(check_skill([("now", "en", "what time is it")]).is_ok());
-        let error = check_skill([("now", "en", "time"), ("say", "en", "[please] {msg}")])
-            .unwrap_err();
+        let error =
+            check_skill([("now", "en", "time"), ("say", "en", "[please] {msg}")]).unwrap_err();
         assert!(error.contains("\"[please] {msg}\""), "{error}");
         assert!(error.contains("\"say\""), "{error}");
         let many = vec![("now", "en", "time"); MAX_SKILL_TEMPLATES + 1];
-        assert!(check_skill(many).unwrap_err().contains("MAX_SKILL_TEMPLATES"));
+        assert!(
+            check_skill(many)
+                .unwrap_err()
+                .contains("MAX_SKILL_TEMPLATES")
+        );
     }
 }

@@ -214,9 +214,7 @@ fn token_bounds(seq: &[Element]) -> (usize, Option<usize>) {
             Element::OneOf(alternatives) => {
                 let bounds: Vec<_> = alternatives.iter().map(|a| token_bounds(a)).collect();
                 let lo = bounds.iter().map(|b| b.0).min().unwrap_or(0);
-                let hi = bounds
-                    .iter()
-                    .try_fold(0, |acc, b| b.1.map(|h| acc.max(h)));
+                let hi = bounds.iter().try_fold(0, |acc, b| b.1.map(|h| acc.max(h)));
                 (lo, hi)
             }
         };
@@ -447,7 +445,11 @@ mod tests {
     /// enumeration finds it.
     #[test]
     fn prefers_literal_words_then_the_first_path() {
-        let found = m("remind me [to] {what} [please]", "remind me to buy milk please").unwrap();
+        let found = m(
+            "remind me [to] {what} [please]",
+            "remind me to buy milk please",
+        )
+        .unwrap();
         assert_eq!(found.literal_words, 4);
         assert_eq!(found.slots["what"], "buy milk");
         // Taking the optional word explains one word more than leaving it to the slot.
@@ -522,7 +524,10 @@ mod tests {
             Element::Word(w) => {
                 let words = template_words(w);
                 if tokens.len() >= pos + words.len()
-                    && words.iter().zip(&tokens[pos..]).all(|(w, t)| *w == t.folded)
+                    && words
+                        .iter()
+                        .zip(&tokens[pos..])
+                        .all(|(w, t)| *w == t.folded)
                 {
                     let mut m = m;
                     m.literal_words += words.len();
@@ -556,12 +561,19 @@ mod tests {
 
     fn reference(template: &Template, tokens: &[Token], slots: SlotParser<'_>) -> Option<Match> {
         let mut best: Option<Match> = None;
-        enumerate(template.elements(), tokens, slots, 0, Match::default(), &mut |pos, m| {
-            let score = |m: &Match| (m.literal_words, m.typed_words);
-            if pos == tokens.len() && best.as_ref().is_none_or(|b| score(&m) > score(b)) {
-                best = Some(m);
-            }
-        });
+        enumerate(
+            template.elements(),
+            tokens,
+            slots,
+            0,
+            Match::default(),
+            &mut |pos, m| {
+                let score = |m: &Match| (m.literal_words, m.typed_words);
+                if pos == tokens.len() && best.as_ref().is_none_or(|b| score(&m) > score(b)) {
+                    best = Some(m);
+                }
+            },
+        );
         best
     }
 
@@ -599,7 +611,10 @@ mod tests {
         }
         fn seq(next: &mut dyn FnMut(u64) -> u64, depth: u32) -> String {
             let n = 1 + next(3);
-            (0..n).map(|_| piece(next, depth)).collect::<Vec<_>>().join(" ")
+            (0..n)
+                .map(|_| piece(next, depth))
+                .collect::<Vec<_>>()
+                .join(" ")
         }
         let mut messages = vec![String::new()];
         for len in 1..=6 {

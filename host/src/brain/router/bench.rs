@@ -170,7 +170,12 @@ fn eval_messages(root: &Path) -> Vec<String> {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let say = line.trim_start_matches('>').split('|').next().unwrap().trim();
+            let say = line
+                .trim_start_matches('>')
+                .split('|')
+                .next()
+                .unwrap()
+                .trim();
             messages.push(say.to_owned());
         }
     }
@@ -210,7 +215,10 @@ async fn routing_benchmark() {
     let mut with_synthetic = messages.clone();
     with_synthetic.extend((0..100).flat_map(|k| {
         let (en, tr) = NOUNS[k % NOUNS.len()];
-        [format!("show me my {en}{k}s"), format!("{tr}{k} listesini göster")]
+        [
+            format!("show me my {en}{k}s"),
+            format!("{tr}{k} listesini göster"),
+        ]
     }));
     messages.dedup();
 
