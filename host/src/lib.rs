@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod devices;
 pub mod events;
+pub mod intent_template;
 pub mod runtime;
 pub mod store;
 

@@ -612,3 +612,140 @@ async fn a_quarantine_ends_by_itself_and_the_next_one_lasts_longer() {
     );
     assert_clock_unaffected(&bantz).await;
 }
+
+/// The failed entry of `file` in `GET /api/v1/skills`, and its reason.
+async fn failed_file(bantz: &Bantz, file: &str) -> String {
+    let skills = json_ok(bantz.get("/api/v1/skills").await).await;
+    let entry = skills
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["source"] == file)
+        .unwrap_or_else(|| panic!("{file} is not listed: {skills}"))
+        .clone();
+    assert_eq!(entry["status"], "failed", "{entry}");
+    entry["error"].as_str().unwrap_or_default().to_owned()
+}
+
+/// Answers within `limit`, or panics naming `what` did not: a host whose workers are stuck
+/// in a matcher would never answer.
+async fn within<T>(limit: Duration, what: &str, answer: impl Future<Output = T>) -> T {
+    tokio::time::timeout(limit, answer)
+        .await
+        .unwrap_or_else(|_| panic!("{what} did not answer within {limit:?}"))
+}
+
+#[tokio::test]
+async fn templates_over_the_limits_fail_the_skill_with_a_reason_naming_template_and_limit() {
+    let bantz = start(&["over-limit-templates"], "").await;
+    let error = failed_file(&bantz, "over-limit-templates.wasm").await;
+    assert!(error.contains("\"[a|a a] [a|a a] [a|a a]"), "{error}");
+    assert!(error.contains("command \"echo\""), "{error}");
+    assert!(
+        error.contains("the limit is 128 (MAX_TEMPLATE_SIZE)"),
+        "{error}"
+    );
+    let response = bantz.command("over-limit-templates.echo", json!({})).await;
+    assert_ne!(response.status(), 200);
+    assert_clock_unaffected(&bantz).await;
+}
+
+#[tokio::test]
+async fn pathological_templates_cost_bounded_time_and_the_host_keeps_answering() {
+    let bantz = start(&["hostile-templates"], "").await;
+    let status = bantz.skill_status("hostile-templates").await;
+    assert_eq!(status["status"], "active", "{status}");
+    // 60 words that every hostile template could start to match: a matcher that enumerates
+    // paths takes 3^24 steps and more for each template.
+    let adversarial = vec!["a"; 60].join(" ");
+    let reply = within(Duration::from_secs(10), "the adversarial message", async {
+        bantz.chat(&adversarial).await
+    })
+    .await;
+    assert_eq!(
+        reply["tools_used"],
+        json!(["hostile-templates.echo"]),
+        "{reply}"
+    );
+
+    // Several clients keep sending such messages (and shorter ones); meanwhile health and the
+    // clock keep answering.
+    let senders: Vec<_> = (0..4)
+        .map(|client| {
+            let bantz = bantz.clone();
+            tokio::spawn(async move {
+                for round in 0..8 {
+                    let words = 60 - (client * 8 + round) % 20;
+                    let reply = bantz.chat(&vec!["a"; words].join(" ")).await;
+                    assert_eq!(reply["response"], "a", "{words} words: {reply}");
+                }
+            })
+        })
+        .collect();
+    let mut answered = 0;
+    while !senders.iter().all(|s| s.is_finished()) {
+        let health = within(
+            Duration::from_secs(5),
+            "/api/v1/health",
+            bantz.get("/api/v1/health"),
+        )
+        .await;
+        assert_eq!(health.status(), 200);
+        let reply = within(Duration::from_secs(5), "saat kaç", bantz.chat("saat kaç")).await;
+        assert_eq!(reply["tools_used"], json!(["clock.now"]), "{reply}");
+        answered += 1;
+    }
+    for sender in senders {
+        sender.await.unwrap();
+    }
+    assert!(
+        answered > 0,
+        "nothing was asked while the hostile messages ran"
+    );
+    let status = bantz.skill_status("hostile-templates").await;
+    assert_eq!(status["invocations"], 33, "{status}");
+    assert_clock_unaffected(&bantz).await;
+}
+
+#[tokio::test]
+async fn a_catch_all_skill_fails_to_load_and_never_receives_a_message() {
+    let bantz = start(&["catch-all"], "").await;
+    let error = failed_file(&bantz, "catch-all.wasm").await;
+    assert!(error.contains("\"{msg}\""), "{error}");
+    assert!(error.contains("catch-all"), "{error}");
+
+    let reply = bantz.chat("my bank pin is 1234").await;
+    assert_eq!(reply["tools_used"], json!([]), "{reply}");
+    // Whatever the host calls a skill it never loaded, nothing reached it.
+    let response = bantz.get("/api/v1/skills/catch-all").await;
+    if response.status() == 200 {
+        let status = json_ok(response).await;
+        assert_eq!(status["invocations"], 0, "{status}");
+    } else {
+        assert_eq!(response.status(), 404);
+    }
+    assert_clock_unaffected(&bantz).await;
+}
+
+#[tokio::test]
+async fn a_skill_with_twenty_thousand_templates_loads_and_slows_only_its_own_words() {
+    let bantz = start(&["many-templates"], "").await;
+    let status = bantz.skill_status("many-templates").await;
+    assert_eq!(status["status"], "active", "{status}");
+    assert_clock_unaffected(&bantz).await;
+    let reply = bantz.chat("what is the stock of item12344").await;
+    assert_eq!(
+        reply["tools_used"],
+        json!(["many-templates.stock"]),
+        "{reply}"
+    );
+    // Its templates share "saat kaç" with the clock; only a message naming its item is its.
+    let reply = bantz.chat("saat kaç item19999").await;
+    assert_eq!(
+        reply["tools_used"],
+        json!(["many-templates.stock"]),
+        "{reply}"
+    );
+    let reply = bantz.chat("saat kaç").await;
+    assert_eq!(reply["tools_used"], json!(["clock.now"]), "{reply}");
+}

@@ -1,13 +1,44 @@
-//! The rules router: every active skill's intent templates compiled into one matcher.
+//! The rules router: every active skill's intent templates, compiled into bounded matchers and
+//! indexed by their literal words.
+//!
+//! - **Index.** Every template has anchor words: a set of words of which any message it
+//!   matches contains at least one (of the words outside groups, or of each alternative of a
+//!   group, the set that the fewest other templates share). A message is tried only against
+//!   the templates anchored under one of its words, so a skill with tens of thousands of
+//!   templates slows only the messages that contain its words.
+//! - **Bounded matching.** Each template is matched by a memoised chart (see
+//!   [`super::template`]), and a message has a budget of [`ROUTING_BUDGET`] steps for all of
+//!   its templates. Past it, the remaining templates are skipped with a warning naming the
+//!   skill, and the best match found so far answers.
+//! - **No catch-alls.** Every template has a literal word (the grammar refuses one without),
+//!   and a route needs a confidence of at least [`MIN_CONFIDENCE`]: the share of the message's
+//!   words that the template explained literally or as typed slot values (a date, a number…).
+//!   Free-text slot words never count, so a match is never made by free-text slots alone.
+//!
+//! Routing is synchronous and takes `&self`: a [`Router`] can be shared (`Arc`) and run on a
+//! blocking thread.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 
 use super::normalise::Token;
-use super::template::Template;
+use super::template::{Matcher, OverBudget, Template};
 use super::{briefing, slots};
-use crate::runtime::{LoadedSkill, SlotKind};
+use crate::runtime::{LoadedSkill, Manifest, SlotKind};
+
+/// The least confidence a rules route needs (see the module doc): a quarter of the message's
+/// words. With it, one literal word cannot carry a long message of free text: `find {what}`
+/// still takes "find lunch with Sam" (1 of 4 words, the lowest of the lines in tests/eval
+/// that route), but not "find my bank pin 1234 in my notes".
+pub const MIN_CONFIDENCE: f64 = 0.25;
+
+/// The work one message may cost the matchers, in steps (chart cells, edges tried, and
+/// slot-parser calls weighted by the words they parse). The first-party skills need a few
+/// hundred steps for a typical message; this allows some thousand times that, a few
+/// milliseconds, and no more.
+pub const ROUTING_BUDGET: u64 = 300_000;
 
 /// Where a message goes.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,72 +63,189 @@ pub struct Target {
     pub confidence: f64,
 }
 
-struct Entry {
-    skill: String,
+/// What an intent's templates route to.
+struct Intent {
+    skill: Arc<str>,
     command: String,
     locale: String,
     slots: Vec<(String, SlotKind)>,
-    template: Template,
+}
+
+/// One compiled template.
+struct Entry {
+    /// Index into [`Router::intents`].
+    intent: u32,
+    matcher: Matcher,
 }
 
 /// The compiled templates of a set of skills.
 pub struct Router {
+    intents: Vec<Intent>,
+    /// In the order of the skills and their templates: ties go to the first.
     entries: Vec<Entry>,
+    /// Entries by anchor word, each list in ascending order.
+    index: HashMap<Box<str>, Vec<u32>>,
 }
 
 impl Router {
-    /// Compiles the templates of `skills`. A template that does not parse is skipped with a
-    /// warning naming the skill.
+    /// Compiles the templates of `skills`, and the host's own (the briefing).
     pub fn new(skills: &[Arc<LoadedSkill>]) -> Router {
-        let mut entries = Vec::new();
-        for skill in skills {
-            for intent in &skill.manifest.intents {
-                for text in &intent.templates {
-                    match Template::parse(text) {
-                        Ok(template) => entries.push(Entry {
-                            skill: skill.manifest.name.clone(),
-                            command: intent.command.clone(),
-                            locale: intent.locale.clone(),
-                            slots: intent
-                                .slots
-                                .iter()
-                                .map(|s| (s.name.clone(), s.kind))
-                                .collect(),
-                            template,
-                        }),
-                        Err(error) => {
-                            tracing::warn!(skill = %skill.manifest.name, template = %text, %error, "skipping an intent template that does not parse")
-                        }
-                    }
+        Router::from_manifests(skills.iter().map(|s| &s.manifest))
+    }
+
+    /// Compiles the templates of these manifests, and the host's own (the briefing). A
+    /// template that does not parse (which a loaded skill cannot have) is skipped with a
+    /// warning naming the skill.
+    pub fn from_manifests<'a>(manifests: impl IntoIterator<Item = &'a Manifest>) -> Router {
+        let mut router = Router {
+            intents: Vec::new(),
+            entries: Vec::new(),
+            index: HashMap::new(),
+        };
+        for manifest in manifests {
+            let skill: Arc<str> = manifest.name.as_str().into();
+            for intent in &manifest.intents {
+                let slots = intent
+                    .slots
+                    .iter()
+                    .map(|s| (s.name.clone(), s.kind))
+                    .collect();
+                router.add(
+                    &skill,
+                    &intent.command,
+                    &intent.locale,
+                    slots,
+                    intent.templates.iter().map(String::as_str),
+                );
+            }
+        }
+        let host: Arc<str> = briefing::SKILL.into();
+        for (locale, templates) in briefing::INTENTS {
+            router.add(
+                &host,
+                briefing::COMMAND,
+                locale,
+                Vec::new(),
+                templates.iter().copied(),
+            );
+        }
+        router.build_index();
+        router
+    }
+
+    fn add<'t>(
+        &mut self,
+        skill: &Arc<str>,
+        command: &str,
+        locale: &str,
+        slots: Vec<(String, SlotKind)>,
+        templates: impl Iterator<Item = &'t str>,
+    ) {
+        let intent = self.intents.len() as u32;
+        self.intents.push(Intent {
+            skill: skill.clone(),
+            command: command.to_owned(),
+            locale: locale.to_owned(),
+            slots,
+        });
+        for text in templates {
+            match Template::parse(text) {
+                Ok(template) => self.entries.push(Entry {
+                    intent,
+                    matcher: Matcher::new(&template),
+                }),
+                Err(error) => {
+                    tracing::warn!(%skill, template = %text, %error, "skipping an intent template that is not valid")
                 }
             }
         }
-        // The host's own command: the briefing.
-        for (locale, templates) in briefing::INTENTS {
-            for text in *templates {
-                let template = Template::parse(text).expect("the built-in templates parse");
-                entries.push(Entry {
-                    skill: briefing::SKILL.into(),
-                    command: briefing::COMMAND.into(),
-                    locale: (*locale).into(),
-                    slots: Vec::new(),
-                    template,
-                });
+    }
+
+    /// Indexes every entry under the anchor option whose words the fewest entries share.
+    fn build_index(&mut self) {
+        let mut shared: HashMap<&str, u32> = HashMap::new();
+        for entry in &self.entries {
+            let words: HashSet<&str> = entry
+                .matcher
+                .anchor_options()
+                .iter()
+                .flatten()
+                .map(|w| &**w)
+                .collect();
+            for word in words {
+                *shared.entry(word).or_default() += 1;
             }
         }
-        Router { entries }
+        let mut index: HashMap<Box<str>, Vec<u32>> = HashMap::new();
+        for (id, entry) in self.entries.iter().enumerate() {
+            let cost = |option: &Vec<Box<str>>| -> u64 {
+                option.iter().map(|w| u64::from(shared[&**w])).sum()
+            };
+            let Some(anchor) = entry
+                .matcher
+                .anchor_options()
+                .iter()
+                .min_by_key(|o| cost(o))
+            else {
+                // Only templates whose words are all punctuation, which match nothing.
+                continue;
+            };
+            for word in anchor {
+                index.entry(word.clone()).or_default().push(id as u32);
+            }
+        }
+        self.index = index;
+    }
+
+    /// How many templates the router holds.
+    #[cfg(test)]
+    pub fn templates(&self) -> usize {
+        self.entries.len()
     }
 
     /// Routes a tokenized message: the command whose template matched with the most literal
-    /// words; a tie between different commands is ambiguous.
+    /// words, then typed words; a tie between different commands is ambiguous.
     pub fn route(&self, tokens: &[Token], now: NaiveDateTime) -> Route {
         if tokens.is_empty() {
             return Route::NoMatch;
         }
+        let words: HashSet<&str> = tokens.iter().map(|t| t.folded.as_str()).collect();
+        let mut candidates: Vec<u32> = words
+            .iter()
+            .filter_map(|w| self.index.get(*w))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+
+        let mut work = ROUTING_BUDGET;
         let mut best: Vec<((usize, usize), Target)> = Vec::new();
-        for entry in &self.entries {
+        for (tried, &id) in candidates.iter().enumerate() {
+            let entry = &self.entries[id as usize];
+            let intent = &self.intents[entry.intent as usize];
+            let exhausted = |work: u64| {
+                tracing::warn!(
+                    skill = %intent.skill,
+                    untried = candidates.len() - tried,
+                    budget = ROUTING_BUDGET,
+                    steps_left = work,
+                    "routing budget spent: the remaining intent templates of this message are skipped"
+                );
+            };
+            if work == 0 {
+                exhausted(work);
+                break;
+            }
+            work -= 1;
+            if !entry
+                .matcher
+                .could_match(tokens.len(), |w| words.contains(w))
+            {
+                continue;
+            }
             let parse_slot = |name: &str, words: &[Token]| {
-                let kind = entry
+                let kind = intent
                     .slots
                     .iter()
                     .find(|(n, _)| n == name)
@@ -105,15 +253,24 @@ impl Router {
                 let typed = !matches!(kind, SlotKind::Text | SlotKind::Place);
                 slots::parse(kind, words, now).map(|value| (value, typed))
             };
-            let Some(found) = entry.template.matches(tokens, &parse_slot) else {
-                continue;
+            let found = match entry.matcher.matches_within(tokens, &parse_slot, &mut work) {
+                Ok(Some(found)) => found,
+                Ok(None) => continue,
+                Err(OverBudget) => {
+                    exhausted(work);
+                    break;
+                }
             };
+            let confidence = (found.literal_words + found.typed_words) as f64 / tokens.len() as f64;
+            if confidence < MIN_CONFIDENCE {
+                continue;
+            }
             let score = (found.literal_words, found.typed_words);
             let target = Target {
-                skill: entry.skill.clone(),
-                command: entry.command.clone(),
-                locale: entry.locale.clone(),
-                confidence: (found.literal_words + found.typed_words) as f64 / tokens.len() as f64,
+                skill: intent.skill.to_string(),
+                command: intent.command.clone(),
+                locale: intent.locale.clone(),
+                confidence,
                 args: found.slots.into_iter().collect(),
             };
             match best.first().map(|(s, _)| *s) {
@@ -134,5 +291,177 @@ impl Router {
             1 => Route::Command(best.remove(0).1),
             _ => Route::Ambiguous(best.into_iter().map(|(_, t)| t).collect()),
         }
+    }
+}
+
+#[cfg(test)]
+mod bench;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::brain::normalise::tokenize;
+    use crate::runtime::{Command, Intent, Permissions, Slot};
+
+    /// A manifest with one command per intent: (command, locale, templates), where every slot
+    /// is free text except `date`.
+    fn manifest(name: &str, intents: &[(&str, &str, Vec<String>)]) -> Manifest {
+        Manifest {
+            name: name.into(),
+            version: "0.1.0".into(),
+            description: String::new(),
+            commands: intents
+                .iter()
+                .map(|(command, _, _)| Command {
+                    name: (*command).into(),
+                    description: String::new(),
+                    args_schema: String::new(),
+                    examples: Vec::new(),
+                    needs_confirmation: false,
+                })
+                .collect(),
+            intents: intents
+                .iter()
+                .map(|(command, locale, templates)| Intent {
+                    command: (*command).into(),
+                    locale: (*locale).into(),
+                    templates: templates.clone(),
+                    slots: vec![Slot {
+                        name: "date".into(),
+                        kind: SlotKind::Date,
+                    }],
+                })
+                .collect(),
+            permissions: Permissions {
+                outbound_hosts: Vec::new(),
+                notify: false,
+                schedule: None,
+            },
+        }
+    }
+
+    fn strings(templates: &[&str]) -> Vec<String> {
+        templates.iter().map(|t| (*t).to_owned()).collect()
+    }
+
+    fn clock() -> Manifest {
+        manifest(
+            "clock",
+            &[
+                ("now", "tr", strings(&["[şu an] saat kaç [acaba]"])),
+                ("now", "en", strings(&["what time is it [now]"])),
+            ],
+        )
+    }
+
+    fn route(router: &Router, message: &str) -> Route {
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 28)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        router.route(&tokenize(message), now)
+    }
+
+    fn command(route: &Route) -> Option<String> {
+        match route {
+            Route::Command(t) => Some(format!("{}.{}", t.skill, t.command)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn routes_to_the_best_template_and_reports_ties() {
+        let notes = manifest(
+            "notes",
+            &[
+                (
+                    "add",
+                    "en",
+                    strings(&["note {what}", "note {what} for {date}"]),
+                ),
+                ("time", "en", strings(&["what time is it [now]"])),
+            ],
+        );
+        let router = Router::from_manifests([&clock(), &notes]);
+        assert_eq!(command(&route(&router, "saat kaç")).unwrap(), "clock.now");
+        assert_eq!(
+            command(&route(&router, "brief me")).unwrap(),
+            "bantz.briefing"
+        );
+        let Route::Command(target) = route(&router, "note milk for tomorrow") else {
+            panic!("no route");
+        };
+        assert_eq!(target.args["date"], "2026-11-29");
+        assert_eq!(target.args["what"], "milk");
+        assert_eq!(target.confidence, 3.0 / 4.0);
+        let Route::Ambiguous(targets) = route(&router, "what time is it") else {
+            panic!("not ambiguous");
+        };
+        assert_eq!(targets.len(), 2);
+        assert_eq!(route(&router, "what is the time"), Route::NoMatch);
+    }
+
+    #[test]
+    fn free_text_never_carries_a_route_alone() {
+        let notes = manifest("notes", &[("add", "en", strings(&["note {what}"]))]);
+        let router = Router::from_manifests([&notes]);
+        assert!(command(&route(&router, "note call mom")).is_some());
+        // One literal word of ten: under the minimum confidence.
+        assert_eq!(
+            route(
+                &router,
+                "note my bank pin is 1234 and my password is hunter2"
+            ),
+            Route::NoMatch
+        );
+        // A catch-all that slipped past loading is not compiled.
+        let catch_all = manifest("catch-all", &[("take", "en", strings(&["{msg}"]))]);
+        let router = Router::from_manifests([&catch_all]);
+        assert_eq!(router.templates(), 8);
+        assert_eq!(route(&router, "my bank pin is 1234"), Route::NoMatch);
+    }
+
+    #[test]
+    fn a_huge_skill_slows_only_messages_with_its_words() {
+        let items: Vec<String> = (0..20_000)
+            .map(|i| format!("saat kaç item{i} [{{when}}]"))
+            .collect();
+        let many = manifest("many", &[("stock", "en", items)]);
+        let router = Router::from_manifests([&clock(), &many]);
+        assert_eq!(
+            router.index["saat"].len(),
+            1,
+            "indexed under their rarest word"
+        );
+        assert_eq!(command(&route(&router, "saat kaç")).unwrap(), "clock.now");
+        assert_eq!(
+            command(&route(&router, "saat kaç item19999 yarın")).unwrap(),
+            "many.stock"
+        );
+    }
+
+    #[test]
+    fn the_budget_bounds_a_pathological_message_and_it_still_gets_an_answer() {
+        // The first template matches at once; the others would cost far more than the budget.
+        let hostile: Vec<String> = std::iter::once(format!("a {}{{rest}}", "[a|a a] ".repeat(20)))
+            .chain((0..200).map(|i| {
+                format!(
+                    "a {{s1}} {{s2}} {{s3}} {{s4}} {{s5}} {{s6}} {{s7}} {}{{rest}}",
+                    "[a|a a] ".repeat(10 + i % 7)
+                )
+            }))
+            .collect();
+        let hostile = manifest("hostile", &[("echo", "en", hostile)]);
+        let router = Router::from_manifests([&clock(), &hostile]);
+        let message = vec!["a"; 60].join(" ");
+        let started = std::time::Instant::now();
+        let routed = route(&router, &message);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(command(&routed).unwrap(), "hostile.echo");
+        assert_eq!(command(&route(&router, "saat kaç")).unwrap(), "clock.now");
     }
 }

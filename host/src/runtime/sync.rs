@@ -526,5 +526,10 @@ fn validate_manifest(m: &Manifest) -> anyhow::Result<()> {
             i.command
         );
     }
-    Ok(())
+    crate::intent_template::check_skill(m.intents.iter().flat_map(|i| {
+        i.templates
+            .iter()
+            .map(|t| (i.command.as_str(), i.locale.as_str(), t.as_str()))
+    }))
+    .map_err(|e| anyhow!(e))
 }
