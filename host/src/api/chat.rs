@@ -293,9 +293,10 @@ pub struct ChatApi;
 impl ChatApi {
     /// Sends a message to the assistant and returns its answer.
     ///
-    /// The message is routed by the intent templates of the loaded skills; the answer names the
-    /// skill commands that ran in `tools_used`. A message no skill understands gets a reply that
-    /// lists what the skills can do. With `stream: true` the answer is the event stream of
+    /// The message is routed by the intent templates of the loaded skills, then by the classifier
+    /// trained from them (`tier` says which); the answer names the skill commands that ran in
+    /// `tools_used`. A message no skill understands gets a reply that lists what the skills can
+    /// do. With `stream: true` the answer is the event stream of
     /// `/api/v1/chat/stream` instead.
     #[oai(path = "/chat", method = "post", operation_id = "chat")]
     async fn chat(

@@ -205,7 +205,9 @@ pub enum BrainError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A correction names a command no loaded skill has.
-    #[error("there is no command {0:?}: name a command of a loaded skill as `skill.command` (see GET /api/v1/commands)")]
+    #[error(
+        "there is no command {0:?}: name a command of a loaded skill as `skill.command` (see GET /api/v1/commands)"
+    )]
     UnknownCommand(String),
     #[error("at most {0} corrections can be kept: delete some first")]
     TooManyCorrections(u64),
@@ -609,6 +611,7 @@ impl Brain {
     /// What the rules and the classifier in place now need to route a message.
     fn routing(&self) -> Routing {
         Routing {
+            runtime: self.runtime.clone(),
             router: self.router(),
             model: self.learner.model(),
             now: self.now(),
@@ -750,6 +753,7 @@ impl Brain {
 
 /// What routing one message needs, taken once so that it can move to a blocking thread.
 struct Routing {
+    runtime: Arc<Runtime>,
     router: Arc<Router>,
     model: Option<Arc<classifier::Model>>,
     now: chrono::NaiveDateTime,
@@ -769,6 +773,9 @@ struct Decision {
 /// then the classifier.
 fn decide(routing: Routing, message: &str, tokens: &[normalise::Token]) -> Decision {
     let target = |command: &str, args, confidence| {
+        if !classifier::command_exists(&routing.runtime, command) {
+            return None;
+        }
         let (skill, command) = command.split_once('.')?;
         Some(Target {
             skill: skill.to_owned(),
