@@ -249,6 +249,21 @@ async fn bad_corrections_are_refused_with_the_reason() {
         "INVALID_REQUEST",
     )
     .await;
+    // `reminders.cancel` cannot run without what to cancel.
+    let error = json_error(
+        correct(
+            &bantz,
+            json!({"utterance": "drop that reminder", "command": "reminders.cancel"}),
+        )
+        .await,
+        422,
+        "INVALID_REQUEST",
+    )
+    .await;
+    assert!(
+        error["message"].as_str().unwrap().contains("what"),
+        "{error}"
+    );
     let listed = json_ok(bantz.get("/api/v1/brain/corrections").await).await;
     assert_eq!(listed, json!([]), "nothing refused was stored");
 }

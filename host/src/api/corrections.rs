@@ -120,9 +120,9 @@ impl CorrectionsApi {
     /// normalisation: case, punctuation, Turkish letters) runs the command with `args`, before
     /// the intent templates, and messages like it reach the command through the classifier. A
     /// new correction of the same message replaces the old one. Refused: a command that no
-    /// loaded skill has (422 `UNKNOWN_COMMAND`), an utterance over 500 characters or args that
-    /// are not a JSON object of at most 4 KiB (422 `INVALID_REQUEST`), and more than 1,000
-    /// corrections (409 `TOO_MANY_CORRECTIONS`).
+    /// loaded skill has (422 `UNKNOWN_COMMAND`); an utterance over 500 characters, args that are
+    /// not a JSON object of at most 4 KiB, or args without the arguments the command requires
+    /// (422 `INVALID_REQUEST`); and more than 1,000 corrections (409 `TOO_MANY_CORRECTIONS`).
     #[oai(
         path = "/brain/corrections",
         method = "post",

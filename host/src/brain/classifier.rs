@@ -99,6 +99,8 @@ pub struct CommandSpec {
     pub examples: Vec<String>,
     /// The slots its intents declare.
     pub slots: Vec<(String, SlotKind)>,
+    /// The arguments its schema requires.
+    pub required: Vec<String>,
 }
 
 /// The commands of `skills` and the briefing, for training.
@@ -111,6 +113,7 @@ pub fn specs(skills: &[Arc<LoadedSkill>]) -> Vec<CommandSpec> {
                 templates: Vec::new(),
                 examples: command.examples.clone(),
                 slots: Vec::new(),
+                required: required_args(&command.args_schema),
             };
             for intent in skill
                 .manifest
@@ -138,8 +141,24 @@ pub fn specs(skills: &[Arc<LoadedSkill>]) -> Vec<CommandSpec> {
             .collect(),
         examples: Vec::new(),
         slots: Vec::new(),
+        required: Vec::new(),
     });
     specs
+}
+
+/// The `required` properties of a JSON Schema given as text (none when it has none or does not
+/// parse).
+pub fn required_args(schema: &str) -> Vec<String> {
+    serde_json::from_str::<serde_json::Value>(schema)
+        .ok()
+        .and_then(|s| {
+            s.get("required")?.as_array().map(|r| {
+                r.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+        })
+        .unwrap_or_default()
 }
 
 /// A correction as the trainer sees it.
@@ -174,6 +193,8 @@ pub struct Model {
     classes: Vec<String>,
     /// The slots each class's command declares.
     slots: Vec<Vec<(String, SlotKind)>>,
+    /// The arguments each class's command requires.
+    required: Vec<Vec<String>>,
     /// Hashed feature → row of `weights`; features never seen in training have no row.
     rows: HashMap<u64, u32>,
     /// `rows.len() × classes.len()`, a feature's weights side by side.
@@ -208,10 +229,12 @@ pub fn train(specs: &[CommandSpec], lessons: &[Lesson], now: NaiveDateTime) -> M
     let mut fill_rng = StdRng::seed_from_u64(SEED ^ 1);
     let mut classes = vec![NONE.to_owned()];
     let mut class_slots = vec![Vec::new()];
+    let mut class_required = vec![Vec::new()];
     for spec in specs {
         if !classes.contains(&spec.name) {
             classes.push(spec.name.clone());
             class_slots.push(spec.slots.clone());
+            class_required.push(spec.required.clone());
         }
     }
     let class_of = |name: &str| classes.iter().position(|c| c == name);
@@ -375,6 +398,7 @@ pub fn train(specs: &[CommandSpec], lessons: &[Lesson], now: NaiveDateTime) -> M
         key: (0, 0),
         classes,
         slots: class_slots,
+        required: class_required,
         rows,
         weights,
         bias,
@@ -493,8 +517,18 @@ impl Model {
         let name = |c: usize| (c != 0).then(|| self.classes[c].clone());
         let (best, confidence) = ranked[0];
         let second = ranked.get(1).map_or(0.0, |(_, p)| *p);
-        let answers =
+        let mut answers =
             best != 0 && confidence >= MIN_CONFIDENCE && confidence - second >= MIN_MARGIN;
+        let args = if answers {
+            self.slots_for(best, tokens, now)
+        } else {
+            Default::default()
+        };
+        // A command is only chosen when it can run: the classifier fills no free-text slot, so
+        // "remind me" cannot become `reminders.add` without what to remind of.
+        if self.required[best].iter().any(|r| !args.contains_key(r)) {
+            answers = false;
+        }
         let runner_up = if answers {
             ranked.get(1).map(|(c, p)| (name(*c), *p))
         } else {
@@ -508,11 +542,7 @@ impl Model {
             confidence,
             best: name(best),
             runner_up,
-            args: if answers {
-                self.slots_for(best, tokens, now)
-            } else {
-                Default::default()
-            },
+            args: if answers { args } else { Default::default() },
         }
     }
 
@@ -1099,6 +1129,24 @@ impl Brain {
         if !command_exists(&self.runtime, command) {
             return Err(BrainError::UnknownCommand(command.to_owned()));
         }
+        let required = command
+            .split_once('.')
+            .and_then(|(skill, name)| {
+                let skill = self.runtime.skill(skill)?;
+                Some(required_args(&skill.command(name)?.args_schema))
+            })
+            .unwrap_or_default();
+        let missing: Vec<&str> = required
+            .iter()
+            .map(String::as_str)
+            .filter(|r| args.get(r).is_none())
+            .collect();
+        if !missing.is_empty() {
+            return Err(BrainError::InvalidRequest(format!(
+                "{command} needs these arguments in args: {}",
+                missing.join(", ")
+            )));
+        }
         let stored = self
             .store
             .insert_correction(
@@ -1165,6 +1213,7 @@ mod tests {
                 .collect(),
             examples: Vec::new(),
             slots: slots.iter().map(|(n, k)| ((*n).into(), *k)).collect(),
+            required: Vec::new(),
         }
     }
 
@@ -1272,6 +1321,29 @@ mod tests {
             found.command.as_deref(),
             Some("reminders.list"),
             "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_command_whose_required_arguments_cannot_be_filled_is_not_chosen() {
+        let mut specs = specs();
+        specs.push(CommandSpec {
+            required: vec!["what".into()],
+            ..spec(
+                "reminders.add",
+                &[
+                    ("en", "remind me to {what} [{date}]"),
+                    ("tr", "{what} hatırlat"),
+                ],
+                &[("what", SlotKind::Text), ("date", SlotKind::Date)],
+            )
+        });
+        let model = train(&specs, &[], now());
+        let found = classify(&model, "please remind me tomorrow to water the plants");
+        assert_eq!(found.command, None, "{found:?}");
+        assert_eq!(
+            found.runner_up.and_then(|(c, _)| c).as_deref(),
+            Some("reminders.add")
         );
     }
 
