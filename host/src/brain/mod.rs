@@ -220,7 +220,8 @@ pub const MAX_MESSAGE_CHARS: usize = 4000;
 pub struct Brain {
     runtime: Arc<Runtime>,
     store: Store,
-    router: Mutex<Option<(u64, Arc<Router>)>>,
+    /// The compiled rules and the skills' generation they were compiled for.
+    router: Arc<Mutex<Option<(u64, Arc<Router>)>>>,
     /// The classifier, trained in the background.
     learner: Arc<classifier::Learner>,
     llm: Option<llm::Llm>,
@@ -242,7 +243,7 @@ impl Brain {
         Brain {
             runtime,
             store,
-            router: Mutex::new(None),
+            router: Default::default(),
             learner,
             llm,
             timezone,
@@ -612,7 +613,7 @@ impl Brain {
     fn routing(&self) -> Routing {
         Routing {
             runtime: self.runtime.clone(),
-            router: self.router(),
+            router: self.router.clone(),
             model: self.learner.model(),
             now: self.now(),
         }
@@ -687,20 +688,6 @@ impl Brain {
         })
     }
 
-    /// The router for the skills loaded now, rebuilt only when they change.
-    fn router(&self) -> Arc<Router> {
-        let generation = self.runtime.generation();
-        let mut cached = self.router.lock().unwrap();
-        match &*cached {
-            Some((g, router)) if *g == generation => router.clone(),
-            _ => {
-                let router = Arc::new(Router::new(&self.runtime.skills()));
-                *cached = Some((generation, router.clone()));
-                router
-            }
-        }
-    }
-
     /// The reply to a message no intent matched: what the skills can do, never a guess.
     fn help(&self, locale: &str) -> String {
         let skills = self.runtime.skills();
@@ -751,10 +738,25 @@ impl Brain {
     }
 }
 
+/// The rules for the skills loaded now, compiled again only when they change.
+fn cached_router(runtime: &Runtime, cache: &Mutex<Option<(u64, Arc<Router>)>>) -> Arc<Router> {
+    let generation = runtime.generation();
+    let mut cached = cache.lock().unwrap_or_else(|e| e.into_inner());
+    match &*cached {
+        Some((g, router)) if *g == generation => router.clone(),
+        _ => {
+            let router = Arc::new(Router::new(&runtime.skills()));
+            *cached = Some((generation, router.clone()));
+            router
+        }
+    }
+}
+
 /// What routing one message needs, taken once so that it can move to a blocking thread.
 struct Routing {
     runtime: Arc<Runtime>,
-    router: Arc<Router>,
+    /// The rules, compiled on the routing thread when the skills changed.
+    router: Arc<Mutex<Option<(u64, Arc<Router>)>>>,
     model: Option<Arc<classifier::Model>>,
     now: chrono::NaiveDateTime,
 }
@@ -796,7 +798,7 @@ fn decide(routing: Routing, message: &str, tokens: &[normalise::Token]) -> Decis
             confidence: 1.0,
         };
     }
-    let route = routing.router.route(tokens, routing.now);
+    let route = cached_router(&routing.runtime, &routing.router).route(tokens, routing.now);
     if matches!(route, Route::Command(_)) {
         return Decision {
             route,
