@@ -1,7 +1,7 @@
 //! The classifier tier: a local statistical model that routes what the rules do not match.
 //!
 //! It is trained in the host, whenever the skills or the user's corrections change, the way
-//! Snips NLU trains its intent classifier: every active skill's intent templates are expanded
+//! Snips NLU trains its intent classifier: every loaded skill's intent templates are expanded
 //! (sampled, with their slots filled by sample values of their kind, in both languages), and
 //! every command's examples, the briefing's templates and the corrections are added. A *None*
 //! class learns what belongs to no command, from noise sentences made of the training vocabulary
@@ -19,8 +19,9 @@
 //!
 //! Its answers are probabilities, and it answers only when the best class is a command, with at
 //! least [`MIN_CONFIDENCE`] and a margin of [`MIN_MARGIN`] over the runner-up. Typed slots of the
-//! command it chose are then looked for anywhere in the message; free-text slots stay empty, and
-//! the skill says what is missing.
+//! command it chose are then looked for anywhere in the message. Free-text slots stay empty, so a
+//! command whose schema requires one of them ("remind me" without what) is not chosen: the help
+//! reply (or the LLM tier) is better than a call that cannot run.
 //!
 //! This module knows nothing of HTTP; [`Learner`] keeps the model up to date in the background.
 

@@ -220,8 +220,7 @@ pub const MAX_MESSAGE_CHARS: usize = 4000;
 pub struct Brain {
     runtime: Arc<Runtime>,
     store: Store,
-    /// The compiled rules and the skills' generation they were compiled for.
-    router: Arc<Mutex<Option<(u64, Arc<Router>)>>>,
+    router: Arc<RouterCache>,
     /// The classifier, trained in the background.
     learner: Arc<classifier::Learner>,
     llm: Option<llm::Llm>,
@@ -738,8 +737,11 @@ impl Brain {
     }
 }
 
+/// The compiled rules and the skills' generation they were compiled for.
+type RouterCache = Mutex<Option<(u64, Arc<Router>)>>;
+
 /// The rules for the skills loaded now, compiled again only when they change.
-fn cached_router(runtime: &Runtime, cache: &Mutex<Option<(u64, Arc<Router>)>>) -> Arc<Router> {
+fn cached_router(runtime: &Runtime, cache: &RouterCache) -> Arc<Router> {
     let generation = runtime.generation();
     let mut cached = cache.lock().unwrap_or_else(|e| e.into_inner());
     match &*cached {
@@ -756,7 +758,7 @@ fn cached_router(runtime: &Runtime, cache: &Mutex<Option<(u64, Arc<Router>)>>) -
 struct Routing {
     runtime: Arc<Runtime>,
     /// The rules, compiled on the routing thread when the skills changed.
-    router: Arc<Mutex<Option<(u64, Arc<Router>)>>>,
+    router: Arc<RouterCache>,
     model: Option<Arc<classifier::Model>>,
     now: chrono::NaiveDateTime,
 }
