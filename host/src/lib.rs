@@ -74,6 +74,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         brain::llm::Llm::from_config(&config),
         config.timezone,
     );
+    brain.classifier_trained().await;
     // Cancelled when the server starts shutting down, so open streams and WebSockets end.
     let shutdown = tokio_util::sync::CancellationToken::new();
     let devices = Arc::new(

@@ -100,6 +100,9 @@ enum ChatBody {
 pub enum Tier {
     /// The intent templates of the skills.
     Rules,
+    /// The local classifier trained from the skills' templates and examples and the user's
+    /// corrections.
+    Classifier,
     /// The fast LLM tier.
     Fast,
     /// The quality LLM tier.
@@ -181,17 +184,24 @@ impl Example for ChatResponse {
     }
 }
 
+impl From<brain::Tier> for Tier {
+    fn from(tier: brain::Tier) -> Tier {
+        match tier {
+            brain::Tier::Rules => Tier::Rules,
+            brain::Tier::Classifier => Tier::Classifier,
+            brain::Tier::Fast => Tier::Fast,
+            brain::Tier::Quality => Tier::Quality,
+        }
+    }
+}
+
 impl From<ChatOutcome> for ChatResponse {
     fn from(outcome: ChatOutcome) -> ChatResponse {
         ChatResponse {
             response: outcome.response,
             session_id: outcome.session_id,
             tools_used: outcome.tools_used,
-            tier: match outcome.tier {
-                brain::Tier::Rules => Tier::Rules,
-                brain::Tier::Fast => Tier::Fast,
-                brain::Tier::Quality => Tier::Quality,
-            },
+            tier: outcome.tier.into(),
             latency_ms: outcome.latency_ms,
             locale: outcome.locale.into(),
             requires_confirmation: outcome.confirmation_prompt.is_some(),
@@ -283,9 +293,10 @@ pub struct ChatApi;
 impl ChatApi {
     /// Sends a message to the assistant and returns its answer.
     ///
-    /// The message is routed by the intent templates of the loaded skills; the answer names the
-    /// skill commands that ran in `tools_used`. A message no skill understands gets a reply that
-    /// lists what the skills can do. With `stream: true` the answer is the event stream of
+    /// The message is routed by the intent templates of the loaded skills, then by the classifier
+    /// trained from them (`tier` says which); the answer names the skill commands that ran in
+    /// `tools_used`. A message no skill understands gets a reply that lists what the skills can
+    /// do. With `stream: true` the answer is the event stream of
     /// `/api/v1/chat/stream` instead.
     #[oai(path = "/chat", method = "post", operation_id = "chat")]
     async fn chat(

@@ -7,7 +7,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
 
 use super::auth::BearerAuth;
-use super::chat::Locale;
+use super::chat::{Locale, Tier};
 use super::{ApiError, ApiTags, AppState};
 
 /// A command to run.
@@ -96,12 +96,31 @@ pub struct ParseResponse {
     pub locale: Locale,
     /// The slot values, as the command's arguments.
     pub slots: serde_json::Value,
-    /// Share of the message's words the template matched literally, 0 to 1.
+    /// How sure the tier that chose is, 0 to 1: for `rules`, the share of the message's words
+    /// the template explained; for `classifier`, the probability of the command (1 for a
+    /// correction). 0 when nothing was chosen.
     pub confidence: f64,
     /// Whether the command would wait for a yes before running.
     pub requires_confirmation: bool,
     /// Commands that matched equally well, when the message is ambiguous.
     pub alternatives: Vec<String>,
+    // Which tier chose the command (`rules` or `classifier`); absent when none did.
+    #[oai(skip_serializing_if_is_none)]
+    pub tier: Option<Tier>,
+    /// When the classifier chose the command, its second choice; when it was asked and chose
+    /// nothing, the command it came closest to choosing (under its thresholds).
+    #[oai(skip_serializing_if_is_none)]
+    pub runner_up: Option<RunnerUp>,
+}
+
+/// Another class the classifier weighed.
+#[derive(Debug, Object)]
+pub struct RunnerUp {
+    /// `skill.command`; absent for "none of the commands" (out of domain).
+    #[oai(skip_serializing_if_is_none)]
+    pub command: Option<String>,
+    /// Its probability, 0 to 1.
+    pub confidence: f64,
 }
 
 #[derive(ApiResponse)]
@@ -144,9 +163,10 @@ impl CommandsApi {
 
     /// Routes a message as chat would and says what would run, without running anything.
     ///
-    /// The answer names the command the intent templates chose (or none), the slots they
-    /// filled, the confidence, whether the command would ask for confirmation, and the
-    /// alternatives that also matched. Nothing is run and nothing is saved.
+    /// The answer names the command chosen (or none) and the tier that chose it (`rules`: the
+    /// intent templates; `classifier`: the local model, or a correction), the slots filled, the
+    /// confidence, the classifier's runner-up, whether the command would ask for confirmation,
+    /// and the alternatives that also matched. Nothing is run and nothing is saved.
     #[oai(
         path = "/commands/parse",
         method = "post",
@@ -159,7 +179,7 @@ impl CommandsApi {
         body: ParseBody,
     ) -> Result<ParseResult, ApiError> {
         let ParseBody::Json(Json(request)) = body;
-        let parsed = app.brain.parse(&request.input);
+        let parsed = app.brain.parse_off_workers(&request.input).await;
         Ok(ParseResult::Ok(Json(ParseResponse {
             command: parsed.command,
             locale: parsed.locale.into(),
@@ -167,6 +187,11 @@ impl CommandsApi {
             confidence: parsed.confidence,
             requires_confirmation: parsed.requires_confirmation,
             alternatives: parsed.alternatives,
+            tier: parsed.tier.map(Into::into),
+            runner_up: parsed.runner_up.map(|(command, confidence)| RunnerUp {
+                command,
+                confidence,
+            }),
         })))
     }
 

@@ -255,6 +255,7 @@ fn role(stored: &str) -> MessageRole {
 fn tier(stored: &str) -> Option<Tier> {
     match stored {
         "rules" => Some(Tier::Rules),
+        "classifier" => Some(Tier::Classifier),
         "fast" => Some(Tier::Fast),
         "quality" => Some(Tier::Quality),
         _ => None,

@@ -222,6 +222,15 @@ impl From<BrainError> for ApiError {
             }
             BrainError::Skill(e) => e.into(),
             BrainError::Store(e) => e.into(),
+            e @ BrainError::UnknownCommand(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "UNKNOWN_COMMAND",
+                e.to_string(),
+            )
+            .with_details(serde_json::json!({ "fields": ["command"] })),
+            e @ BrainError::TooManyCorrections(_) => {
+                ApiError::new(StatusCode::CONFLICT, "TOO_MANY_CORRECTIONS", e.to_string())
+            }
         }
     }
 }

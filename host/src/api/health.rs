@@ -139,7 +139,7 @@ impl HealthApi {
                 tier: match t.tier {
                     Tier::Quality => LlmTier::Quality,
                     // The brain reports only its LLM tiers here, never `Rules`.
-                    Tier::Fast | Tier::Rules => LlmTier::Fast,
+                    Tier::Fast | Tier::Rules | Tier::Classifier => LlmTier::Fast,
                 },
                 model: t.model,
                 base_url: t.base_url,

@@ -10,6 +10,7 @@ mod auth;
 mod chat;
 mod commands;
 mod conversations;
+mod corrections;
 mod devices;
 mod error;
 mod health;
@@ -75,6 +76,8 @@ enum ApiTags {
     Conversations,
     /// Pairing a new device, and the paired devices.
     Devices,
+    /// Teaching the assistant: corrections of what a message means.
+    Brain,
 }
 
 /// Every group of operations, in the order the document lists them.
@@ -83,6 +86,7 @@ type Operations = (
     skills::SkillsApi,
     chat::ChatApi,
     commands::CommandsApi,
+    corrections::CorrectionsApi,
     conversations::ConversationsApi,
     notifications::NotificationsApi,
     devices::DevicesApi,
@@ -97,7 +101,8 @@ fn service() -> OpenApiService<Operations, ()> {
             skills::SkillsApi,
             chat::ChatApi,
             commands::CommandsApi,
-                        conversations::ConversationsApi,
+            corrections::CorrectionsApi,
+            conversations::ConversationsApi,
             notifications::NotificationsApi,
             devices::DevicesApi,
             status::StatusApi,

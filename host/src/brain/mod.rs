@@ -1,10 +1,11 @@
 //! The brain: every chat message, from any surface, goes through [`Brain::chat`]:
-//! normalise → route (intent templates) → run (skill invocation) → respond, and the exchange
-//! is saved before the answer is returned.
+//! normalise → route (corrections, intent templates, the classifier, follow-ups, the LLM tiers)
+//! → run (skill invocation) → respond, and the exchange is saved before the answer is returned.
 //!
 //! It knows nothing of HTTP, and it can be driven without a socket.
 
 mod briefing;
+pub mod classifier;
 mod confirmation;
 mod followup;
 pub mod llm;
@@ -25,6 +26,8 @@ use router::{Route, Router, Target};
 pub enum Tier {
     /// The skills' intent templates.
     Rules,
+    /// The local classifier trained from the templates, examples and corrections.
+    Classifier,
     /// The fast LLM tier.
     Fast,
     /// The quality LLM tier.
@@ -35,6 +38,7 @@ impl Tier {
     pub fn as_str(self) -> &'static str {
         match self {
             Tier::Rules => "rules",
+            Tier::Classifier => "classifier",
             Tier::Fast => "fast",
             Tier::Quality => "quality",
         }
@@ -174,6 +178,12 @@ pub struct Parsed {
     pub requires_confirmation: bool,
     /// The commands that matched equally well, when the message is ambiguous.
     pub alternatives: Vec<String>,
+    /// Which tier chose the command; `None` when none did.
+    pub tier: Option<Tier>,
+    /// When the classifier chose, its second choice and that one's probability (`None` as a
+    /// name is the out-of-domain class); when it was asked and chose nothing, the command it
+    /// came closest to choosing.
+    pub runner_up: Option<(Option<String>, f64)>,
 }
 
 /// The answer of a command run directly.
@@ -194,6 +204,13 @@ pub enum BrainError {
     Skill(#[from] InvokeError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A correction names a command no loaded skill has.
+    #[error(
+        "there is no command {0:?}: name a command of a loaded skill as `skill.command` (see GET /api/v1/commands)"
+    )]
+    UnknownCommand(String),
+    #[error("at most {0} corrections can be kept: delete some first")]
+    TooManyCorrections(u64),
 }
 
 /// Most characters a chat message may have.
@@ -203,24 +220,30 @@ pub const MAX_MESSAGE_CHARS: usize = 4000;
 pub struct Brain {
     runtime: Arc<Runtime>,
     store: Store,
-    router: Mutex<Option<(u64, Arc<Router>)>>,
+    router: Arc<RouterCache>,
+    /// The classifier, trained in the background.
+    learner: Arc<classifier::Learner>,
     llm: Option<llm::Llm>,
     timezone: chrono_tz::Tz,
 }
 
 impl Brain {
     /// A brain over the skills of `runtime`; `llm` is the optional LLM tiers, `timezone` the
-    /// user's.
+    /// user's. It starts training the classifier in the background, so it needs a Tokio runtime.
     pub fn new(
         runtime: Arc<Runtime>,
         store: Store,
         llm: Option<llm::Llm>,
         timezone: chrono_tz::Tz,
     ) -> Brain {
+        let learner = classifier::Learner::start(runtime.clone(), store.clone(), move || {
+            chrono::Utc::now().with_timezone(&timezone).naive_local()
+        });
         Brain {
             runtime,
             store,
-            router: Mutex::new(None),
+            router: Default::default(),
+            learner,
             llm,
             timezone,
         }
@@ -341,15 +364,29 @@ impl Brain {
         })
     }
 
-    /// Routes a message by the intent templates and answers it; what the rules cannot place
-    /// goes to the LLM tiers when there are any, else gets the help reply.
+    /// Routes a message (corrections, the intent templates, then the classifier) and answers
+    /// it; what they cannot place goes to a follow-up, then to the LLM tiers when there are
+    /// any, else gets the help reply.
     async fn route(
         &self,
         tokens: &[normalise::Token],
         turn: &Turn<'_>,
     ) -> Result<Answer, BrainError> {
-        match self.router().route(tokens, self.now()) {
-            Route::Command(target) => self.run_or_ask(&target, turn).await,
+        let decision = self.decide_off_workers(turn.message, tokens).await;
+        match decision.route {
+            Route::Command(target) => {
+                // A follow-up's shape ("ya yarın?") continues the conversation rather than
+                // starting what the classifier guessed.
+                if decision.tier == Some(Tier::Classifier)
+                    && followup::value(tokens).is_some()
+                    && let Some(target) = self.follow_up(tokens, turn).await?
+                {
+                    return self.run_or_ask(&target, turn).await;
+                }
+                let mut answer = self.run_or_ask(&target, turn).await?;
+                answer.tier = decision.tier.unwrap_or(Tier::Rules);
+                Ok(answer)
+            }
             route => {
                 if let Some(target) = self.follow_up(tokens, turn).await? {
                     return self.run_or_ask(&target, turn).await;
@@ -510,7 +547,24 @@ impl Brain {
     /// What routing would do with `input`, without running anything.
     pub fn parse(&self, input: &str) -> Parsed {
         let tokens = normalise::tokenize(input);
-        match self.router().route(&tokens, self.now()) {
+        self.parsed(input, decide(self.routing(), input, &tokens))
+    }
+
+    /// [`Brain::parse`], with the routing run off the async workers.
+    pub async fn parse_off_workers(&self, input: &str) -> Parsed {
+        let tokens = normalise::tokenize(input);
+        let decision = self.decide_off_workers(input, &tokens).await;
+        self.parsed(input, decision)
+    }
+
+    fn parsed(&self, input: &str, decision: Decision) -> Parsed {
+        let Decision {
+            route,
+            tier,
+            runner_up,
+            confidence,
+        } = decision;
+        match route {
             Route::Command(target) => {
                 let requires_confirmation = self
                     .runtime
@@ -524,27 +578,63 @@ impl Brain {
                     confidence: target.confidence,
                     requires_confirmation,
                     alternatives: Vec::new(),
+                    tier,
+                    runner_up,
                 }
             }
             Route::Ambiguous(targets) => Parsed {
                 command: None,
                 locale: normalise::detect_locale(input),
                 slots: Default::default(),
-                confidence: 0.0,
+                confidence,
                 requires_confirmation: false,
                 alternatives: targets
                     .iter()
                     .map(|t| format!("{}.{}", t.skill, t.command))
                     .collect(),
+                tier: None,
+                runner_up,
             },
             Route::NoMatch => Parsed {
                 command: None,
                 locale: normalise::detect_locale(input),
                 slots: Default::default(),
-                confidence: 0.0,
+                confidence,
                 requires_confirmation: false,
                 alternatives: Vec::new(),
+                tier: None,
+                runner_up,
             },
+        }
+    }
+
+    /// What the rules and the classifier in place now need to route a message.
+    fn routing(&self) -> Routing {
+        Routing {
+            runtime: self.runtime.clone(),
+            router: self.router.clone(),
+            model: self.learner.model(),
+            now: self.now(),
+        }
+    }
+
+    /// Routes a message by corrections, rules and classifier on a blocking thread: a long
+    /// match must not hold up an async worker.
+    async fn decide_off_workers(&self, message: &str, tokens: &[normalise::Token]) -> Decision {
+        let routing = self.routing();
+        let message = message.to_owned();
+        let tokens = tokens.to_vec();
+        match tokio::task::spawn_blocking(move || decide(routing, &message, &tokens)).await {
+            Ok(decision) => decision,
+            Err(error) => {
+                tracing::error!(%error, "routing a message failed");
+                Decision {
+                    route: Route::NoMatch,
+                    tier: None,
+                    runner_up: None,
+                    confidence: 0.0,
+                }
+            }
         }
     }
 
@@ -634,20 +724,6 @@ impl Brain {
         })
     }
 
-    /// The router for the skills loaded now, rebuilt only when they change.
-    fn router(&self) -> Arc<Router> {
-        let generation = self.runtime.generation();
-        let mut cached = self.router.lock().unwrap();
-        match &*cached {
-            Some((g, router)) if *g == generation => router.clone(),
-            _ => {
-                let router = Arc::new(Router::new(&self.runtime.skills()));
-                *cached = Some((generation, router.clone()));
-                router
-            }
-        }
-    }
-
     /// The reply to a message no intent matched: what the skills can do, never a guess. It
     /// lists, in the user's language, the commands that can be asked for in it (those with an
     /// intent in that language), each with the examples written in it.
@@ -725,6 +801,105 @@ impl Brain {
         } else {
             format!("Which one did you mean?\n{}", options.join("\n"))
         }
+    }
+}
+
+/// The compiled rules and the skills' generation they were compiled for.
+type RouterCache = Mutex<Option<(u64, Arc<Router>)>>;
+
+/// The rules for the skills loaded now, compiled again only when they change.
+fn cached_router(runtime: &Runtime, cache: &RouterCache) -> Arc<Router> {
+    let generation = runtime.generation();
+    let mut cached = cache.lock().unwrap_or_else(|e| e.into_inner());
+    match &*cached {
+        Some((g, router)) if *g == generation => router.clone(),
+        _ => {
+            let router = Arc::new(Router::new(&runtime.skills()));
+            *cached = Some((generation, router.clone()));
+            router
+        }
+    }
+}
+
+/// What routing one message needs, taken once so that it can move to a blocking thread.
+struct Routing {
+    runtime: Arc<Runtime>,
+    /// The rules, compiled on the routing thread when the skills changed.
+    router: Arc<RouterCache>,
+    model: Option<Arc<classifier::Model>>,
+    now: chrono::NaiveDateTime,
+}
+
+/// Where routing sends a message, and which tier decided.
+struct Decision {
+    route: Route,
+    tier: Option<Tier>,
+    /// The classifier's runner-up, when it was asked.
+    runner_up: Option<(Option<String>, f64)>,
+    /// How sure the tier that chose is; 0 when none chose.
+    confidence: f64,
+}
+
+/// Routes a message: an exact correction first (the user said what it means), then the rules,
+/// then the classifier.
+fn decide(routing: Routing, message: &str, tokens: &[normalise::Token]) -> Decision {
+    let target = |command: &str, args, confidence| {
+        if !classifier::command_exists(&routing.runtime, command) {
+            return None;
+        }
+        let (skill, command) = command.split_once('.')?;
+        Some(Target {
+            skill: skill.to_owned(),
+            command: command.to_owned(),
+            locale: normalise::detect_locale(message).to_owned(),
+            args,
+            confidence,
+        })
+    };
+    if let Some(model) = &routing.model
+        && let Some((command, args)) = model.corrected(tokens)
+        && let Some(target) = target(&command, args, 1.0)
+    {
+        return Decision {
+            route: Route::Command(target),
+            tier: Some(Tier::Classifier),
+            runner_up: None,
+            confidence: 1.0,
+        };
+    }
+    let route = cached_router(&routing.runtime, &routing.router).route(tokens, routing.now);
+    if matches!(route, Route::Command(_)) {
+        return Decision {
+            route,
+            tier: Some(Tier::Rules),
+            runner_up: None,
+            confidence: 0.0,
+        };
+    }
+    let Some(model) = &routing.model else {
+        return Decision {
+            route,
+            tier: None,
+            runner_up: None,
+            confidence: 0.0,
+        };
+    };
+    let classified = model.classify(tokens, routing.now);
+    if let Some(command) = &classified.command
+        && let Some(target) = target(command, classified.args, classified.confidence)
+    {
+        return Decision {
+            route: Route::Command(target),
+            tier: Some(Tier::Classifier),
+            runner_up: classified.runner_up,
+            confidence: classified.confidence,
+        };
+    }
+    Decision {
+        route,
+        tier: None,
+        runner_up: classified.runner_up,
+        confidence: 0.0,
     }
 }
 

@@ -37,7 +37,7 @@ pub fn parse(kind: SlotKind, tokens: &[Token], now: NaiveDateTime) -> Option<ser
 }
 
 /// Words that belong to dates and times, so a place slot does not swallow them.
-fn is_date_or_time_word(word: &str) -> bool {
+pub fn is_date_or_time_word(word: &str) -> bool {
     weekday(word).is_some()
         || month(word).is_some()
         || matches!(

@@ -224,6 +224,45 @@ fn token_bounds(seq: &[Element]) -> (usize, Option<usize>) {
     (min, max)
 }
 
+
+impl Template {
+    /// One expansion of the template, for the classifier's training data: `pick(n)` chooses
+    /// among `n` ways at every choice (an optional part is taken at 0 and left out at 1; an
+    /// alternative is taken by its index), and `fill(name)` gives the words of slot `name`.
+    /// The literal words come out folded, as the matcher compares them (see [`template_words`]).
+    pub fn sample(
+        &self,
+        pick: &mut dyn FnMut(usize) -> usize,
+        fill: &mut dyn FnMut(&str) -> Vec<String>,
+    ) -> Vec<String> {
+        fn walk(
+            seq: &[Element],
+            pick: &mut dyn FnMut(usize) -> usize,
+            fill: &mut dyn FnMut(&str) -> Vec<String>,
+            out: &mut Vec<String>,
+        ) {
+            for element in seq {
+                match element {
+                    Element::Word(w) => out.extend(template_words(w)),
+                    Element::Optional(inner) => {
+                        if pick(2) == 0 {
+                            walk(inner, pick, fill, out);
+                        }
+                    }
+                    Element::OneOf(alternatives) => {
+                        let i = pick(alternatives.len()).min(alternatives.len() - 1);
+                        walk(&alternatives[i], pick, fill, out);
+                    }
+                    Element::Slot(name) => out.extend(fill(name)),
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.seq, pick, fill, &mut out);
+        out
+    }
+}
+
 struct Compiler {
     states: Vec<State>,
     slots: Vec<Box<str>>,

@@ -1,4 +1,5 @@
-//! Durable state in SQLite (sqlx, WAL): conversations, skill kv, notifications, paired devices.
+//! Durable state in SQLite (sqlx, WAL): conversations, skill kv, notifications, paired devices,
+//! the user's routing corrections.
 //!
 //! Everything above this module sees only [`Store`]'s methods, never SQL, so another database can
 //! stand behind the same interface later. A method returns only once its write is committed.
@@ -88,6 +89,28 @@ pub struct CommandCall {
     pub command: String,
     pub args: serde_json::Value,
     pub locale: String,
+}
+
+/// A routing correction as stored: "this message means that command".
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredCorrection {
+    pub id: i64,
+    pub utterance: String,
+    /// `skill.command`.
+    pub command: String,
+    /// A JSON object.
+    pub args: serde_json::Value,
+    pub created_at_ms: i64,
+}
+
+/// A correction to store.
+#[derive(Debug, Clone, Copy)]
+pub struct NewCorrection<'a> {
+    /// The message normalised; a correction with the same key is replaced.
+    pub key: &'a str,
+    pub utterance: &'a str,
+    pub command: &'a str,
+    pub args: &'a serde_json::Value,
 }
 
 /// A notification to store.
@@ -658,6 +681,74 @@ impl Store {
         Ok(())
     }
 
+    /// Stores a correction, replacing one with the same key, unless `max` others exist already;
+    /// `None` when the store is full.
+    pub async fn insert_correction(
+        &self,
+        correction: NewCorrection<'_>,
+        max: u64,
+    ) -> Result<Option<StoredCorrection>> {
+        let created_at = now_ms();
+        let mut tx = self.writes.begin().await?;
+        sqlx::query("DELETE FROM corrections WHERE key = ?1")
+            .bind(correction.key)
+            .execute(&mut *tx)
+            .await?;
+        let row = sqlx::query(
+            "INSERT INTO corrections (key, utterance, command, args, created_at) \
+             SELECT ?1, ?2, ?3, ?4, ?5 WHERE (SELECT COUNT(*) FROM corrections) < ?6 \
+             RETURNING id",
+        )
+        .bind(correction.key)
+        .bind(correction.utterance)
+        .bind(correction.command)
+        .bind(correction.args.to_string())
+        .bind(created_at)
+        .bind(max as i64)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        tx.commit().await?;
+        Ok(Some(StoredCorrection {
+            id: row.get("id"),
+            utterance: correction.utterance.to_owned(),
+            command: correction.command.to_owned(),
+            args: correction.args.clone(),
+            created_at_ms: created_at,
+        }))
+    }
+
+    /// Every correction, oldest first.
+    pub async fn corrections(&self) -> Result<Vec<StoredCorrection>> {
+        let rows = sqlx::query(
+            "SELECT id, utterance, command, args, created_at FROM corrections ORDER BY id",
+        )
+        .fetch_all(&self.reads)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| StoredCorrection {
+                id: r.get("id"),
+                utterance: r.get("utterance"),
+                command: r.get("command"),
+                args: serde_json::from_str(r.get::<&str, _>("args")).unwrap_or_default(),
+                created_at_ms: r.get("created_at"),
+            })
+            .collect())
+    }
+
+    /// Forgets a correction; `false` when there was no such correction.
+    pub async fn delete_correction(&self, id: i64) -> Result<bool> {
+        let deleted = sqlx::query("DELETE FROM corrections WHERE id = ?1")
+            .bind(id)
+            .execute(&self.writes)
+            .await?
+            .rows_affected();
+        Ok(deleted > 0)
+    }
+
     /// Waits for the connections in use, then closes them all; SQLite folds the write-ahead log
     /// into the database as the last one closes. Nothing can use the store afterwards.
     pub async fn close(&self) {
@@ -812,4 +903,33 @@ pub fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn corrections_are_bounded_and_a_new_one_replaces_the_same_message() {
+        let store = Store::open_in_memory().await.unwrap();
+        let args = serde_json::json!({});
+        let new = |key: &'static str| NewCorrection {
+            key,
+            utterance: key,
+            command: "clock.now",
+            args: &args,
+        };
+        let first = store.insert_correction(new("a"), 2).await.unwrap().unwrap();
+        store.insert_correction(new("b"), 2).await.unwrap().unwrap();
+        assert_eq!(store.insert_correction(new("c"), 2).await.unwrap(), None);
+        // The same message replaces its correction, even when the store is full.
+        let again = store.insert_correction(new("a"), 2).await.unwrap().unwrap();
+        assert_ne!(again.id, first.id);
+        let all = store.corrections().await.unwrap();
+        let keys: Vec<&str> = all.iter().map(|c| c.utterance.as_str()).collect();
+        assert_eq!(keys, ["b", "a"]);
+        assert!(store.delete_correction(again.id).await.unwrap());
+        assert!(!store.delete_correction(again.id).await.unwrap());
+        assert_eq!(store.corrections().await.unwrap().len(), 1);
+    }
 }

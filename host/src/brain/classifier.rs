@@ -1,0 +1,1357 @@
+//! The classifier tier: a local statistical model that routes what the rules do not match.
+//!
+//! It is trained in the host, whenever the skills or the user's corrections change, the way
+//! Snips NLU trains its intent classifier: every loaded skill's intent templates are expanded
+//! (sampled, with their slots filled by sample values of their kind, in both languages), and
+//! every command's examples, the briefing's templates and the corrections are added. A *None*
+//! class learns what belongs to no command, from noise sentences made of the training vocabulary
+//! and from a small built-in corpus of chit-chat and other assistants' requests
+//! (`classifier/out_of_domain_*.txt`).
+//!
+//! Features survive Turkish suffixes and missing letters: on the folded words, word unigrams and
+//! bigrams plus character n-grams within word boundaries (Rasa's `char_wb`), hashed into a sparse
+//! space; typed values (dates, times, durations, numbers) become one placeholder feature each. The
+//! model is a multinomial logistic regression (softmax, L2) trained with AdaGrad on the sparse
+//! vectors. It is hand-written: `linfa-logistic` fits dense `ndarray` matrices with L-BFGS, which
+//! for tens of thousands of hashed features would need gigabytes and seconds; the sparse
+//! version below is a hundred lines, deterministic (seeded) and trains the first-party skills in
+//! well under a second.
+//!
+//! Its answers are probabilities, and it answers only when the best class is a command, with at
+//! least [`MIN_CONFIDENCE`] and a margin of [`MIN_MARGIN`] over the runner-up. Typed slots of the
+//! command it chose are then looked for anywhere in the message. Free-text slots stay empty, so a
+//! command whose schema requires one of them ("remind me" without what) is not chosen: the help
+//! reply (or the LLM tier) is better than a call that cannot run.
+//!
+//! This module knows nothing of HTTP; [`Learner`] keeps the model up to date in the background.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+
+use super::normalise::{self, Token};
+use super::template::Template;
+use super::{Brain, BrainError, briefing, slots};
+use crate::runtime::{LoadedSkill, Runtime, SlotKind};
+use crate::store::{NewCorrection, Store, StoredCorrection};
+
+/// The least probability the best command needs for the classifier to answer.
+///
+/// Rasa's fallback uses 0.3 and Snips 0.5. Bantz is stricter, because a wrong command is worse
+/// than the help reply: with a None class trained on noise and on real out-of-domain messages,
+/// 0.6 keeps false positives rare while unseen phrasings of a command still pass.
+pub const MIN_CONFIDENCE: f64 = 0.6;
+
+/// The least lead the best command needs over the runner-up (which may be None), so that a
+/// message halfway between two commands is not guessed (Rasa's `ambiguity_threshold` is 0.1).
+pub const MIN_MARGIN: f64 = 0.2;
+
+/// Most characters a corrected utterance may have.
+pub const MAX_CORRECTION_CHARS: usize = 500;
+/// Most bytes of a correction's arguments, as JSON.
+pub const MAX_CORRECTION_ARGS_BYTES: usize = 4096;
+/// Most corrections kept.
+pub const MAX_CORRECTIONS: u64 = 1000;
+
+/// The class name of "none of the commands".
+const NONE: &str = "";
+/// Seed of every random choice in training, so the same skills give the same model.
+const SEED: u64 = 0x000B_4E72_2026;
+/// Sampled utterances per intent (one command in one language), besides its examples.
+const SAMPLES_PER_INTENT: usize = 40;
+/// Noise sentences for the None class, per command.
+const NOISE_PER_COMMAND: usize = 30;
+/// Passes over the training data.
+const EPOCHS: usize = 6;
+/// AdaGrad's base learning rate.
+const LEARNING_RATE: f32 = 0.5;
+/// L2 penalty per update of a weight.
+const L2: f32 = 1e-5;
+/// How much more a correction weighs than a sampled utterance.
+const CORRECTION_WEIGHT: f32 = 4.0;
+/// How much more a real out-of-domain message weighs than a noise sentence.
+const CORPUS_WEIGHT: f32 = 3.0;
+/// Character n-gram lengths within a word.
+const CHAR_NGRAMS: std::ops::RangeInclusive<usize> = 2..=4;
+/// Longest typed value, in words ("2 saat 30 dakika").
+const MAX_TYPED_WORDS: usize = 4;
+/// How often the learner looks for a changed skill set when nothing told it.
+const POLL: Duration = Duration::from_millis(250);
+
+/// The built-in out-of-domain messages, by language.
+const OUT_OF_DOMAIN: [(&str, &str); 2] = [
+    ("en", include_str!("classifier/out_of_domain_en.txt")),
+    ("tr", include_str!("classifier/out_of_domain_tr.txt")),
+];
+
+/// A command as the trainer sees it.
+#[derive(Debug, Clone)]
+pub struct CommandSpec {
+    /// `skill.command`.
+    pub name: String,
+    /// Intent templates with their locale.
+    pub templates: Vec<(String, String)>,
+    pub examples: Vec<String>,
+    /// The slots its intents declare.
+    pub slots: Vec<(String, SlotKind)>,
+    /// The arguments its schema requires.
+    pub required: Vec<String>,
+}
+
+/// The commands of `skills` and the briefing, for training.
+pub fn specs(skills: &[Arc<LoadedSkill>]) -> Vec<CommandSpec> {
+    let mut specs = Vec::new();
+    for skill in skills {
+        for command in &skill.manifest.commands {
+            let mut spec = CommandSpec {
+                name: format!("{}.{}", skill.manifest.name, command.name),
+                templates: Vec::new(),
+                examples: command.examples.clone(),
+                slots: Vec::new(),
+                required: required_args(&command.args_schema),
+            };
+            for intent in skill
+                .manifest
+                .intents
+                .iter()
+                .filter(|i| i.command == command.name)
+            {
+                for t in &intent.templates {
+                    spec.templates.push((intent.locale.clone(), t.clone()));
+                }
+                for slot in &intent.slots {
+                    if !spec.slots.iter().any(|(n, _)| *n == slot.name) {
+                        spec.slots.push((slot.name.clone(), slot.kind));
+                    }
+                }
+            }
+            specs.push(spec);
+        }
+    }
+    specs.push(CommandSpec {
+        name: format!("{}.{}", briefing::SKILL, briefing::COMMAND),
+        templates: briefing::INTENTS
+            .iter()
+            .flat_map(|(locale, ts)| ts.iter().map(|t| ((*locale).to_owned(), (*t).to_owned())))
+            .collect(),
+        examples: Vec::new(),
+        slots: Vec::new(),
+        required: Vec::new(),
+    });
+    specs
+}
+
+/// The `required` properties of a JSON Schema given as text (none when it has none or does not
+/// parse).
+pub fn required_args(schema: &str) -> Vec<String> {
+    serde_json::from_str::<serde_json::Value>(schema)
+        .ok()
+        .and_then(|s| {
+            s.get("required")?.as_array().map(|r| {
+                r.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+        })
+        .unwrap_or_default()
+}
+
+/// A correction as the trainer sees it.
+#[derive(Debug, Clone)]
+pub struct Lesson {
+    pub utterance: String,
+    pub command: String,
+    pub args: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What the classifier makes of a message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classified {
+    /// `skill.command`, when the classifier answers.
+    pub command: Option<String>,
+    /// The probability of the best class (a command or None).
+    pub confidence: f64,
+    /// The best class, answered or not; `None` for the None class.
+    pub best: Option<String>,
+    /// When it answers, the second-best class and its probability (`None` as a name for the
+    /// None class); when it does not, its best command guess, the one it would not take.
+    pub runner_up: Option<(Option<String>, f64)>,
+    /// The typed slots found for the command, as its arguments.
+    pub args: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A trained model, for one skill set and one set of corrections.
+pub struct Model {
+    /// What it was trained for: the runtime's generation and the corrections' version.
+    pub key: (u64, u64),
+    /// `skill.command` per class; class 0 is None.
+    classes: Vec<String>,
+    /// The slots each class's command declares.
+    slots: Vec<Vec<(String, SlotKind)>>,
+    /// The arguments each class's command requires.
+    required: Vec<Vec<String>>,
+    /// Hashed feature → row of `weights`; features never seen in training have no row.
+    rows: HashMap<u64, u32>,
+    /// `rows.len() × classes.len()`, a feature's weights side by side.
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+    /// Corrected utterances, normalised: their command (class) and arguments.
+    exact: HashMap<String, (usize, serde_json::Map<String, serde_json::Value>)>,
+    /// Words the templates and examples spell out: never taken for a place.
+    vocabulary: HashSet<String>,
+}
+
+/// The normalised form of a message: its folded words, joined by spaces.
+pub fn key(tokens: &[Token]) -> String {
+    tokens
+        .iter()
+        .map(|t| t.folded.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One training utterance.
+struct Example {
+    features: Vec<u64>,
+    class: usize,
+    weight: f32,
+}
+
+/// Trains a model; the same inputs always give the same model.
+pub fn train(specs: &[CommandSpec], lessons: &[Lesson], now: NaiveDateTime) -> Model {
+    let started = std::time::Instant::now();
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let mut fill_rng = StdRng::seed_from_u64(SEED ^ 1);
+    let mut classes = vec![NONE.to_owned()];
+    let mut class_slots = vec![Vec::new()];
+    let mut class_required = vec![Vec::new()];
+    for spec in specs {
+        if !classes.contains(&spec.name) {
+            classes.push(spec.name.clone());
+            class_slots.push(spec.slots.clone());
+            class_required.push(spec.required.clone());
+        }
+    }
+    let class_of = |name: &str| classes.iter().position(|c| c == name);
+
+    let mut utterances: Vec<(Vec<Token>, usize, f32)> = Vec::new();
+    let mut vocabulary = HashSet::new();
+    for spec in specs {
+        let class = class_of(&spec.name).expect("every spec has a class");
+        for example in &spec.examples {
+            let tokens = normalise::tokenize(example);
+            for t in &tokens {
+                if !t.original.starts_with(char::is_uppercase) {
+                    vocabulary.insert(t.folded.clone());
+                }
+            }
+            utterances.push((tokens, class, 1.0));
+        }
+        let templates: Vec<(String, Template)> = spec
+            .templates
+            .iter()
+            .filter_map(|(locale, text)| Some((locale.clone(), Template::parse(text).ok()?)))
+            .collect();
+        for locale in ["tr", "en"] {
+            let own: Vec<&Template> = templates
+                .iter()
+                .filter(|(l, _)| l == locale)
+                .map(|(_, t)| t)
+                .collect();
+            if own.is_empty() {
+                continue;
+            }
+            let mut seen = HashSet::new();
+            for i in 0..SAMPLES_PER_INTENT * 2 {
+                if seen.len() >= SAMPLES_PER_INTENT {
+                    break;
+                }
+                let template = own[i % own.len()];
+                let words = template.sample(&mut |n| rng.random_range(0..n), &mut |name| {
+                    let kind = spec
+                        .slots
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map_or(SlotKind::Text, |(_, k)| *k);
+                    let values = sample_values(kind, locale);
+                    let value = values[fill_rng.random_range(0..values.len())];
+                    normalise::tokenize(value)
+                        .into_iter()
+                        .map(|t| t.folded)
+                        .collect()
+                });
+                // The literal words, without slot values.
+                vocabulary.extend(
+                    template.sample(&mut |n| fill_rng.random_range(0..n), &mut |_| Vec::new()),
+                );
+                if words.is_empty() || !seen.insert(words.join(" ")) {
+                    continue;
+                }
+                let words = with_fillers(words, locale, &mut fill_rng);
+                utterances.push((folded_tokens(&words), class, 1.0));
+            }
+        }
+    }
+    // Corrections whose command exists, and their variants with one word left out.
+    let mut exact = HashMap::new();
+    for lesson in lessons {
+        let Some(class) = class_of(&lesson.command) else {
+            continue;
+        };
+        let tokens = normalise::tokenize(&lesson.utterance);
+        if tokens.is_empty() {
+            continue;
+        }
+        exact.insert(key(&tokens), (class, lesson.args.clone()));
+        if tokens.len() >= 3 {
+            for skip in 0..tokens.len() {
+                let mut variant = tokens.clone();
+                variant.remove(skip);
+                utterances.push((variant, class, CORRECTION_WEIGHT / 2.0));
+            }
+        }
+        utterances.push((tokens, class, CORRECTION_WEIGHT));
+    }
+    // The None class: real out-of-domain messages, and noise made of the training vocabulary
+    // with the lengths of the training utterances.
+    for (locale, corpus) in OUT_OF_DOMAIN {
+        for line in corpus.lines().map(str::trim) {
+            if !line.is_empty() && !line.starts_with('#') {
+                let tokens = normalise::tokenize(line);
+                let words = tokens.into_iter().map(|t| t.folded).collect();
+                let words = with_fillers(words, locale, &mut fill_rng);
+                utterances.push((folded_tokens(&words), 0, CORPUS_WEIGHT));
+            }
+        }
+    }
+    // A filler alone asks for nothing.
+    for (_, before, after) in FILLERS {
+        for filler in before.iter().chain(after.iter()) {
+            utterances.push((normalise::tokenize(filler), 0, 1.0));
+        }
+    }
+    let mut words: Vec<String> = utterances
+        .iter()
+        .filter(|(_, c, _)| *c != 0)
+        .flat_map(|(tokens, _, _)| tokens.iter().map(|t| t.folded.clone()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    words.sort();
+    let lengths: Vec<usize> = utterances
+        .iter()
+        .filter(|(_, c, _)| *c != 0)
+        .map(|(t, _, _)| t.len())
+        .collect();
+    if !words.is_empty() {
+        for _ in 0..NOISE_PER_COMMAND * (classes.len() - 1) {
+            let len = lengths[rng.random_range(0..lengths.len())];
+            let noise: Vec<String> = (0..len)
+                .map(|_| words[rng.random_range(0..words.len())].clone())
+                .collect();
+            utterances.push((folded_tokens(&noise), 0, 1.0));
+        }
+    }
+
+    // Balanced classes: every class weighs the same in total.
+    let mut totals = vec![0.0f32; classes.len()];
+    for (_, class, weight) in &utterances {
+        totals[*class] += weight;
+    }
+    let used = totals.iter().filter(|t| **t > 0.0).count().max(1) as f32;
+    let all: f32 = totals.iter().sum();
+    let examples: Vec<Example> = utterances
+        .iter()
+        .map(|(tokens, class, weight)| Example {
+            features: features(tokens, now),
+            class: *class,
+            weight: weight * all / (used * totals[*class]),
+        })
+        .collect();
+
+    let mut rows: HashMap<u64, u32> = HashMap::new();
+    for example in &examples {
+        for f in &example.features {
+            let next = rows.len() as u32;
+            rows.entry(*f).or_insert(next);
+        }
+    }
+    let n = classes.len();
+    let indexes: Vec<Vec<usize>> = examples
+        .iter()
+        .map(|e| e.features.iter().map(|f| rows[f] as usize * n).collect())
+        .collect();
+    let prepared = started.elapsed();
+    let (weights, bias) = fit(&examples, &indexes, rows.len(), n, &mut rng);
+    tracing::debug!(
+        examples = examples.len(),
+        prepare_ms = prepared.as_millis() as u64,
+        fit_ms = (started.elapsed() - prepared).as_millis() as u64,
+        "classifier fitted"
+    );
+    Model {
+        key: (0, 0),
+        classes,
+        slots: class_slots,
+        required: class_required,
+        rows,
+        weights,
+        bias,
+        exact,
+        vocabulary,
+    }
+}
+
+/// Fits the softmax regression by AdaGrad over `examples`, whose features are at `indexes`
+/// (the first of each feature's `classes` weights): the weights, feature by feature, and the
+/// biases.
+// Plain index loops: the tests run this unoptimised, where iterator adaptors cost a call per
+// element.
+#[allow(clippy::needless_range_loop)]
+fn fit(
+    examples: &[Example],
+    indexes: &[Vec<usize>],
+    features: usize,
+    classes: usize,
+    rng: &mut StdRng,
+) -> (Vec<f32>, Vec<f32>) {
+    let n = classes;
+    let mut weights = vec![0.0f32; features * n];
+    let mut bias = vec![0.0f32; n];
+    // AdaGrad's sums of squared gradients, one per feature (shared by its classes' weights, as
+    // in AdaGrad's row-wise variant) and one per bias.
+    let mut grad_sums = vec![0.0f32; features];
+    let mut bias_sums = vec![0.0f32; n];
+    let mut order: Vec<usize> = (0..examples.len()).collect();
+    let mut probs = vec![0.0f32; n];
+    for _ in 0..EPOCHS {
+        order.shuffle(rng);
+        for &i in &order {
+            let example = &examples[i];
+            let rows = &indexes[i];
+            let x = 1.0 / (rows.len().max(1) as f32).sqrt();
+            scores(&weights, &bias, rows, x, &mut probs);
+            // The loss's gradient for each class, times the features' value.
+            let mut squares = 0.0;
+            for c in 0..n {
+                let target = if c == example.class { 1.0 } else { 0.0 };
+                probs[c] = example.weight * (probs[c] - target) * x;
+                squares += probs[c] * probs[c];
+            }
+            let squares = squares / n as f32;
+            for &row in rows {
+                let sum = &mut grad_sums[row / n];
+                *sum += squares;
+                let rate = LEARNING_RATE / (sum.sqrt() + 1e-6);
+                let ws = &mut weights[row..row + n];
+                for c in 0..n {
+                    ws[c] -= rate * (probs[c] + L2 * ws[c]);
+                }
+            }
+            for c in 0..n {
+                let g = probs[c] / x;
+                bias_sums[c] += g * g;
+                bias[c] -= LEARNING_RATE * g / (bias_sums[c].sqrt() + 1e-6);
+            }
+        }
+    }
+    (weights, bias)
+}
+
+/// The softmax of the scores of a message whose features are at `rows`, each of value `x`.
+#[allow(clippy::needless_range_loop)]
+fn scores(weights: &[f32], bias: &[f32], rows: &[usize], x: f32, out: &mut [f32]) {
+    let n = out.len();
+    out.copy_from_slice(bias);
+    for &row in rows {
+        let ws = &weights[row..row + n];
+        for c in 0..n {
+            out[c] += ws[c] * x;
+        }
+    }
+    let max = out.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for o in out.iter_mut() {
+        *o = (*o - max).exp();
+        sum += *o;
+    }
+    for o in out.iter_mut() {
+        *o /= sum;
+    }
+}
+
+impl Model {
+    /// The command of a corrected utterance, with the corrected arguments.
+    pub fn corrected(
+        &self,
+        tokens: &[Token],
+    ) -> Option<(String, serde_json::Map<String, serde_json::Value>)> {
+        let (class, args) = self.exact.get(&key(tokens))?;
+        Some((self.classes[*class].clone(), args.clone()))
+    }
+
+    /// Classifies a message; `command` is set only when the answer passes the thresholds.
+    pub fn classify(&self, tokens: &[Token], now: NaiveDateTime) -> Classified {
+        let n = self.classes.len();
+        let features = features(tokens, now);
+        let rows: Vec<usize> = features
+            .iter()
+            .filter_map(|f| self.rows.get(f).map(|r| *r as usize * n))
+            .collect();
+        let mut probs = vec![0.0f32; n];
+        // Features unseen in training count in the norm: a message of mostly unknown words
+        // leans on the bias, which favours no command.
+        let x = 1.0 / (features.len().max(1) as f32).sqrt();
+        scores(&self.weights, &self.bias, &rows, x, &mut probs);
+        let mut ranked: Vec<(usize, f64)> = probs
+            .iter()
+            .enumerate()
+            .map(|(c, p)| (c, *p as f64))
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let name = |c: usize| (c != 0).then(|| self.classes[c].clone());
+        let (best, confidence) = ranked[0];
+        let second = ranked.get(1).map_or(0.0, |(_, p)| *p);
+        let mut answers =
+            best != 0 && confidence >= MIN_CONFIDENCE && confidence - second >= MIN_MARGIN;
+        let args = if answers {
+            self.slots_for(best, tokens, now)
+        } else {
+            Default::default()
+        };
+        // A command is only chosen when it can run: the classifier fills no free-text slot, so
+        // "remind me" cannot become `reminders.add` without what to remind of.
+        if self.required[best].iter().any(|r| !args.contains_key(r)) {
+            answers = false;
+        }
+        let runner_up = if answers {
+            ranked.get(1).map(|(c, p)| (name(*c), *p))
+        } else {
+            ranked
+                .iter()
+                .find(|(c, _)| *c != 0)
+                .map(|(c, p)| (name(*c), *p))
+        };
+        Classified {
+            command: answers.then(|| self.classes[best].clone()),
+            confidence,
+            best: name(best),
+            runner_up,
+            args: if answers { args } else { Default::default() },
+        }
+    }
+
+    /// The typed slots of class `class`'s command, found anywhere in the message.
+    fn slots_for(
+        &self,
+        class: usize,
+        tokens: &[Token],
+        now: NaiveDateTime,
+    ) -> serde_json::Map<String, serde_json::Value> {
+        let wanted = &self.slots[class];
+        let mut args = serde_json::Map::new();
+        let spans = typed_spans(tokens, now);
+        let mut used = vec![false; tokens.len()];
+        for (start, end, kind, value) in &spans {
+            if let Some((name, _)) = wanted
+                .iter()
+                .find(|(n, k)| k == kind && !args.contains_key(n))
+            {
+                args.insert(name.clone(), value.clone());
+                used[*start..*end].iter_mut().for_each(|u| *u = true);
+            }
+        }
+        // A number inside a value the command does not take ("5 günlük" is a duration).
+        if let Some((name, _)) = wanted
+            .iter()
+            .find(|(n, k)| *k == SlotKind::Number && !args.contains_key(n))
+            && let Some((i, n)) = tokens.iter().enumerate().find_map(|(i, t)| {
+                let n = t.folded.replace(',', ".").parse::<f64>().ok()?;
+                (!used[i]).then_some((i, n))
+            })
+            && let Some(number) = serde_json::Number::from_f64(n)
+        {
+            args.insert(name.clone(), number.into());
+            used[i] = true;
+        }
+        // No typed value is a place, whether the command takes it or not.
+        for (start, end, _, _) in &spans {
+            used[*start..*end].iter_mut().for_each(|u| *u = true);
+        }
+        if let Some((name, _)) = wanted.iter().find(|(_, k)| *k == SlotKind::Place)
+            && let Some(place) = self.place(tokens, &used)
+        {
+            args.insert(name.clone(), place.into());
+        }
+        args
+    }
+
+    /// A place in the message: capitalised words the templates do not spell out, or a word
+    /// with a Turkish locative or genitive suffix whose stem is no known word ("istanbulda").
+    fn place(&self, tokens: &[Token], used: &[bool]) -> Option<String> {
+        let known = |w: &str| self.vocabulary.contains(w) || slots::is_date_or_time_word(w);
+        let mut i = 0;
+        while i < tokens.len() {
+            let t = &tokens[i];
+            if !used[i] && !known(&t.folded) && t.original.starts_with(char::is_uppercase) {
+                let mut words = vec![t.original.clone()];
+                let mut j = i + 1;
+                while j < tokens.len()
+                    && !used[j]
+                    && !known(&tokens[j].folded)
+                    && tokens[j].original.starts_with(char::is_uppercase)
+                {
+                    words.push(tokens[j].original.clone());
+                    j += 1;
+                }
+                return Some(words.join(" "));
+            }
+            i += 1;
+        }
+        const SUFFIXES: &[&str] = &[
+            "nda", "nde", "nin", "nun", "da", "de", "ta", "te", "in", "un", "ya", "ye",
+        ];
+        for (i, t) in tokens.iter().enumerate() {
+            if used[i] || known(&t.folded) || t.original.chars().any(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            for suffix in SUFFIXES {
+                let Some(stem) = t.folded.strip_suffix(suffix) else {
+                    continue;
+                };
+                if stem.chars().count() >= 3 && !known(stem) {
+                    let original: String = t.original.chars().take(stem.chars().count()).collect();
+                    return Some(capitalise(&original));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The first letter upper-cased, the Turkish way (`i` → `İ`).
+fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some('i') => format!("İ{}", chars.as_str()),
+        Some('ı') => format!("I{}", chars.as_str()),
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Words people put around a request in any domain ("could you …", "… lütfen"). Sampled
+/// utterances get them at random, for every class alike, so that they tell no class apart and
+/// a request wrapped in them is still recognised.
+const FILLERS: [(&str, &[&str], &[&str]); 2] = [
+    (
+        "en",
+        &[
+            "please",
+            "can you",
+            "could you",
+            "hey",
+            "do you know",
+            "i want to know",
+            "i would like to know",
+            "tell me",
+            "so",
+        ],
+        &["please", "now", "for me", "thanks", "right now", "then"],
+    ),
+    (
+        "tr",
+        &[
+            "lütfen", "acaba", "bana", "şimdi", "peki", "bakalım", "hadi",
+        ],
+        &[
+            "lütfen",
+            "acaba",
+            "söyler misin",
+            "öğrenebilir miyim",
+            "bakar mısın",
+            "şimdi",
+            "bakalım",
+        ],
+    ),
+];
+
+/// `words` with a filler of `locale` before and after it, each at random.
+fn with_fillers(mut words: Vec<String>, locale: &str, rng: &mut StdRng) -> Vec<String> {
+    let Some((_, before, after)) = FILLERS.iter().find(|(l, _, _)| *l == locale) else {
+        return words;
+    };
+    let folded = |text: &str| -> Vec<String> {
+        normalise::tokenize(text)
+            .into_iter()
+            .map(|t| t.folded)
+            .collect()
+    };
+    if rng.random_bool(0.3) {
+        let mut with = folded(before[rng.random_range(0..before.len())]);
+        with.append(&mut words);
+        words = with;
+    }
+    if rng.random_bool(0.3) {
+        words.extend(folded(after[rng.random_range(0..after.len())]));
+    }
+    words
+}
+
+/// Tokens whose original form is their folded one, for generated utterances.
+fn folded_tokens(words: &[String]) -> Vec<Token> {
+    words
+        .iter()
+        .map(|w| Token {
+            folded: w.clone(),
+            original: w.clone(),
+        })
+        .collect()
+}
+
+/// The typed values in a message, left to right, the longest first at each word: `(start, end,
+/// kind, value)`. A single word is a value only when it is a date ("yarın") or has a digit, so
+/// "bir" or "on" stay words.
+fn typed_spans(
+    tokens: &[Token],
+    now: NaiveDateTime,
+) -> Vec<(usize, usize, SlotKind, serde_json::Value)> {
+    let mut spans = Vec::new();
+    // Only spans with a word that dates, times, durations or numbers need are tried: most
+    // words are none, and the parsers are too slow to try on every span of every training
+    // utterance.
+    let strong: Vec<bool> = tokens.iter().map(|t| value_word(&t.folded)).collect();
+    let mut start = 0;
+    'next: while start < tokens.len() {
+        for end in (start + 1..=(start + MAX_TYPED_WORDS).min(tokens.len())).rev() {
+            if !strong[start..end].contains(&true) {
+                continue;
+            }
+            let words = &tokens[start..end];
+            let digits = words
+                .iter()
+                .any(|t| t.folded.chars().any(|c| c.is_ascii_digit()));
+            for kind in [SlotKind::Date, SlotKind::Duration, SlotKind::Time] {
+                if end - start == 1 && kind != SlotKind::Date && !digits {
+                    continue;
+                }
+                if end - start == 1 && kind == SlotKind::Time && !words[0].folded.contains(':') {
+                    // A bare number is a number, not "at 5".
+                    continue;
+                }
+                if let Some(value) = slots::parse(kind, words, now) {
+                    spans.push((start, end, kind, value));
+                    start = end;
+                    continue 'next;
+                }
+            }
+            if end - start == 1
+                && let Ok(n) = words[0].folded.replace(',', ".").parse::<f64>()
+                && let Some(number) = serde_json::Number::from_f64(n)
+            {
+                spans.push((start, end, SlotKind::Number, number.into()));
+                start = end;
+                continue 'next;
+            }
+        }
+        start += 1;
+    }
+    spans
+}
+
+/// Whether a word can carry a typed value: a digit, a day, a month, a part of the day or a
+/// unit of time. Words that only go with one ("at", "on", "bir") do not count.
+fn value_word(word: &str) -> bool {
+    word.chars().any(|c| c.is_ascii_digit())
+        || (slots::is_date_or_time_word(word) && !matches!(word, "at" | "on" | "in" | "next"))
+        || matches!(
+            word,
+            "saniye"
+                | "dakika"
+                | "dk"
+                | "second"
+                | "seconds"
+                | "minute"
+                | "minutes"
+                | "hour"
+                | "hours"
+                | "gun"
+                | "day"
+                | "days"
+                | "hafta"
+                | "week"
+                | "noon"
+                | "midnight"
+                | "ogle"
+                | "oglen"
+                | "ogleyin"
+                | "ogleden"
+                | "obur"
+                | "oburgun"
+                | "yarindan"
+                | "ertesi"
+                | "afternoon"
+                | "night"
+                | "pm"
+                | "am"
+        )
+}
+
+/// The hashed features of a message: typed values as placeholders, word unigrams and bigrams,
+/// and character n-grams within each word.
+fn features(tokens: &[Token], now: NaiveDateTime) -> Vec<u64> {
+    let spans = typed_spans(tokens, now);
+    let mut words: Vec<(&str, bool)> = Vec::new();
+    let mut i = 0;
+    let mut spans = spans.iter().peekable();
+    while i < tokens.len() {
+        if let Some((start, end, kind, _)) = spans.peek()
+            && *start == i
+        {
+            words.push((placeholder(*kind), true));
+            i = *end;
+            spans.next();
+            continue;
+        }
+        words.push((tokens[i].folded.as_str(), false));
+        i += 1;
+    }
+    let mut out = Vec::new();
+    for (i, (word, typed)) in words.iter().enumerate() {
+        out.push(hash(&[b"w", word.as_bytes()]));
+        if i > 0 {
+            out.push(hash(&[
+                b"b",
+                words[i - 1].0.as_bytes(),
+                b" ",
+                word.as_bytes(),
+            ]));
+        }
+        if !typed {
+            let padded: Vec<char> = std::iter::once(' ')
+                .chain(word.chars())
+                .chain(std::iter::once(' '))
+                .collect();
+            for n in CHAR_NGRAMS {
+                for gram in padded.windows(n) {
+                    let gram: String = gram.iter().collect();
+                    out.push(hash(&[b"c", gram.as_bytes()]));
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn placeholder(kind: SlotKind) -> &'static str {
+    match kind {
+        SlotKind::Date => "<date>",
+        SlotKind::Time => "<time>",
+        SlotKind::Duration => "<duration>",
+        _ => "<number>",
+    }
+}
+
+/// FNV-1a over the parts: stable across builds and platforms, so the same words always give
+/// the same feature.
+fn hash(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in *part {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Sample values of a slot kind in a language, to fill templates with.
+fn sample_values(kind: SlotKind, locale: &str) -> &'static [&'static str] {
+    let tr = locale == "tr";
+    match kind {
+        SlotKind::Place if tr => &[
+            "İstanbul",
+            "Ankara",
+            "İzmir",
+            "Berlin",
+            "Londra",
+            "Antalya",
+            "Bursa",
+            "Trabzon",
+            "Kadıköy",
+            "Paris",
+        ],
+        SlotKind::Place => &[
+            "London", "Berlin", "Paris", "New York", "Istanbul", "Tokyo", "Madrid", "Rome",
+            "Ankara", "Boston",
+        ],
+        SlotKind::Date if tr => &[
+            "bugün",
+            "yarın",
+            "cuma",
+            "pazartesi",
+            "haftaya salı",
+            "23 kasım",
+            "öbür gün",
+            "cumartesi günü",
+        ],
+        SlotKind::Date => &[
+            "today",
+            "tomorrow",
+            "on friday",
+            "next monday",
+            "november 23",
+            "the day after tomorrow",
+            "saturday",
+        ],
+        SlotKind::Time if tr => &[
+            "saat 5",
+            "17:30",
+            "sabah 9",
+            "akşam 7",
+            "saat 14:00",
+            "öğlen",
+        ],
+        SlotKind::Time => &["at 5", "at 5 pm", "17:30", "at 9 am", "at noon", "7:15"],
+        SlotKind::Duration if tr => &["10 dakika", "bir saat", "yarım saat", "2 saat", "5 dakika"],
+        SlotKind::Duration => &[
+            "10 minutes",
+            "an hour",
+            "half an hour",
+            "2 hours",
+            "5 minutes",
+        ],
+        SlotKind::Number => &["3", "5", "7", "2"],
+        SlotKind::Text if tr => &[
+            "annemi ara",
+            "çay",
+            "ilacımı iç",
+            "toplantı",
+            "dişçi randevusu",
+            "ekmek al",
+            "faturayı öde",
+        ],
+        SlotKind::Text => &[
+            "call mom",
+            "the tea",
+            "take my pills",
+            "meeting",
+            "dentist appointment",
+            "buy bread",
+            "pay the bill",
+        ],
+    }
+}
+
+/// Keeps the classifier trained for the skills loaded now and the corrections stored now,
+/// training in the background; chats use the model in place meanwhile (or the rules alone).
+pub struct Learner {
+    model: RwLock<Option<Arc<Model>>>,
+    /// Bumped by every change of the corrections.
+    corrections: AtomicU64,
+    wake: tokio::sync::Notify,
+    /// The key of the model in place.
+    installed: tokio::sync::watch::Sender<(u64, u64)>,
+}
+
+impl Learner {
+    /// A learner that starts training at once, for the skills of `runtime` and the
+    /// corrections of `store`, with `now` telling the time for typed values.
+    pub fn start(
+        runtime: Arc<Runtime>,
+        store: Store,
+        now: impl Fn() -> NaiveDateTime + Send + Sync + 'static,
+    ) -> Arc<Learner> {
+        let learner = Arc::new(Learner {
+            model: RwLock::new(None),
+            corrections: AtomicU64::new(1),
+            wake: tokio::sync::Notify::new(),
+            installed: tokio::sync::watch::Sender::new((0, 0)),
+        });
+        let weak = Arc::downgrade(&learner);
+        let now = Arc::new(now);
+        tokio::spawn(async move {
+            loop {
+                let Some(learner) = weak.upgrade() else {
+                    return;
+                };
+                let wanted = (
+                    runtime.generation(),
+                    learner.corrections.load(Ordering::Acquire),
+                );
+                if *learner.installed.borrow() == wanted {
+                    tokio::select! {
+                        _ = learner.wake.notified() => {}
+                        _ = tokio::time::sleep(POLL) => {}
+                    }
+                    continue;
+                }
+                let stored = match store.corrections().await {
+                    Ok(stored) => stored,
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot read the corrections; the classifier keeps its model");
+                        tokio::time::sleep(POLL * 4).await;
+                        continue;
+                    }
+                };
+                let specs = specs(&runtime.skills());
+                let lessons: Vec<Lesson> = stored
+                    .into_iter()
+                    .map(|c| Lesson {
+                        utterance: c.utterance,
+                        command: c.command,
+                        args: c.args.as_object().cloned().unwrap_or_default(),
+                    })
+                    .collect();
+                let now = now.clone();
+                let started = std::time::Instant::now();
+                let trained = tokio::task::spawn_blocking(move || {
+                    let mut model = train(&specs, &lessons, (*now)());
+                    model.key = wanted;
+                    model
+                })
+                .await;
+                match trained {
+                    Ok(model) => {
+                        tracing::debug!(
+                            elapsed_ms = started.elapsed().as_millis() as u64,
+                            classes = model.classes.len(),
+                            features = model.rows.len(),
+                            "classifier trained"
+                        );
+                        *learner.model.write().unwrap() = Some(Arc::new(model));
+                        learner.installed.send_replace(wanted);
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, "training the classifier failed");
+                        tokio::time::sleep(POLL * 4).await;
+                    }
+                }
+            }
+        });
+        learner
+    }
+
+    /// Waits until a first model is in place, at most `timeout`.
+    pub async fn first_model(&self, timeout: Duration) {
+        let mut installed = self.installed.subscribe();
+        let _ = tokio::time::timeout(timeout, installed.wait_for(|key| *key != (0, 0))).await;
+    }
+
+    /// The model in place, if one was trained yet.
+    pub fn model(&self) -> Option<Arc<Model>> {
+        self.model.read().unwrap().clone()
+    }
+
+    /// Asks for a model that includes the corrections as they are now, and waits until it is
+    /// in place (at most `timeout`).
+    async fn corrections_changed(&self, timeout: Duration) {
+        let version = self.corrections.fetch_add(1, Ordering::AcqRel) + 1;
+        self.wake.notify_one();
+        let mut installed = self.installed.subscribe();
+        let _ = tokio::time::timeout(timeout, installed.wait_for(|(_, v)| *v >= version)).await;
+    }
+}
+
+/// How long a change of the corrections waits for the model that includes it.
+const RETRAIN_WAIT: Duration = Duration::from_secs(30);
+
+/// A correction with whether it is applied: its command exists now.
+#[derive(Debug, Clone)]
+pub struct Correction {
+    pub stored: StoredCorrection,
+    pub applied: bool,
+}
+
+/// How long the host waits at start for the first model before it serves with the rules alone.
+pub const FIRST_MODEL_WAIT: Duration = Duration::from_secs(10);
+
+/// Whether `command` (`skill.command`) is a command of a skill loaded in `runtime` now, or the
+/// briefing. A model trained before a skill was removed may still name its commands until the
+/// next one is in place.
+pub fn command_exists(runtime: &Runtime, command: &str) -> bool {
+    let Some((skill, name)) = command.split_once('.') else {
+        return false;
+    };
+    (skill == briefing::SKILL && name == briefing::COMMAND)
+        || runtime
+            .skill(skill)
+            .is_some_and(|s| s.command(name).is_some())
+}
+
+impl Brain {
+    /// Waits (at most [`FIRST_MODEL_WAIT`]) until the classifier for the skills loaded at start
+    /// is trained, so that the first messages are routed as all later ones.
+    pub async fn classifier_trained(&self) {
+        self.learner.first_model(FIRST_MODEL_WAIT).await;
+    }
+
+    /// Stores a correction and returns once the classifier that learned it is in place, so the
+    /// next message routes it.
+    pub async fn add_correction(
+        &self,
+        utterance: &str,
+        command: &str,
+        args: Option<serde_json::Value>,
+    ) -> Result<Correction, BrainError> {
+        let utterance = utterance.trim();
+        if utterance.chars().count() > MAX_CORRECTION_CHARS {
+            return Err(BrainError::InvalidRequest(format!(
+                "utterance must have at most {MAX_CORRECTION_CHARS} characters"
+            )));
+        }
+        let tokens = normalise::tokenize(utterance);
+        if tokens.is_empty() {
+            return Err(BrainError::InvalidRequest(
+                "utterance must have at least one word".into(),
+            ));
+        }
+        let args = args.unwrap_or_else(|| serde_json::json!({}));
+        if !args.is_object() {
+            return Err(BrainError::InvalidRequest(
+                "args must be a JSON object".into(),
+            ));
+        }
+        if args.to_string().len() > MAX_CORRECTION_ARGS_BYTES {
+            return Err(BrainError::InvalidRequest(format!(
+                "args must be at most {MAX_CORRECTION_ARGS_BYTES} bytes of JSON"
+            )));
+        }
+        if !command_exists(&self.runtime, command) {
+            return Err(BrainError::UnknownCommand(command.to_owned()));
+        }
+        let required = command
+            .split_once('.')
+            .and_then(|(skill, name)| {
+                let skill = self.runtime.skill(skill)?;
+                Some(required_args(&skill.command(name)?.args_schema))
+            })
+            .unwrap_or_default();
+        let missing: Vec<&str> = required
+            .iter()
+            .map(String::as_str)
+            .filter(|r| args.get(r).is_none())
+            .collect();
+        if !missing.is_empty() {
+            return Err(BrainError::InvalidRequest(format!(
+                "{command} needs these arguments in args: {}",
+                missing.join(", ")
+            )));
+        }
+        let stored = self
+            .store
+            .insert_correction(
+                NewCorrection {
+                    key: &key(&tokens),
+                    utterance,
+                    command,
+                    args: &args,
+                },
+                MAX_CORRECTIONS,
+            )
+            .await?
+            .ok_or(BrainError::TooManyCorrections(MAX_CORRECTIONS))?;
+        self.learner.corrections_changed(RETRAIN_WAIT).await;
+        Ok(Correction {
+            stored,
+            applied: true,
+        })
+    }
+
+    /// Every correction, oldest first, with whether its command still exists.
+    pub async fn corrections(&self) -> Result<Vec<Correction>, BrainError> {
+        Ok(self
+            .store
+            .corrections()
+            .await?
+            .into_iter()
+            .map(|stored| Correction {
+                applied: command_exists(&self.runtime, &stored.command),
+                stored,
+            })
+            .collect())
+    }
+
+    /// Forgets a correction; `false` when there was none with this id. Returns once the
+    /// classifier no longer knows it.
+    pub async fn delete_correction(&self, id: i64) -> Result<bool, BrainError> {
+        let deleted = self.store.delete_correction(id).await?;
+        if deleted {
+            self.learner.corrections_changed(RETRAIN_WAIT).await;
+        }
+        Ok(deleted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn now() -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, 23)
+            .unwrap()
+            .and_hms_opt(10, 15, 0)
+            .unwrap()
+    }
+
+    fn spec(name: &str, templates: &[(&str, &str)], slots: &[(&str, SlotKind)]) -> CommandSpec {
+        CommandSpec {
+            name: name.into(),
+            templates: templates
+                .iter()
+                .map(|(l, t)| ((*l).into(), (*t).into()))
+                .collect(),
+            examples: Vec::new(),
+            slots: slots.iter().map(|(n, k)| ((*n).into(), *k)).collect(),
+            required: Vec::new(),
+        }
+    }
+
+    fn specs() -> Vec<CommandSpec> {
+        vec![
+            spec(
+                "clock.now",
+                &[
+                    ("tr", "[şu an] saat kaç [acaba]"),
+                    ("tr", "saati söyle"),
+                    ("en", "what time is it [now]"),
+                    ("en", "(tell me|give me) the time"),
+                ],
+                &[],
+            ),
+            spec(
+                "weather.current",
+                &[
+                    ("tr", "[{place}] hava [durumu] nasıl"),
+                    ("tr", "{place} için hava durumu"),
+                    ("en", "(what's|how's) the weather [like] [in {place}]"),
+                    ("en", "weather (in|for) {place}"),
+                ],
+                &[("place", SlotKind::Place), ("date", SlotKind::Date)],
+            ),
+            spec(
+                "reminders.list",
+                &[
+                    ("tr", "hatırlatıcılarım [neler]"),
+                    ("tr", "hatırlatıcılarımı (göster|listele)"),
+                    ("en", "(list|show) [me] my reminders"),
+                    ("en", "what are my reminders"),
+                ],
+                &[],
+            ),
+        ]
+    }
+
+    fn classify(model: &Model, text: &str) -> Classified {
+        model.classify(&normalise::tokenize(text), now())
+    }
+
+    #[test]
+    fn training_is_deterministic() {
+        let a = train(&specs(), &[], now());
+        let b = train(&specs(), &[], now());
+        assert_eq!(a.classes, b.classes);
+        assert_eq!(a.weights, b.weights);
+        assert_eq!(a.bias, b.bias);
+        let text = "what is the time please";
+        assert_eq!(classify(&a, text), classify(&b, text));
+    }
+
+    #[test]
+    fn generalises_to_unseen_phrasings_and_finds_typed_slots() {
+        let model = train(&specs(), &[], now());
+        let found = classify(&model, "tell me what time it is now please");
+        assert_eq!(found.command.as_deref(), Some("clock.now"), "{found:?}");
+        let found = classify(&model, "istanbulda yarın hava nasil");
+        assert_eq!(
+            found.command.as_deref(),
+            Some("weather.current"),
+            "{found:?}"
+        );
+        assert_eq!(found.args["place"], "İstanbul");
+        assert_eq!(found.args["date"], "2026-11-24");
+        let found = classify(&model, "Berlin weather");
+        assert_eq!(
+            found.command.as_deref(),
+            Some("weather.current"),
+            "{found:?}"
+        );
+        assert_eq!(found.args["place"], "Berlin");
+    }
+
+    #[test]
+    fn rejects_what_no_command_does() {
+        let model = train(&specs(), &[], now());
+        for text in [
+            "order a pizza with extra cheese",
+            "turn on the kitchen lights",
+            "bana bir film öner",
+            "my bank pin is 4321",
+        ] {
+            let found = classify(&model, text);
+            assert_eq!(found.command, None, "{text}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn a_correction_routes_its_utterance_and_near_variants() {
+        let lesson = Lesson {
+            utterance: "what's cooking in my agenda of things to remember".into(),
+            command: "reminders.list".into(),
+            args: Default::default(),
+        };
+        let model = train(&specs(), &[lesson], now());
+        let tokens = normalise::tokenize("What's cooking in my agenda of things to remember?");
+        assert_eq!(model.corrected(&tokens).unwrap().0, "reminders.list");
+        let found = classify(
+            &model,
+            "what's cooking in my agenda of things to remember today",
+        );
+        assert_eq!(
+            found.command.as_deref(),
+            Some("reminders.list"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_command_whose_required_arguments_cannot_be_filled_is_not_chosen() {
+        let mut specs = specs();
+        specs.push(CommandSpec {
+            required: vec!["what".into()],
+            ..spec(
+                "reminders.add",
+                &[
+                    ("en", "remind me to {what} [{date}]"),
+                    ("tr", "{what} hatırlat"),
+                ],
+                &[("what", SlotKind::Text), ("date", SlotKind::Date)],
+            )
+        });
+        let model = train(&specs, &[], now());
+        let found = classify(&model, "please remind me tomorrow to water the plants");
+        assert_eq!(found.command, None, "{found:?}");
+        assert_eq!(
+            found.runner_up.and_then(|(c, _)| c).as_deref(),
+            Some("reminders.add")
+        );
+    }
+
+    #[test]
+    fn typed_values_become_placeholders() {
+        let a = features(&normalise::tokenize("remind me tomorrow at 17:30"), now());
+        let b = features(&normalise::tokenize("remind me on friday at 9:15"), now());
+        assert_eq!(a, b);
+    }
+}
