@@ -224,7 +224,6 @@ fn token_bounds(seq: &[Element]) -> (usize, Option<usize>) {
     (min, max)
 }
 
-
 impl Template {
     /// One expansion of the template, for the classifier's training data: `pick(n)` chooses
     /// among `n` ways at every choice (an optional part is taken at 0 and left out at 1; an
