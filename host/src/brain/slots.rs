@@ -60,6 +60,13 @@ pub fn is_date_or_time_word(word: &str) -> bool {
                 | "on"
                 | "in"
                 | "next"
+                | "sonra"
+                | "ogleden"
+                | "aksamustu"
+                | "onumuzdeki"
+                | "gunlerde"
+                | "this"
+                | "afternoon"
         )
 }
 

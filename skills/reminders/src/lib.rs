@@ -98,12 +98,12 @@ impl Skill for Reminders {
             .intent(Intent::new(
                 "list",
                 "tr",
-                ["hatırlatıcılarım [neler|ne]", "hatırlatıcılarımı (göster|listele)", "neyi hatırlatacaksın"],
+                ["hatırlatıcılarım [neler|ne]", "(hatırlatıcılarımı|hatırlatmalarımı) (göster|listele) [lütfen]", "neyi hatırlatacaksın", "(kurduğum|bekleyen) (hatırlatıcılar|hatırlatmalar) (neler|ne)", "hatırlatmalarım [neler|ne]"],
             ))
             .intent(Intent::new(
                 "list",
                 "en",
-                ["(list|show) [me] my reminders", "what are my reminders", "what reminders do i have"],
+                ["(list|show) [me] [all] my reminders", "what are my reminders", "what reminders do i have", "what reminders have i set", "(any|do i have any) reminders"],
             ))
             .intent(Intent::new("cancel", "tr", ["{what} hatırlatıcısını (iptal et|sil)"]).text_slot("what"))
             .intent(

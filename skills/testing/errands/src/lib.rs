@@ -16,7 +16,13 @@ impl Skill for Errands {
         )
         .command(Command::new("weather", "The weather forecast"))
         .command(Command::new("rain", "Whether it will rain"))
-        .command(Command::new("remind", "Set a reminder"))
+        .command(
+            Command::new("remind", "Set a reminder").args_schema(serde_json::json!({
+                "type": "object",
+                "properties": {"what": {"type": "string"}},
+                "required": ["what"]
+            })),
+        )
         .command(Command::new("reminders", "List the reminders"))
         .command(Command::new("cancel-reminder", "Cancel a reminder").needs_confirmation())
         .command(Command::new("agenda", "What is on the calendar"))
