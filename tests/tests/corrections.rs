@@ -30,11 +30,10 @@ async fn parse(bantz: &Bantz, input: &str) -> Value {
 async fn unseen_phrasings_reach_their_command_through_the_classifier() {
     let bantz = start().await;
     for (input, command) in [
-        ("do you know what time it is", "clock.now"),
-        ("saati öğrenebilir miyim", "clock.now"),
-        ("Berlin weather", "weather.current"),
+        ("any idea what time it is", "clock.now"),
+        ("saatin kaç olduğunu söyler misin", "clock.now"),
+        ("weather over in Berlin", "weather.current"),
         ("show all my reminders please", "reminders.list"),
-        ("hatırlatmalarımı listele", "reminders.list"),
     ] {
         let parsed = parse(&bantz, input).await;
         assert_eq!(parsed["command"], command, "{input}: {parsed}");
@@ -60,7 +59,7 @@ async fn unseen_phrasings_reach_their_command_through_the_classifier() {
     assert!(parsed.get("runner_up").is_none(), "{parsed}");
 
     // A chat answered by the classifier says so.
-    let answer = bantz.chat("do you know what time it is").await;
+    let answer = bantz.chat("any idea what time it is").await;
     assert_eq!(answer["tools_used"], json!(["clock.now"]), "{answer}");
     assert_eq!(answer["tier"], "classifier", "{answer}");
 }

@@ -308,7 +308,8 @@ async fn a_describe_that_never_returns_costs_one_deadline_and_then_the_hosts_wor
 
 #[tokio::test]
 async fn the_question_between_two_commands_names_them_in_the_users_language() {
-    // The calendar and the old errands skill both take "add … to the calendar" equally well.
+    // The calendar and the old errands skill both take "takvime … ekle" equally well (in English
+    // their templates differ, and the classifier settles it).
     let bantz = Bantz::start_with(Options {
         skills: vec![skill("calendar"), fixture("errands-0.1.0.wasm")],
         ..Default::default()
@@ -320,12 +321,5 @@ async fn the_question_between_two_commands_names_them_in_the_users_language() {
     assert_eq!(
         asked["response"],
         "Hangisini kastettiniz?\n- Takviminize etkinlik ekler\n- Add an event to the calendar"
-    );
-    let asked = bantz
-        .chat("add dentist to my calendar tomorrow at 3pm")
-        .await;
-    assert_eq!(
-        asked["response"],
-        "Which one did you mean?\n- Adds an event to your calendar\n- Add an event to the calendar"
     );
 }

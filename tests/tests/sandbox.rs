@@ -287,11 +287,17 @@ async fn a_log_flood_is_cut_to_the_budget_and_the_call_still_succeeds() {
     // The budget is per call: each call's first line made it.
     let firsts = logged.iter().filter(|l| l.contains("000000 LLLL")).count();
     assert_eq!(firsts, 2, "each call's first log line should be kept");
-    // Nor may the megabytes written to stdout and stderr end up in the host's log.
+    // Nor may the megabytes written to stdout and stderr end up in the host's log. The access
+    // lines of the chats answered alongside are the host's own, and their number depends on
+    // how fast it answers, so they do not count.
+    let skill_bytes: usize = log
+        .lines()
+        .filter(|l| !l.contains("bantz::api::observe"))
+        .map(|l| l.len() + 1)
+        .sum();
     assert!(
-        log.len() < 512 * 1024,
-        "the host's log grew to {} bytes",
-        log.len()
+        skill_bytes < 512 * 1024,
+        "the host's log grew by {skill_bytes} bytes besides its access lines"
     );
 
     let status = bantz.skill_status("hostile-log").await;

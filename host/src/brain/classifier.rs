@@ -205,6 +205,11 @@ pub struct Model {
     exact: HashMap<String, (usize, serde_json::Map<String, serde_json::Value>)>,
     /// Words the templates and examples spell out: never taken for a place.
     vocabulary: HashSet<String>,
+    /// Per class, the [`anchor`]s of the words its templates and corrections spell out: the
+    /// classifier answers a command only for a message that has one of them, so a message of
+    /// words no template of it uses ("sing me a song") never reaches it, however the weights
+    /// lean.
+    anchors: Vec<HashSet<String>>,
 }
 
 /// The normalised form of a message: its folded words, joined by spaces.
@@ -242,6 +247,7 @@ pub fn train(specs: &[CommandSpec], lessons: &[Lesson], now: NaiveDateTime) -> M
 
     let mut utterances: Vec<(Vec<Token>, usize, f32)> = Vec::new();
     let mut vocabulary = HashSet::new();
+    let mut anchors: Vec<HashSet<String>> = vec![HashSet::new(); classes.len()];
     for spec in specs {
         let class = class_of(&spec.name).expect("every spec has a class");
         for example in &spec.examples {
@@ -287,9 +293,10 @@ pub fn train(specs: &[CommandSpec], lessons: &[Lesson], now: NaiveDateTime) -> M
                         .collect()
                 });
                 // The literal words, without slot values.
-                vocabulary.extend(
-                    template.sample(&mut |n| fill_rng.random_range(0..n), &mut |_| Vec::new()),
-                );
+                let literal =
+                    template.sample(&mut |n| fill_rng.random_range(0..n), &mut |_| Vec::new());
+                anchors[class].extend(literal.iter().filter_map(|w| anchor(w)));
+                vocabulary.extend(literal);
                 if words.is_empty() || !seen.insert(words.join(" ")) {
                     continue;
                 }
@@ -309,6 +316,7 @@ pub fn train(specs: &[CommandSpec], lessons: &[Lesson], now: NaiveDateTime) -> M
             continue;
         }
         exact.insert(key(&tokens), (class, lesson.args.clone()));
+        anchors[class].extend(tokens.iter().filter_map(|t| anchor(&t.folded)));
         if tokens.len() >= 3 {
             for skip in 0..tokens.len() {
                 let mut variant = tokens.clone();
@@ -405,7 +413,35 @@ pub fn train(specs: &[CommandSpec], lessons: &[Lesson], now: NaiveDateTime) -> M
         bias,
         exact,
         vocabulary,
+        anchors,
     }
+}
+
+/// Words that carry no request on their own: a message made only of them and of words no
+/// template of a command spells out is never given to that command.
+const FUNCTION_WORDS: &[&str] = &[
+    "a", "an", "the", "me", "my", "i", "you", "your", "is", "it", "its", "are", "am", "be", "to",
+    "for", "of", "in", "on", "at", "and", "or", "with", "about", "from", "this", "that", "please",
+    "can", "could", "would", "will", "do", "does", "some", "any", "there", "bir", "bu", "su", "ne",
+    "mi", "ve", "ile", "icin", "bana", "beni", "benim", "lutfen", "acaba", "da", "de", "ki", "ya",
+    "cok", "daha", "misin", "misiniz", "biraz", "hadi", "what", "whats", "how", "hows", "has",
+    "have", "had", "got", "get", "was", "were", "which", "when", "where", "who", "why", "here",
+    "just", "really", "very", "so", "if", "not", "no", "yes", "ok", "okay",
+];
+
+/// The form a word is compared in when the classifier asks whether a message names anything a
+/// command's templates spell out: its first four letters, so that Turkish suffixes do not
+/// matter ("saati" and "saat" meet in "saat", "hatırlatmalarımı" and "hatırlatıcı" in "hati"); none
+/// for a function word,
+/// a number, or a single letter.
+fn anchor(word: &str) -> Option<String> {
+    if word.chars().count() < 2
+        || FUNCTION_WORDS.contains(&word)
+        || word.chars().any(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    Some(word.chars().take(4).collect())
 }
 
 /// Fits the softmax regression by AdaGrad over `examples`, whose features are at `indexes`
@@ -518,8 +554,14 @@ impl Model {
         let name = |c: usize| (c != 0).then(|| self.classes[c].clone());
         let (best, confidence) = ranked[0];
         let second = ranked.get(1).map_or(0.0, |(_, p)| *p);
-        let mut answers =
-            best != 0 && confidence >= MIN_CONFIDENCE && confidence - second >= MIN_MARGIN;
+        let names_it = tokens
+            .iter()
+            .filter_map(|t| anchor(&t.folded))
+            .any(|a| self.anchors[best].contains(&a));
+        let mut answers = best != 0
+            && names_it
+            && confidence >= MIN_CONFIDENCE
+            && confidence - second >= MIN_MARGIN;
         let args = if answers {
             self.slots_for(best, tokens, now)
         } else {
