@@ -113,7 +113,7 @@ pub fn specs(skills: &[Arc<LoadedSkill>]) -> Vec<CommandSpec> {
                 name: format!("{}.{}", skill.manifest.name, command.name),
                 templates: Vec::new(),
                 examples: command.examples.clone(),
-                slots: Vec::new(),
+                slots: skill.command_slots(&command.name),
                 required: required_args(&command.args_schema),
             };
             for intent in skill
@@ -124,11 +124,6 @@ pub fn specs(skills: &[Arc<LoadedSkill>]) -> Vec<CommandSpec> {
             {
                 for t in &intent.templates {
                     spec.templates.push((intent.locale.clone(), t.clone()));
-                }
-                for slot in &intent.slots {
-                    if !spec.slots.iter().any(|(n, _)| *n == slot.name) {
-                        spec.slots.push((slot.name.clone(), slot.kind));
-                    }
                 }
             }
             specs.push(spec);

@@ -421,19 +421,7 @@ impl Brain {
         let Some(skill) = self.runtime.skill(&last.skill) else {
             return Ok(None);
         };
-        let mut slots: Vec<(String, SlotKind)> = Vec::new();
-        for intent in skill
-            .manifest
-            .intents
-            .iter()
-            .filter(|i| i.command == last.command)
-        {
-            for slot in &intent.slots {
-                if !slots.iter().any(|(name, _)| *name == slot.name) {
-                    slots.push((slot.name.clone(), slot.kind));
-                }
-            }
-        }
+        let slots = skill.command_slots(&last.command);
         let now = self.now();
         for kind in [
             SlotKind::Date,
@@ -521,13 +509,7 @@ impl Brain {
         }
         let tool = format!("{}.{}", target.skill, target.command);
         turn.emit(ChatEvent::Tool(tool.clone()));
-        let invocation = Invocation {
-            skill: target.skill.clone(),
-            command: target.command.clone(),
-            args: serde_json::Value::Object(target.args.clone()),
-            locale: locale.to_owned(),
-            conversation_id: turn.session_id.to_owned(),
-        };
+        let invocation = target.invocation(locale, turn.session_id);
         let reply = self.runtime.invoke(&invocation).await?;
         let last = CommandCall {
             skill: invocation.skill,
@@ -646,13 +628,7 @@ impl Brain {
         turn: &Turn<'_>,
         locale: &'static str,
     ) -> String {
-        let invocation = Invocation {
-            skill: target.skill.clone(),
-            command: target.command.clone(),
-            args: serde_json::Value::Object(target.args.clone()),
-            locale: locale.to_owned(),
-            conversation_id: turn.session_id.to_owned(),
-        };
+        let invocation = target.invocation(locale, turn.session_id);
         if let Some(question) = self
             .runtime
             .describe(&invocation, DescriptionKind::Confirmation)

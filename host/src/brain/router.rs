@@ -63,6 +63,19 @@ pub struct Target {
     pub confidence: f64,
 }
 
+impl Target {
+    /// The call that runs this command in `locale`, for conversation `conversation_id`.
+    pub fn invocation(&self, locale: &str, conversation_id: &str) -> crate::runtime::Invocation {
+        crate::runtime::Invocation {
+            skill: self.skill.clone(),
+            command: self.command.clone(),
+            args: serde_json::Value::Object(self.args.clone()),
+            locale: locale.to_owned(),
+            conversation_id: conversation_id.to_owned(),
+        }
+    }
+}
+
 /// What an intent's templates route to.
 struct Intent {
     skill: Arc<str>,

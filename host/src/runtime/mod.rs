@@ -77,6 +77,19 @@ impl LoadedSkill {
         self.manifest.commands.iter().find(|c| c.name == name)
     }
 
+    /// The slots the intents of command `name` declare, each name once, in manifest order.
+    pub fn command_slots(&self, name: &str) -> Vec<(String, SlotKind)> {
+        let mut slots: Vec<(String, SlotKind)> = Vec::new();
+        for intent in self.manifest.intents.iter().filter(|i| i.command == name) {
+            for slot in &intent.slots {
+                if !slots.iter().any(|(n, _)| *n == slot.name) {
+                    slots.push((slot.name.clone(), slot.kind));
+                }
+            }
+        }
+        slots
+    }
+
     /// What command `name` does, in the skill's own words in `locale` (`tr` or `en`), when its
     /// `describe` gave them at load.
     pub fn summary(&self, command: &str, locale: &str) -> Option<&str> {
