@@ -4,7 +4,7 @@
 //! reads back as the same calendar; events kept across a restart; and a reminder before an event
 //! that arrives once.
 
-use bantz_tests::{Bantz, Options, POLL_LIMIT, Value, json, json_ok, skill};
+use bantz_tests::{Bantz, Options, POLL_LIMIT, Value, json, json_error, json_ok, skill};
 use chrono::{Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, Timelike, Utc};
 
 fn options(config: &str) -> Options {
@@ -585,6 +585,113 @@ async fn an_export_imports_into_an_empty_calendar_as_the_same_events() {
         let b = run(&second, "agenda", args, "en").await;
         assert_eq!(a["data"], b["data"], "{date}");
     }
+}
+
+/// A calendar with one event whose lines are `lines`.
+fn one_event(lines: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n\
+         UID:one@example.com\r\nSUMMARY:Odd one\r\n{lines}END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+/// Runs a calendar command that must be refused; returns the error's message.
+async fn refused(bantz: &Bantz, command: &str, args: Value) -> String {
+    let response = bantz.command(&format!("calendar.{command}"), args).await;
+    let error = json_error(response, 422, "SKILL_INVALID_ARGS").await;
+    error["message"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn files_of_a_public_icalendar_test_suite_import_or_are_refused_never_crash() {
+    let bantz = start().await;
+
+    // Windows tools start a file with a UTF-8 byte-order mark.
+    let bom = format!("\u{feff}{}", fixture("outlook.ics"));
+    let imported = import(&bantz, &bom, "en").await;
+    assert_eq!(imported["data"]["imported"], 3, "{imported}");
+    let empty = import(&bantz, "\u{feff}BEGIN:VCALENDAR\nEND:VCALENDAR\n", "en").await;
+    assert_eq!(empty["data"]["imported"], 0, "{empty}");
+
+    // The suite's invalid DURATION: 999,999,999,999,999,999 weeks. The only event cannot be
+    // kept, so the file is refused, saying why.
+    let message = refused(
+        &bantz,
+        "import",
+        json!({"ics": one_event("DTSTART:20240101T000000Z\r\nDURATION:P999999999999999999W\r\n")}),
+    )
+    .await;
+    assert!(
+        message.contains("\"Odd one\" was not imported: it lasts longer than ten years"),
+        "{message}"
+    );
+    for (lines, says) in [
+        (
+            "DTSTART:20240101T000000Z\r\nDURATION:PT15\r\n",
+            "DURATION is not a length",
+        ),
+        (
+            "DTSTART;VALUE=DATE:20240101\r\nDURATION:P99999999999999999999D\r\n",
+            "longer than ten years",
+        ),
+        (
+            "DTSTART:+2621431231T235959Z\r\n",
+            "DTSTART is not a date or time",
+        ),
+        (
+            "DTSTART:00000101T000000\r\n",
+            "DTSTART is not a date or time",
+        ),
+    ] {
+        let message = refused(&bantz, "import", json!({"ics": one_event(lines)})).await;
+        assert!(message.contains(says), "{lines}: {message}");
+    }
+
+    // A broken rule is left out with a note; the event itself is kept.
+    let odd_rule = import(
+        &bantz,
+        &one_event(
+            "DTSTART:20240101T090000Z\r\nRRULE:FREQ=WEEKLY;BYSETPOS=-2147483648;BYDAY=€\r\n",
+        ),
+        "en",
+    )
+    .await;
+    assert_eq!(odd_rule["data"]["imported"], 1, "{odd_rule}");
+    assert_eq!(odd_rule["data"]["recurring"], 0, "{odd_rule}");
+
+    // Commands refuse what no calendar can hold, in a sentence.
+    let tomorrow = ymd(today() + Duration::days(1));
+    let message = refused(
+        &bantz,
+        "add",
+        json!({"title": "Forever", "date": tomorrow, "time": "10:00", "duration": i64::MAX}),
+    )
+    .await;
+    assert!(message.contains("longer than ten years"), "{message}");
+    let message = refused(&bantz, "agenda", json!({"date": "+262143-12-31"})).await;
+    assert!(
+        message.contains("is not a date like 2026-11-23"),
+        "{message}"
+    );
+    // A gap longer than a day is never found, but asking is no crash.
+    let free = run(
+        &bantz,
+        "free",
+        json!({"date": tomorrow, "duration": i64::MAX}),
+        "en",
+    )
+    .await;
+    assert_eq!(free["data"]["slots"], json!([]), "{free}");
+
+    // Nothing trapped: the skill is active, and its last error is a refusal.
+    let status = bantz.skill_status("calendar").await;
+    assert_eq!(status["status"], "active", "{status}");
+    assert_eq!(
+        status["last_error"]["code"], "SKILL_INVALID_ARGS",
+        "{status}"
+    );
+    let export = run(&bantz, "export", json!({}), "en").await;
+    assert_eq!(export["data"]["events"], 4, "{export}");
 }
 
 #[tokio::test]

@@ -4,12 +4,21 @@
 //! Pure functions of their inputs: no kv, no clock, no config. `lib.rs` brings those.
 
 use std::collections::HashSet;
+use std::ops::RangeInclusive;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::rrule::Rule;
 use crate::zone::Zone;
+
+/// The years an event may start in: what a calendar file can write with four digits. Far enough
+/// inside chrono's range (±262,000 years) that no sum of a date, an event's length, a
+/// recurrence's steps and a time zone's offset that this skill makes can overflow it.
+pub const YEARS: RangeInclusive<i32> = 1..=9999;
+/// The longest an event may last: ten years.
+pub const MAX_DAYS: i64 = 3660;
+pub const MAX_SECONDS: i64 = MAX_DAYS * 86400;
 
 /// One calendar event: a single one, a recurring series, or one changed occurrence of a series
 /// (`recurrence_id` set, same `uid` as the series).
@@ -63,6 +72,27 @@ impl Event {
             When::AllDay { date, .. } => date.and_time(Default::default()),
             When::Timed { start, zone, .. } => zone.to_local(*start),
         }
+    }
+
+    /// Why the calendar cannot keep this event, if it cannot: a start outside [`YEARS`], or
+    /// longer than [`MAX_DAYS`]. Every event is checked before it is stored, so the date
+    /// arithmetic on stored events stays in range.
+    pub fn check(&self) -> Result<(), String> {
+        let (year, seconds) = match &self.when {
+            When::AllDay { date, days } => (date.year(), i64::from(*days) * 86400),
+            When::Timed { start, seconds, .. } => (start.year(), seconds.saturating_abs()),
+        };
+        if !YEARS.contains(&year) {
+            return Err(format!(
+                "it starts in the year {year}, and only the years {} to {} are kept",
+                YEARS.start(),
+                YEARS.end()
+            ));
+        }
+        if seconds > MAX_SECONDS {
+            return Err("it lasts longer than ten years".into());
+        }
+        Ok(())
     }
 
     /// Where the event lives in kv: one key per `uid` and `recurrence_id`.

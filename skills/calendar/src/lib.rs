@@ -12,6 +12,8 @@
 mod describe;
 mod event;
 mod ics;
+#[cfg(test)]
+mod properties;
 mod rrule;
 mod say;
 mod zone;
@@ -35,6 +37,8 @@ const DEFAULT_SECONDS: i64 = 3600;
 const DEFAULT_FREE_SECONDS: i64 = 1800;
 /// `find` looks this far ahead for an event's next occurrence.
 const FIND_AHEAD_DAYS: i64 = 366;
+/// The longest `reminder_minutes` ahead of an event: a week.
+const MAX_REMINDER_MINUTES: i64 = 7 * 24 * 60;
 /// Most events one reply lists.
 const MAX_LISTED: usize = 50;
 const PREFIX: &str = "e:";
@@ -475,11 +479,16 @@ impl Settings {
             zone,
             day_start: time("day_start", "09:00")?,
             day_end: time("day_end", "18:00")?,
-            reminder_minutes: minutes.trim().parse().map_err(|_| {
-                Error::Internal(format!(
-                    "the setting reminder_minutes = {minutes:?} is not a number of minutes"
-                ))
-            })?,
+            reminder_minutes: minutes
+                .trim()
+                .parse()
+                .ok()
+                .filter(|m| *m <= MAX_REMINDER_MINUTES)
+                .ok_or_else(|| {
+                    Error::Internal(format!(
+                        "the setting reminder_minutes = {minutes:?} is not a number of minutes up to {MAX_REMINDER_MINUTES} (a week)"
+                    ))
+                })?,
         })
     }
 }
@@ -707,13 +716,8 @@ fn add(cx: &Context, args: AddArgs, locale: &str) -> Result<Reply, Error> {
     };
     let day = date_arg(args.date.as_deref())?.unwrap_or(cx.today());
     let time = time_arg(args.time.as_deref())?;
-    let seconds = match args.duration {
-        Some(s) if s <= 0 => {
-            return Err(Error::InvalidArgs("the duration must be positive".into()));
-        }
-        Some(s) => s,
-        None => DEFAULT_SECONDS,
-    };
+    let duration = duration_arg(args.duration)?;
+    let seconds = duration.unwrap_or(DEFAULT_SECONDS);
     let when = match (time, args.all_day) {
         (Some(t), None | Some(false)) => When::Timed {
             start: cx.zone().to_utc(day.and_time(t)),
@@ -727,9 +731,7 @@ fn add(cx: &Context, args: AddArgs, locale: &str) -> Result<Reply, Error> {
         }
         _ => When::AllDay {
             date: day,
-            days: args
-                .duration
-                .map_or(1, |s| ((s + 86399) / 86400).max(1) as u32),
+            days: duration.map_or(1, |s| ((s + 86399) / 86400).max(1) as u32),
         },
     };
     let nanos = cx.now.timestamp_nanos_opt().unwrap_or_default();
@@ -744,6 +746,9 @@ fn add(cx: &Context, args: AddArgs, locale: &str) -> Result<Reply, Error> {
         exdates: Vec::new(),
         locale: locale.to_owned(),
     };
+    event
+        .check()
+        .map_err(|e| Error::InvalidArgs(format!("the event cannot be kept: {e}")))?;
     let others = load()?;
     save(&event)?;
     let mine = event::occurrences(
@@ -906,20 +911,16 @@ fn update(cx: &Context, args: UpdateArgs) -> Result<Reply, Error> {
             "say what to change: a date, a time, a duration or a new title".into(),
         ));
     }
-    if args.duration.is_some_and(|s| s <= 0) {
-        return Err(Error::InvalidArgs("the duration must be positive".into()));
-    }
+    let duration = duration_arg(args.duration)?;
     let old_start = event.local_start();
     event.when = match (&event.when, time) {
         (When::AllDay { date: d, days }, None) => When::AllDay {
             date: date.unwrap_or(*d),
-            days: args
-                .duration
-                .map_or(*days, |s| ((s + 86399) / 86400).max(1) as u32),
+            days: duration.map_or(*days, |s| ((s + 86399) / 86400).max(1) as u32),
         },
         (When::AllDay { date: d, .. }, Some(t)) => When::Timed {
             start: cx.zone().to_utc(date.unwrap_or(*d).and_time(t)),
-            seconds: args.duration.unwrap_or(DEFAULT_SECONDS),
+            seconds: duration.unwrap_or(DEFAULT_SECONDS),
             zone: cx.zone(),
         },
         (
@@ -938,7 +939,7 @@ fn update(cx: &Context, args: UpdateArgs) -> Result<Reply, Error> {
             );
             When::Timed {
                 start: moved,
-                seconds: args.duration.unwrap_or(*seconds),
+                seconds: duration.unwrap_or(*seconds),
                 zone: *zone,
             }
         }
@@ -951,6 +952,9 @@ fn update(cx: &Context, args: UpdateArgs) -> Result<Reply, Error> {
     if let Some(t) = new_title {
         event.title = t.to_owned();
     }
+    event
+        .check()
+        .map_err(|e| Error::InvalidArgs(format!("the event cannot be moved there: {e}")))?;
     save(&event)?;
     let described = first_occurrence(cx, &event);
     Ok(Reply::text(cx.say(
@@ -993,7 +997,12 @@ struct FreeArgs {
 
 fn free(cx: &Context, args: FreeArgs) -> Result<Reply, Error> {
     let day = date_arg(args.date.as_deref())?.unwrap_or(cx.today());
-    let min = Duration::seconds(args.duration.unwrap_or(DEFAULT_FREE_SECONDS).max(60));
+    // A gap longer than a day is never within working hours.
+    let min = Duration::seconds(
+        args.duration
+            .unwrap_or(DEFAULT_FREE_SECONDS)
+            .clamp(60, 86400),
+    );
     let s = &cx.settings;
     let mut from = cx.zone().to_utc(day.and_time(s.day_start));
     let to = cx.zone().to_utc(day.and_time(s.day_end));
@@ -1129,6 +1138,27 @@ struct ImportArgs {
 
 fn import(cx: &Context, args: ImportArgs, locale: &str) -> Result<Reply, Error> {
     let imported = ics::import(&args.ics, cx.zone(), locale).map_err(Error::InvalidArgs)?;
+    // A file none of whose events could be read is refused, with the reasons.
+    let skipped: Vec<String> = imported
+        .notes
+        .iter()
+        .filter(|n| matches!(n, ics::Note::Skipped { .. }))
+        .map(|n| n.text(false))
+        .collect();
+    if imported.events.is_empty() && !skipped.is_empty() {
+        let mut reasons = skipped
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if skipped.len() > 3 {
+            reasons.push_str(&format!(" … and {} more.", skipped.len() - 3));
+        }
+        return Err(Error::InvalidArgs(format!(
+            "no event of that file could be imported. {reasons}"
+        )));
+    }
     let existing: Vec<String> = kv::keys(PREFIX)?;
     let mut replaced = 0;
     for event in &imported.events {
@@ -1185,7 +1215,10 @@ fn load() -> Result<Vec<Event>, Error> {
     let mut events = Vec::new();
     for key in kv::keys(PREFIX)? {
         match kv::get_json::<Event>(&key) {
-            Ok(Some(e)) => events.push(e),
+            Ok(Some(e)) => match e.check() {
+                Ok(()) => events.push(e),
+                Err(why) => bantz_sdk::log::warn(&format!("skipping {key}: {why}")),
+            },
             Ok(None) => {}
             Err(e) => bantz_sdk::log::warn(&format!("skipping {key}: {e}")),
         }
@@ -1265,14 +1298,35 @@ fn capitalise(text: &str, tr: bool) -> String {
     }
 }
 
+/// A `YYYY-MM-DD` argument, of [`event::YEARS`].
 fn date_arg(text: Option<&str>) -> Result<Option<NaiveDate>, Error> {
     text.map(str::trim)
         .filter(|t| !t.is_empty())
         .map(|t| {
             NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                .map_err(|_| Error::InvalidArgs(format!("{t:?} is not a date like 2026-11-23")))
+                .ok()
+                .filter(|d| event::YEARS.contains(&d.year()))
+                .ok_or_else(|| {
+                    Error::InvalidArgs(format!(
+                        "{t:?} is not a date like 2026-11-23, of the years {} to {}",
+                        event::YEARS.start(),
+                        event::YEARS.end()
+                    ))
+                })
         })
         .transpose()
+}
+
+/// An event's length in seconds, when the arguments give one: more than nothing, at most
+/// [`event::MAX_SECONDS`].
+fn duration_arg(seconds: Option<i64>) -> Result<Option<i64>, Error> {
+    match seconds {
+        Some(s) if s <= 0 => Err(Error::InvalidArgs("the duration must be positive".into())),
+        Some(s) if s > event::MAX_SECONDS => Err(Error::InvalidArgs(format!(
+            "the duration of {s} seconds is longer than ten years, the most an event may last"
+        ))),
+        other => Ok(other),
+    }
 }
 
 fn time_arg(text: Option<&str>) -> Result<Option<NaiveTime>, Error> {

@@ -10,6 +10,8 @@
 use std::fmt;
 
 use chrono::{Datelike, Duration, Months, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
+
+use crate::event::YEARS;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// How far past the last occurrence an expansion looks for the next one before giving up on a
@@ -94,7 +96,10 @@ impl Rule {
                     rule.interval = v.parse().ok().filter(|n| *n > 0).ok_or_else(|| bad(part))?
                 }
                 "COUNT" => rule.count = Some(v.parse().map_err(|_| bad(part))?),
-                "UNTIL" => rule.until = Some(until(parse_until(v).ok_or_else(|| bad(part))?)),
+                "UNTIL" => {
+                    let at = until(parse_until(v).ok_or_else(|| bad(part))?);
+                    rule.until = Some(within_years(at));
+                }
                 "BYDAY" => {
                     for day in v.split(',') {
                         rule.by_day
@@ -210,7 +215,9 @@ impl Rule {
     fn period(&self, first: NaiveDate, n: u32) -> Option<Vec<NaiveDate>> {
         let step = n.checked_mul(self.interval)?;
         let days = |from: NaiveDate, count: i64| -> Vec<NaiveDate> {
-            (0..count).map(|i| from + Duration::days(i)).collect()
+            (0..count)
+                .map_while(|i| from.checked_add_signed(Duration::days(i)))
+                .collect()
         };
         Some(match self.freq {
             Freq::Daily => vec![first.checked_add_signed(Duration::days(step.into()))?],
@@ -218,7 +225,7 @@ impl Rule {
                 let back = (7 + first.weekday().num_days_from_monday()
                     - self.week_start.num_days_from_monday())
                     % 7;
-                let week = first - Duration::days(back.into());
+                let week = first.checked_sub_signed(Duration::days(back.into()))?;
                 days(week.checked_add_signed(Duration::weeks(step.into()))?, 7)
             }
             Freq::Monthly => {
@@ -330,27 +337,45 @@ impl<'de> Deserialize<'de> for Rule {
     }
 }
 
+/// `at`, moved into [`YEARS`] if a zone's offset took it out (a UTC `UNTIL` at the very end
+/// of 9999 is in 10000 east of Greenwich), so the rule is written and read back unchanged.
+fn within_years(at: NaiveDateTime) -> NaiveDateTime {
+    let first = NaiveDate::from_ymd_opt(*YEARS.start(), 1, 1).map(|d| d.and_time(NaiveTime::MIN));
+    let last = NaiveDate::from_ymd_opt(*YEARS.end(), 12, 31).map(end_of);
+    match (first, last) {
+        (Some(first), Some(last)) => at.clamp(first, last),
+        _ => at,
+    }
+}
+
 /// The last second of a day: what a date-only `UNTIL` allows.
 pub fn end_of(day: NaiveDate) -> NaiveDateTime {
     day.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default())
 }
 
+/// An `UNTIL` value; `None` when it is not a date or time of [`YEARS`], so that turning it into
+/// an event's wall-clock time cannot overflow.
 fn parse_until(v: &str) -> Option<Until> {
     if v.len() == 8 {
-        return NaiveDate::parse_from_str(v, "%Y%m%d").ok().map(Until::Date);
+        return NaiveDate::parse_from_str(v, "%Y%m%d")
+            .ok()
+            .filter(|d| YEARS.contains(&d.year()))
+            .map(Until::Date);
     }
     let (text, utc) = match v.strip_suffix('Z') {
         Some(t) => (t, true),
         None => (v, false),
     };
-    let t = NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%S").ok()?;
+    let t = NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%S")
+        .ok()
+        .filter(|t| YEARS.contains(&t.year()))?;
     Some(if utc { Until::Utc(t) } else { Until::Local(t) })
 }
 
 fn parse_by_day(text: &str) -> Option<(i32, Weekday)> {
     let text = text.trim();
     let split = text.len().checked_sub(2)?;
-    let (n, day) = text.split_at(split);
+    let (n, day) = text.split_at_checked(split)?;
     let n = match n {
         "" => 0,
         n => n
@@ -388,11 +413,11 @@ pub fn day_code(day: Weekday) -> &'static str {
 }
 
 /// A comma list of non-zero numbers within ±`max`.
-fn numbers(v: &str, min: i32, max: i32) -> Option<Vec<i32>> {
+fn numbers(v: &str, min: u32, max: u32) -> Option<Vec<i32>> {
     v.split(',')
         .map(|n| {
             let n: i32 = n.trim().trim_start_matches('+').parse().ok()?;
-            (n.abs() >= min && n.abs() <= max).then_some(n)
+            (min..=max).contains(&n.unsigned_abs()).then_some(n)
         })
         .collect()
 }

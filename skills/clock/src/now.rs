@@ -45,4 +45,27 @@ mod tests {
             })
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            cases: 500,
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        /// The clock reads nothing from the user; the one input is the instant and the zone,
+        /// and any of them, in any IANA zone, gives an `HH:MM` answer.
+        #[test]
+        fn any_instant_in_any_zone_is_told(
+            seconds in 0i64..253_402_300_799,
+            zone in proptest::sample::select(chrono_tz::TZ_VARIANTS.to_vec()),
+            turkish in proptest::bool::ANY,
+        ) {
+            let at = chrono::DateTime::from_timestamp(seconds, 0).unwrap().with_timezone(&zone);
+            let (text, data) = now(at, turkish);
+            let time = data["time"].as_str().unwrap();
+            proptest::prop_assert!(text.contains(time), "{} {}", text, time);
+            proptest::prop_assert_eq!(time.len(), 5);
+        }
+    }
 }

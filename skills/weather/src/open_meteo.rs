@@ -15,6 +15,10 @@ pub const DEFAULT_FORECAST_URL: &str = "https://api.open-meteo.com";
 /// Days of forecast the skill asks for: what `forecast` and `rain` can answer about.
 pub const FORECAST_DAYS: u32 = 7;
 
+/// No place on Earth is further than this from UTC (the furthest are 14 hours): a larger
+/// `utc_offset_seconds` is nonsense, and would take local times out of chrono's range.
+const MAX_UTC_OFFSET_SECONDS: u64 = 24 * 3600;
+
 /// The current conditions the skill asks for.
 const CURRENT: &str = "temperature_2m,relative_humidity_2m,apparent_temperature,precipitation,weather_code,wind_speed_10m";
 const HOURLY: &str = "precipitation_probability,precipitation";
@@ -194,6 +198,12 @@ pub fn forecast(base: &str, place: &Place, units: Units, cache: &Cache) -> Resul
         if !forecast.is_consistent() {
             return Err(Error::Upstream(format!(
                 "{url} sent arrays of different lengths"
+            )));
+        }
+        if forecast.utc_offset_seconds.unsigned_abs() > MAX_UTC_OFFSET_SECONDS {
+            return Err(Error::Upstream(format!(
+                "{url} sent a UTC offset of {} seconds, more than a day",
+                forecast.utc_offset_seconds
             )));
         }
         Ok(forecast)

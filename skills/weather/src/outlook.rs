@@ -9,10 +9,14 @@ use crate::open_meteo::{FORECAST_DAYS, Forecast, Hourly};
 pub const POSSIBLE_RAIN: f64 = 30.0;
 
 /// The place's local date and time at `now_ms` (Open-Meteo's times are local with
-/// `timezone=auto`, and the answer says how far ahead of UTC they are).
+/// `timezone=auto`, and the answer says how far ahead of UTC they are). An offset out of
+/// chrono's range is ignored: `forecast` refuses such answers, this is for a cached one.
 pub fn local_now(now_ms: i64, utc_offset_seconds: i64) -> NaiveDateTime {
     let utc = DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
-    (utc + Duration::seconds(utc_offset_seconds)).naive_utc()
+    Duration::try_seconds(utc_offset_seconds)
+        .and_then(|offset| utc.checked_add_signed(offset))
+        .unwrap_or(utc)
+        .naive_utc()
 }
 
 /// The forecast's days as dates; a day that does not parse never matches a question.
