@@ -57,7 +57,12 @@ impl Manifest {
         self
     }
 
-    /// Asks for `on_tick` every `seconds` seconds.
+    /// Asks for `on_tick` every `seconds` seconds. The host ticks a skill at once when it loads
+    /// (so it catches up after a restart or a replacement), then every `seconds`, never two
+    /// ticks of one skill at a time. It clamps the period to at least 5 seconds (and logs that
+    /// it did): ask for what the skill needs, e.g. `300` for something done every five minutes,
+    /// rather than ticking often and keeping time in kv. Ticks are not exact: one may come up
+    /// to a period late, so compare times with `now` instead of counting ticks.
     pub fn tick_every(mut self, seconds: u32) -> Self {
         self.tick_every_seconds = Some(seconds);
         self

@@ -271,8 +271,16 @@ async fn ticks_run_on_schedule_and_kv_survives_a_restart() {
         ..Default::default()
     })
     .await;
+    // The ticker asks for a tick every second; the host ticks no skill more often than every
+    // 5 s, shows the period it keeps, and logs that it clamped it.
     let status = bantz.skill_status("ticker").await;
-    assert_eq!(status["permissions"]["schedule_seconds"], 1);
+    assert_eq!(status["permissions"]["schedule_seconds"], 5, "{status}");
+    let log = bantz.log();
+    assert!(
+        log.contains("asks to be ticked more often than the host allows") && log.contains("ticker"),
+        "{log}"
+    );
+    // The first tick comes as the skill loads, the next a period later.
     bantz
         .wait_for_skills("two ticks", |l| {
             find(l, "ticker").is_some_and(|t| t["ticks"].as_u64() >= Some(2))

@@ -24,6 +24,8 @@ enum Upstream {
     Garbage,
     /// 200 with JSON that is not what was asked for.
     WrongShape,
+    /// The fixtures, but with a UTC offset no place has, too large to add to a time.
+    FarOffset,
 }
 
 /// A local stand-in for both Open-Meteo APIs (geocoding and forecast) on 127.0.0.1.
@@ -72,6 +74,12 @@ impl OpenMeteo {
                         ),
                         Upstream::Garbage => (200, "<html><body>Bad Gateway".to_owned()),
                         Upstream::WrongShape => (200, json!({"latitude": 41.0}).to_string()),
+                        Upstream::FarOffset => {
+                            let (status, body) = answer(&target);
+                            let mut body: Value = serde_json::from_str(&body).unwrap();
+                            body["utc_offset_seconds"] = json!(9_000_000_000_000_000i64);
+                            (status, body.to_string())
+                        }
                         Upstream::Hang => {
                             // Hold the connection until the host gives up and closes it.
                             while let Ok(n) = stream.read(&mut buf).await {
@@ -597,7 +605,12 @@ async fn upstream_failures_get_a_clear_reply_and_are_not_skill_errors() {
 
     // The place is found but its forecast is malformed, or never comes: the same reply. (The
     // place is looked up once: its geocoding is cached.)
-    for failure in [Upstream::Garbage, Upstream::WrongShape, Upstream::Hang] {
+    for failure in [
+        Upstream::Garbage,
+        Upstream::WrongShape,
+        Upstream::FarOffset,
+        Upstream::Hang,
+    ] {
         server.set_for("/v1/forecast", failure);
         let asked = Instant::now();
         let reply = bantz.chat("yarın İstanbul'da hava nasıl olacak").await;
@@ -618,7 +631,7 @@ async fn upstream_failures_get_a_clear_reply_and_are_not_skill_errors() {
         .iter()
         .filter(|r| r.starts_with("/v1/forecast"))
         .count();
-    assert_eq!(forecasts, 3, "{:?}", server.requests());
+    assert_eq!(forecasts, 4, "{:?}", server.requests());
 
     // An unknown place is not a failure either.
     server.set(Upstream::Serve);
@@ -641,7 +654,7 @@ async fn upstream_failures_get_a_clear_reply_and_are_not_skill_errors() {
     assert_says(&reply, "weather.current", &["İstanbul'da şu an 14°C"]);
 
     let status = bantz.skill_status("weather").await;
-    assert_eq!(status["invocations"], 10, "{status}");
+    assert_eq!(status["invocations"], 11, "{status}");
     assert!(status["last_error"].is_null(), "{status}");
     assert_no_skill_errors(&bantz).await;
 }
@@ -686,6 +699,17 @@ async fn rain_alerts(bantz: &Bantz) -> Vec<Value> {
     bantz.notifications("skill.weather.rain-alert").await
 }
 
+/// Waits for the weather skill's first tick: the one the host gives a skill as it loads.
+async fn first_tick(bantz: &Bantz) {
+    bantz
+        .wait_for_skills("the first tick of the weather skill", |skills| {
+            skills
+                .iter()
+                .any(|s| s["name"] == "weather" && s["ticks"].as_u64() >= Some(1))
+        })
+        .await;
+}
+
 #[tokio::test]
 async fn rain_at_home_is_announced_once_however_many_ticks_see_it() {
     let server = OpenMeteo::start().await;
@@ -694,15 +718,11 @@ async fn rain_at_home_is_announced_once_however_many_ticks_see_it() {
     let bantz = start_with_config(config.clone()).await;
     let status = bantz.skill_status("weather").await;
     assert_eq!(status["permissions"]["notify"], true, "{status}");
-    bantz
-        .wait_for_skills("three ticks of the weather skill", |skills| {
-            skills
-                .iter()
-                .any(|s| s["name"] == "weather" && s["ticks"].as_u64() >= Some(3))
-        })
-        .await;
+    // It looks every five minutes, and is ticked as often as that: not every second.
+    assert_eq!(status["permissions"]["schedule_seconds"], 300, "{status}");
+    first_tick(&bantz).await;
 
-    // The first tick looked at the forecast and sent the alert; the next ones only read kv.
+    // The first tick, as the skill loaded, looked at the forecast and sent the alert.
     let alerts = rain_alerts(&bantz).await;
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!(alerts[0]["type"], "skill.weather.rain-alert", "{alerts:?}");
@@ -727,13 +747,7 @@ async fn rain_at_home_is_announced_once_however_many_ticks_see_it() {
             ..Default::default()
         })
         .await;
-    bantz
-        .wait_for_skills("two ticks after the restart", |skills| {
-            skills
-                .iter()
-                .any(|s| s["name"] == "weather" && s["ticks"].as_u64() >= Some(2))
-        })
-        .await;
+    first_tick(&bantz).await;
     assert_eq!(rain_alerts(&bantz).await.len(), 1);
     assert_eq!(server.requests().len(), 2, "{:?}", server.requests());
     assert_no_skill_errors(&bantz).await;
@@ -743,17 +757,24 @@ async fn rain_at_home_is_announced_once_however_many_ticks_see_it() {
 async fn a_rain_check_that_fails_is_logged_not_an_error() {
     let server = OpenMeteo::start().await;
     server.set(Upstream::Status(503));
-    let bantz = start(&server, "home = \"Ankara\"").await;
-    bantz
-        .wait_for_skills("two ticks of the weather skill", |skills| {
-            skills
-                .iter()
-                .any(|s| s["name"] == "weather" && s["ticks"].as_u64() >= Some(2))
-        })
-        .await;
+    let config = config(&server, "home = \"Ankara\"");
+    let bantz = start_with_config(config.clone()).await;
+    first_tick(&bantz).await;
     let log = bantz.log();
     assert!(log.contains("rain alert check for"), "{log}");
-    // It tries again in five minutes, not at every tick.
+    assert_eq!(server.requests().len(), 1, "{:?}", server.requests());
+    assert_no_skill_errors(&bantz).await;
+
+    // It tries again in five minutes: a restart meanwhile, whose first tick comes at once,
+    // does not ask again.
+    let bantz = bantz
+        .restart(Options {
+            skills: vec![],
+            config: Some(config),
+            ..Default::default()
+        })
+        .await;
+    first_tick(&bantz).await;
     assert_eq!(server.requests().len(), 1, "{:?}", server.requests());
     assert_no_skill_errors(&bantz).await;
 }

@@ -104,18 +104,6 @@ impl LoadedSkill {
     pub fn describes(&self) -> bool {
         self.describe.is_some()
     }
-
-    /// How often the skill asked to be ticked.
-    fn tick_every(&self) -> Option<Duration> {
-        let every = self
-            .manifest
-            .permissions
-            .schedule
-            .as_ref()?
-            .every_seconds
-            .max(1);
-        Some(Duration::from_secs(every.into()))
-    }
 }
 
 /// One request to run a command of a skill.

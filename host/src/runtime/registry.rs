@@ -81,9 +81,7 @@ pub(super) enum Outcome<'a> {
 impl SkillEntry {
     pub(super) fn new(skill: Arc<LoadedSkill>, disabled: bool) -> SkillEntry {
         let slots = Arc::new(Semaphore::new(skill.grants.limits.max_concurrency as usize));
-        // The first tick comes right after loading, so a skill catches up on what fell due while
-        // it was not running (a restart, a replacement) without waiting a whole interval.
-        let next_tick = skill.tick_every().map_or(i64::MAX, |_| now_ms());
+        let next_tick = skill.first_tick_ms();
         SkillEntry {
             current: RwLock::new(skill),
             state: Mutex::new(EntryState {
@@ -109,11 +107,8 @@ impl SkillEntry {
 
     /// Serves `skill` from now on.
     pub(super) fn replace(&self, skill: Arc<LoadedSkill>) {
-        if skill.tick_every().is_some() {
-            self.next_tick_ms.store(now_ms(), Ordering::Relaxed);
-        } else {
-            self.next_tick_ms.store(i64::MAX, Ordering::Relaxed);
-        }
+        self.next_tick_ms
+            .store(skill.first_tick_ms(), Ordering::Relaxed);
         *self.current.write().unwrap() = skill;
         self.state.lock().unwrap().reload_error = None;
     }
@@ -264,12 +259,7 @@ impl SkillEntry {
                 .filter(|_| status == SkillStatus::Quarantined),
             outbound_hosts: skill.grants.outbound_hosts.iter().cloned().collect(),
             notify: skill.grants.notify,
-            schedule_seconds: skill
-                .manifest
-                .permissions
-                .schedule
-                .as_ref()
-                .map(|s| s.every_seconds),
+            schedule_seconds: skill.tick_every().map(|every| every.as_secs() as u32),
         }
     }
 }

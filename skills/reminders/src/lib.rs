@@ -1,7 +1,7 @@
 //! The reminders skill: "10 dakika sonra çayı hatırlat", "remind me to call mom at 5pm", list and
-//! cancel. Reminders live in kv; `on-tick` (every second) sends each one as a notification
-//! exactly once: `notify-once` with the reminder's id, then the reminder is removed, so a crash
-//! between the two neither loses nor repeats it.
+//! cancel. Reminders live in kv; `on-tick` (every [`TICK_SECONDS`]) sends each one that is due as
+//! a notification exactly once: `notify-once` with the reminder's id, then the reminder is
+//! removed, so a crash between the two neither loses nor repeats it.
 //!
 //! Times are read in the timezone of the skill's config, else the host's (`config-get("timezone")`).
 
@@ -9,12 +9,18 @@ use bantz_sdk::{
     Call, Command, DescriptionKind, Error, Intent, Manifest, Reply, Skill, SlotKind, export, json,
     kv,
 };
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+/// How often the skill looks for due reminders: a reminder fires at most this many seconds after
+/// its time. People set reminders to the minute ("at 5pm", "in 10 minutes"), and a quarter of a
+/// minute is on time for those; the host would not tick more often than every 5 s anyway.
+const TICK_SECONDS: u32 = 15;
 /// A date alone means this time of that day.
 const DEFAULT_TIME: &str = "09:00";
+/// The furthest ahead a reminder may be: ten years, in seconds.
+const MAX_AHEAD_SECONDS: i64 = 3660 * 86400;
 const PREFIX: &str = "r:";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -110,7 +116,7 @@ impl Skill for Reminders {
                 Intent::new("cancel", "en", ["(cancel|delete) [the|my] reminder (to|about) {what}"]).text_slot("what"),
             )
             .notifies()
-            .tick_every(1)
+            .tick_every(TICK_SECONDS)
     }
 
     fn describe(call: &Call, kind: DescriptionKind) -> Option<String> {
@@ -149,6 +155,9 @@ impl Skill for Reminders {
         match call.command() {
             "add" => {
                 let args: AddArgs = call.args()?;
+                if args.what.trim().is_empty() {
+                    return Err(Error::InvalidArgs("say what to remind you of".into()));
+                }
                 let due = due_time(&args, now()?, tz)?;
                 let reminder = Reminder {
                     id: format!("{:x}", now()?.timestamp_nanos_opt().unwrap_or_default()),
@@ -247,11 +256,15 @@ fn pending() -> Result<Vec<Reminder>, Error> {
 }
 
 /// When a reminder is due: in `duration` seconds; or at `time` on `date` (today, or tomorrow
-/// when that time has passed today); or at 09:00 on `date`.
+/// when that time has passed today); or at 09:00 on `date`. At most ten years ahead.
 fn due_time(args: &AddArgs, now: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>, Error> {
+    let too_far = || Error::InvalidArgs("a reminder can be at most ten years ahead".into());
     if let Some(seconds) = args.duration {
         if seconds <= 0 {
             return Err(Error::InvalidArgs("the duration must be positive".into()));
+        }
+        if seconds > MAX_AHEAD_SECONDS {
+            return Err(too_far());
         }
         return Ok(now + Duration::seconds(seconds));
     }
@@ -264,8 +277,11 @@ fn due_time(args: &AddArgs, now: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>,
         .map_err(|_| Error::InvalidArgs(format!("{:?} is not a time like 17:30", args.time)))?;
     let local_now = now.with_timezone(&tz);
     let date = match &args.date {
+        // Four-digit years only: the zone arithmetic below stays far inside chrono's range.
         Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| Error::InvalidArgs(format!("{d:?} is not a date like 2026-11-23")))?,
+            .ok()
+            .filter(|d| (1..=9999).contains(&d.year()))
+            .ok_or_else(|| Error::InvalidArgs(format!("{d:?} is not a date like 2026-11-23")))?,
         None if time > local_now.time() => local_now.date_naive(),
         None => local_now.date_naive() + Duration::days(1),
     };
@@ -278,6 +294,9 @@ fn due_time(args: &AddArgs, now: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>,
     let due = local.with_timezone(&Utc);
     if due <= now {
         return Err(Error::InvalidArgs("that time has already passed".into()));
+    }
+    if (due - now).num_seconds() > MAX_AHEAD_SECONDS {
+        return Err(too_far());
     }
     Ok(due)
 }
@@ -365,5 +384,58 @@ mod tests {
         );
         assert!(due_time(&args(Some("2026-11-20"), Some("10:00"), None), now, tz).is_err());
         assert!(due_time(&args(None, None, None), now, tz).is_err());
+        // Too far ahead is refused, however far: no overflow.
+        assert!(due_time(&args(None, None, Some(i64::MAX)), now, tz).is_err());
+        assert!(due_time(&args(Some("9999-12-31"), None, None), now, tz).is_err());
+        assert!(due_time(&args(Some("+262143-12-31"), Some("23:59"), None), now, tz).is_err());
+    }
+
+    mod properties {
+        //! Whatever the date, time and length of a reminder say, `due_time` answers a time
+        //! ahead (at most ten years) or a refusal, never a panic; and what is due describes.
+        //! Bounded cases; `PROPTEST_CASES=100000` runs more.
+
+        use proptest::prelude::*;
+        use proptest::test_runner::Config;
+
+        use super::*;
+
+        fn config() -> Config {
+            Config {
+                cases: std::env::var("PROPTEST_CASES")
+                    .ok()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(1000),
+                failure_persistence: None,
+                ..Config::default()
+            }
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn a_reminder_is_due_ahead_or_refused(
+                date in proptest::option::of(prop_oneof![
+                    "[+-]?[0-9]{1,7}-[0-9]{1,3}-[0-9]{1,3}",
+                    (1i32..=9999, 1u32..=12, 1u32..=31).prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
+                    "\\PC{0,12}",
+                ]),
+                time in proptest::option::of(prop_oneof!["[0-9]{1,3}:[0-9]{1,3}", "\\PC{0,6}"]),
+                duration in proptest::option::of(prop_oneof![any::<i64>(), -10i64..100_000]),
+                now_s in 0i64..253_402_300_799,
+                zone in prop::sample::select(vec!["Europe/Istanbul", "Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC"]),
+            ) {
+                let tz: Tz = zone.parse().unwrap();
+                let now = DateTime::from_timestamp(now_s, 0).unwrap();
+                let args = AddArgs { what: "tea".into(), date, time, duration };
+                if let Ok(due) = due_time(&args, now, tz) {
+                    prop_assert!(due > now);
+                    prop_assert!((due - now).num_seconds() <= MAX_AHEAD_SECONDS);
+                    describe(due, tz, true);
+                    describe(due, tz, false);
+                }
+            }
+        }
     }
 }

@@ -25,11 +25,11 @@ use open_meteo::{Cache, Forecast, Place, Units};
 use outlook::Verdict;
 use words::Lang;
 
-/// How often `on-tick` looks at the forecast for the rain alert. The host ticks a skill first one
-/// interval after it loads, so asking for a tick every five minutes would leave every new host
-/// five minutes without a check; the skill is ticked every second instead, and the ticks in
-/// between only read this key from kv.
-const RAIN_CHECK_EVERY_MS: i64 = 5 * 60 * 1000;
+/// How often `on-tick` looks at the forecast for the rain alert: the skill asks to be ticked this
+/// often. The host also ticks it at once whenever it loads; such a tick within five minutes of
+/// the last check (a restart, a replacement) finds the next check's time in kv and does nothing.
+const RAIN_CHECK_EVERY_SECONDS: u32 = 5 * 60;
+const RAIN_CHECK_EVERY_MS: i64 = RAIN_CHECK_EVERY_SECONDS as i64 * 1000;
 /// kv: when `on-tick` next looks at the forecast (ms), and the local date of the last alert.
 const NEXT_RAIN_CHECK: &str = "alert:next-check";
 const LAST_ALERT_DATE: &str = "alert:last-date";
@@ -203,7 +203,7 @@ impl Skill for Weather {
         // `[sandbox] allow_private_hosts`.
         .outbound_host("127.0.0.1")
         .notifies()
-        .tick_every(1)
+        .tick_every(RAIN_CHECK_EVERY_SECONDS)
     }
 
     fn describe(call: &Call, kind: DescriptionKind) -> Option<String> {
@@ -861,5 +861,146 @@ mod tests {
             "Rain is expected in Paris tomorrow around 03:00 (65% chance of precipitation). \
              Take an umbrella!"
         );
+    }
+
+    mod properties {
+        //! Whatever Open-Meteo answers (once its arrays line up, which `forecast` checks) and
+        //! whatever date, number of days or place a question names, the answers are replies,
+        //! never a panic. Bounded cases; `PROPTEST_CASES=100000` runs more.
+
+        use chrono::{Duration, NaiveDateTime};
+        use proptest::prelude::*;
+        use proptest::test_runner::Config;
+
+        use super::*;
+        use crate::open_meteo::{Current, Daily, Hourly};
+
+        fn config() -> Config {
+            Config {
+                cases: std::env::var("PROPTEST_CASES")
+                    .ok()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(250),
+                failure_persistence: None,
+                ..Config::default()
+            }
+        }
+
+        /// A value as Open-Meteo may send one, and some it should not.
+        fn value() -> impl Strategy<Value = Option<f64>> {
+            proptest::option::of(prop_oneof![
+                -100.0f64..200.0,
+                any::<f64>(),
+                Just(f64::MAX),
+                Just(-0.0),
+            ])
+        }
+
+        /// A local time near `base`, as Open-Meteo writes it, or text that is not one.
+        fn time(base: NaiveDateTime, format: &'static str) -> impl Strategy<Value = String> {
+            prop_oneof![
+                4 => (-200i64..200).prop_map(move |h| (base + Duration::hours(h)).format(format).to_string()),
+                1 => "\\PC{0,20}",
+                1 => "[+-]?[0-9]{4,7}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2})?",
+            ]
+        }
+
+        fn forecast(base: NaiveDateTime) -> impl Strategy<Value = Forecast> {
+            let hour = (time(base, "%Y-%m-%dT%H:%M"), value(), value());
+            let day = (
+                time(base, "%Y-%m-%d"),
+                value(),
+                value(),
+                value(),
+                value(),
+                value(),
+            );
+            (
+                any::<i64>(),
+                time(base, "%Y-%m-%dT%H:%M"),
+                [value(), value(), value(), value(), value(), value()],
+                prop::collection::vec(hour, 0..80),
+                prop::collection::vec(day, 0..10),
+            )
+                .prop_map(|(offset, now, c, hours, days)| Forecast {
+                    utc_offset_seconds: offset,
+                    current: Current {
+                        time: now,
+                        temperature_2m: c[0],
+                        relative_humidity_2m: c[1],
+                        apparent_temperature: c[2],
+                        precipitation: c[3],
+                        weather_code: c[4],
+                        wind_speed_10m: c[5],
+                    },
+                    hourly: Hourly {
+                        time: hours.iter().map(|h| h.0.clone()).collect(),
+                        precipitation_probability: hours.iter().map(|h| h.1).collect(),
+                        precipitation: hours.iter().map(|h| h.2).collect(),
+                    },
+                    daily: Daily {
+                        time: days.iter().map(|d| d.0.clone()).collect(),
+                        weather_code: days.iter().map(|d| d.1).collect(),
+                        temperature_2m_max: days.iter().map(|d| d.2).collect(),
+                        temperature_2m_min: days.iter().map(|d| d.3).collect(),
+                        precipitation_probability_max: days.iter().map(|d| d.4).collect(),
+                        precipitation_sum: days.iter().map(|d| d.5).collect(),
+                    },
+                })
+        }
+
+        fn question() -> impl Strategy<Value = (Option<String>, Option<f64>, String)> {
+            (
+                proptest::option::of(prop_oneof![
+                    "[+-]?[0-9]{1,7}-[0-9]{1,3}-[0-9]{1,3}",
+                    (2026i32..2028, 1u32..=12, 1u32..=31)
+                        .prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
+                    "\\PC{0,12}",
+                ]),
+                proptest::option::of(any::<f64>()),
+                "\\PC{0,24}",
+            )
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn any_forecast_and_question_gets_a_reply(
+                (now_ms, forecast) in (0i64..4_102_444_800_000).prop_flat_map(|ms| {
+                    let base = chrono::DateTime::from_timestamp_millis(ms).unwrap().naive_utc();
+                    (Just(ms), forecast(base))
+                }),
+                (date, days, place) in question(),
+                threshold in prop_oneof![0.0f64..100.0, any::<f64>()],
+                hours in any::<u32>(),
+            ) {
+                let now = outlook::local_now(now_ms, forecast.utc_offset_seconds);
+                let date = date.as_deref().map(parse_date).and_then(Result::ok);
+                let days = days.map(|d| d.round().clamp(1.0, 7.0) as u32);
+                words::without_locative(&place);
+                let place = Place {
+                    name: place,
+                    latitude: 0.0,
+                    longitude: 0.0,
+                    country: None,
+                    admin1: None,
+                };
+                for lang in [Lang::Tr, Lang::En] {
+                    for units in [Units::Metric, Units::Imperial] {
+                        let answer = Answer { place: &place, forecast: &forecast, lang, units, now };
+                        answer.current();
+                        answer.forecast(date, days);
+                        answer.rain(date, threshold);
+                    }
+                }
+                let hours = hours.clamp(1, open_meteo::FORECAST_DAYS * 24);
+                if let Some((hour, probability)) =
+                    outlook::rain_alert(&forecast.hourly, now, hours, threshold)
+                {
+                    rain_alert_message(&place.name, hour, now, probability, Lang::Tr);
+                }
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
-//! A well-behaved test skill for the runtime's moving parts: `on-tick` every second (counted in
+//! A well-behaved test skill for the runtime's moving parts: `on-tick` (counted in
 //! kv), `count`, which reads the counter, `reset`, which needs confirmation, and `hold`, which
-//! keeps a call open for a while so tests can replace the skill under a running call.
+//! keeps a call open for a while so tests can replace the skill under a running call. It asks to
+//! be ticked every second, less than the host allows, so tests see the period clamped.
 
 use bantz_sdk::{Call, Command, Error, Intent, Manifest, Reply, Skill, SlotKind, export, json};
 use serde::Deserialize;
