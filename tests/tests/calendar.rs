@@ -659,6 +659,31 @@ async fn files_of_a_public_icalendar_test_suite_import_or_are_refused_never_cras
     assert_eq!(odd_rule["data"]["imported"], 1, "{odd_rule}");
     assert_eq!(odd_rule["data"]["recurring"], 0, "{odd_rule}");
 
+    // Daily series that began in the year 1: today's agenda lists them all, and does not walk
+    // two thousand years of days to get there (thirty such walks took longer than a call's
+    // deadline).
+    let ancient: String = (0..30)
+        .map(|n| {
+            format!(
+                "BEGIN:VEVENT\r\nUID:ancient-{n}\r\nSUMMARY:Ancient {n:02}\r\n\
+                 DTSTART;TZID=Europe/Istanbul:00010101T0900{n:02}\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\n"
+            )
+        })
+        .collect();
+    let ancient = import(
+        &bantz,
+        &format!("BEGIN:VCALENDAR\r\n{ancient}END:VCALENDAR\r\n"),
+        "en",
+    )
+    .await;
+    assert_eq!(ancient["data"]["recurring"], 30, "{ancient}");
+    let today_listed = agenda_on(&bantz, &ymd(today())).await;
+    let daily = today_listed
+        .iter()
+        .filter(|e| e.contains("Ancient"))
+        .count();
+    assert_eq!(daily, 30, "{today_listed:?}");
+
     // Commands refuse what no calendar can hold, in a sentence.
     let tomorrow = ymd(today() + Duration::days(1));
     let message = refused(
@@ -691,7 +716,7 @@ async fn files_of_a_public_icalendar_test_suite_import_or_are_refused_never_cras
         "{status}"
     );
     let export = run(&bantz, "export", json!({}), "en").await;
-    assert_eq!(export["data"]["events"], 4, "{export}");
+    assert_eq!(export["data"]["events"], 34, "{export}");
 }
 
 #[tokio::test]

@@ -207,7 +207,18 @@ pub fn occurrences(
                 continue;
             }
         };
-        rule.expand(event.local_start(), |at| {
+        // Occurrences that start earlier than this wall-clock day (a day for any zone's offset,
+        // and the event's length) end before `from`: the expansion may skip them.
+        let length_days = match &event.when {
+            When::AllDay { days, .. } => i64::from(*days),
+            When::Timed { seconds, .. } => seconds / 86400,
+        };
+        let earliest = from
+            .naive_utc()
+            .date()
+            .checked_sub_signed(Duration::days(2 + length_days))
+            .unwrap_or(NaiveDate::MIN);
+        rule.expand_from(event.local_start(), earliest, |at| {
             let occurrence = Occurrence {
                 event,
                 span: event.occurrence_at(at),

@@ -1241,9 +1241,18 @@ fn next_occurrences<'a>(cx: &Context, events: &'a [Event]) -> Vec<Occurrence<'a>
                 .into_iter()
                 .next()
                 .or_else(|| {
-                    event::occurrences(one, DateTime::<Utc>::MIN_UTC, horizon, cx.zone())
-                        .into_iter()
-                        .next()
+                    // Nothing ahead: its first, looked for in its first year only, so a series
+                    // that ended long after it began is not walked to its end.
+                    let first_year =
+                        cx.zone().to_utc(e.local_start()) + Duration::days(FIND_AHEAD_DAYS);
+                    event::occurrences(
+                        one,
+                        DateTime::<Utc>::MIN_UTC,
+                        first_year.min(horizon),
+                        cx.zone(),
+                    )
+                    .into_iter()
+                    .next()
                 })
         })
         .collect();

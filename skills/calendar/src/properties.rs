@@ -321,6 +321,47 @@ proptest! {
     }
 
     #[test]
+    fn skipping_ahead_finds_the_same_occurrences_as_walking_there(
+        text in rule(),
+        start in (1i32..=9999, 1u32..=366, 0u32..86400),
+        ahead in 0i64..3000,
+    ) {
+        let wall = |until: Until| match until {
+            Until::Utc(t) | Until::Local(t) => t,
+            Until::Date(d) => end_of(d),
+        };
+        let Ok((rule, _)) = Rule::parse(&text, wall) else {
+            return Ok(());
+        };
+        let (year, day, second) = start;
+        let Some(start) = NaiveDate::from_yo_opt(year, day)
+            .and_then(|d| d.and_hms_opt(second / 3600, second / 60 % 60, second % 60))
+        else {
+            return Ok(());
+        };
+        let Some(from) = start.date().checked_add_signed(Duration::days(ahead)) else {
+            return Ok(());
+        };
+        let end = from + Duration::days(60);
+        let collect = |skip: bool| {
+            let mut seen = Vec::new();
+            let mut visit = |at: chrono::NaiveDateTime| {
+                if at.date() >= from {
+                    seen.push(at);
+                }
+                at.date() < end && seen.len() < 500
+            };
+            if skip {
+                rule.expand_from(start, from, &mut visit);
+            } else {
+                rule.expand(start, &mut visit);
+            }
+            seen
+        };
+        prop_assert_eq!(collect(true), collect(false), "{} from {}", rule, from);
+    }
+
+    #[test]
     fn dates_times_and_lengths_of_commands_are_read_or_refused(
         date in prop_oneof![
             "[+-]?[0-9]{1,7}-[0-9]{1,3}-[0-9]{1,3}",

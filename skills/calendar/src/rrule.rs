@@ -174,7 +174,20 @@ impl Rule {
 
     /// Calls `visit` with every occurrence from `start` (the first, always) on, in order,
     /// until the rule ends or `visit` returns false.
-    pub fn expand(&self, start: NaiveDateTime, mut visit: impl FnMut(NaiveDateTime) -> bool) {
+    pub fn expand(&self, start: NaiveDateTime, visit: impl FnMut(NaiveDateTime) -> bool) {
+        self.expand_from(start, NaiveDate::MIN, visit);
+    }
+
+    /// [`Rule::expand`], except that it may leave out occurrences on days before `from`
+    /// (never the first): a rule without `COUNT` skips the periods that end before it, so a
+    /// daily series that began centuries ago costs no more to look at today than one that began
+    /// last week. (`COUNT` counts from the first occurrence, so such a rule is walked from there.)
+    pub fn expand_from(
+        &self,
+        start: NaiveDateTime,
+        from: NaiveDate,
+        mut visit: impl FnMut(NaiveDateTime) -> bool,
+    ) {
         let mut emitted = 0u32;
         let mut emit = |at: NaiveDateTime| {
             if self.count.is_some_and(|c| emitted >= c) || self.until.is_some_and(|u| at > u) {
@@ -187,8 +200,15 @@ impl Rule {
             return;
         }
         let (first, time) = (start.date(), start.time());
-        let mut last_year = first.year();
-        for period in 0u32.. {
+        let skipped = match self.count {
+            None => self.periods_before(first, from),
+            Some(_) => 0,
+        };
+        let mut last_year = match self.period(first, skipped) {
+            Some(days) if skipped > 0 => days.first().map_or(first.year(), |d| d.year()),
+            _ => first.year(),
+        };
+        for period in skipped.. {
             let Some(days) = self.period(first, period) else {
                 return;
             };
@@ -208,6 +228,25 @@ impl Rule {
                 }
             }
         }
+    }
+
+    /// How many whole periods from the one `first` is in all end before `from` (one fewer, to
+    /// be safe at the edges of weeks and months).
+    fn periods_before(&self, first: NaiveDate, from: NaiveDate) -> u32 {
+        if from <= first {
+            return 0;
+        }
+        let units = match self.freq {
+            Freq::Daily => (from - first).num_days(),
+            Freq::Weekly => (from - first).num_days() / 7,
+            Freq::Monthly => {
+                i64::from(from.year() - first.year()) * 12 + i64::from(from.month())
+                    - i64::from(first.month())
+            }
+            Freq::Yearly => i64::from(from.year() - first.year()),
+        };
+        let periods = units / i64::from(self.interval.max(1)) - 1;
+        u32::try_from(periods.max(0)).unwrap_or(u32::MAX)
     }
 
     /// Every day of the `n`th period (day, week, month or year) after the one `first` is in;
