@@ -48,7 +48,10 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::test_runner::Config {
-            cases: 500,
+            cases: std::env::var("PROPTEST_CASES")
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(500),
             failure_persistence: None,
             ..Default::default()
         })]
