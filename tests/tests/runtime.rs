@@ -605,29 +605,49 @@ async fn bantz_skills_list_and_inspect() {
 
 #[tokio::test]
 async fn invalid_limits_in_the_config_stop_the_start_with_a_clear_message() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("bantz.toml"),
-        "[skills.clock]\ntimeout_ms = \"soon\"\n",
-    )
-    .unwrap();
-    let out = std::process::Command::new(bantz_tests::bantz_bin())
-        .current_dir(dir.path())
-        .args([
-            "serve",
-            "--port",
-            "0",
-            "--data-dir",
-            "data",
-            "--config",
-            "bantz.toml",
-        ])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("[skills.clock]") && err.contains("timeout_ms"),
-        "{err}"
-    );
+    let cases = [
+        (
+            "[skills.clock]\ntimeout_ms = \"soon\"\n",
+            &["[skills.clock]", "timeout_ms"][..],
+        ),
+        // A host-wide limit in a skill's section would silently do nothing.
+        (
+            "[skills.clock]\nmax_skill_bytes = 1000000\n",
+            &["max_skill_bytes applies to every skill: set it in [limits]"][..],
+        ),
+        (
+            "[limits]\nmanifest_timeout_ms = 0\n",
+            &["manifest_timeout_ms must be from 1 to 600000"][..],
+        ),
+        (
+            "[skills.clock]\nkv_max_keys = 0\n",
+            &["kv_max_bytes and kv_max_keys must be positive"][..],
+        ),
+        (
+            "[server]\nshutdown_grace_secs = 0\n",
+            &["shutdown_grace_secs must be from 1 to 3600"][..],
+        ),
+    ];
+    for (config, expected) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("bantz.toml"), config).unwrap();
+        let out = std::process::Command::new(bantz_tests::bantz_bin())
+            .current_dir(dir.path())
+            .args([
+                "serve",
+                "--port",
+                "0",
+                "--data-dir",
+                "data",
+                "--config",
+                "bantz.toml",
+            ])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{config}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        for part in expected {
+            assert!(err.contains(part), "{config}: {err}");
+        }
+    }
 }
