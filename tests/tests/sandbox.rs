@@ -1,6 +1,8 @@
 //! The hostile-skill suite: skills from skills/testing that misbehave on purpose (spin forever,
 //! eat memory, recurse, panic, answer too much, flood the log, try to escape, reach the network,
-//! import what does not exist) against the sandbox.
+//! import what does not exist, never return from `manifest()`, declare too much, fill their
+//! storage) and files in the skills folder that are no skill at all (a FIFO, a socket, a device,
+//! a sparse giant, a /proc file), against the sandbox; and the host stopping whatever they do.
 //!
 //! Each test checks that (a) the misbehaviour gets the right answer, (b) the host keeps answering
 //! while it happens, (c) the other skills are unaffected afterwards, and (d) the skill's status
