@@ -68,8 +68,9 @@ pub struct Inspection {
     pub manifest: Result<Manifest, String>,
 }
 
-/// A file's stamp: its size and modification time.
-pub(super) type Stamp = (u64, SystemTime);
+/// A file's stamp: its size, modification time and inode. The inode tells apart two files
+/// renamed into place within one tick of the filesystem's clock, whose size and time agree.
+pub(super) type Stamp = (u64, SystemTime, u64);
 
 /// What the folder scans know, behind `Runtime::folder`.
 #[derive(Default)]
@@ -616,8 +617,9 @@ enum LoadError {
 }
 
 fn stamp_of(path: &Path) -> std::io::Result<Stamp> {
+    use std::os::unix::fs::MetadataExt;
     let meta = std::fs::metadata(path)?;
-    Ok((meta.len(), meta.modified()?))
+    Ok((meta.len(), meta.modified()?, meta.ino()))
 }
 
 /// What a file that is not a regular file is, for the reason it is not loaded.
