@@ -56,6 +56,8 @@ pub struct Config {
     pub http: HttpSettings,
     /// `[rate_limits]`: requests per minute by class of route.
     pub rate_limits: RateLimits,
+    /// `[server]`: the shutdown grace period.
+    pub server: ServerSettings,
     /// The user's timezone (`timezone = "Europe/Istanbul"` at the top of bantz.toml): what
     /// "today" and "at 5" mean when the brain reads dates and times.
     pub timezone: chrono_tz::Tz,
@@ -122,6 +124,28 @@ pub struct Limits {
     pub quarantine_after: u32,
     /// First quarantine period; it doubles with every quarantine in a row, up to an hour.
     pub quarantine_ms: u64,
+    /// Largest manifest, counting the bytes of all its text (names, descriptions, examples,
+    /// schemas, templates).
+    pub max_manifest_bytes: u64,
+    /// Most commands a manifest may declare.
+    pub max_commands: u32,
+    /// Most intents a manifest may declare.
+    pub max_intents: u32,
+    /// Most intent templates a manifest may declare, over all its intents.
+    pub max_templates: u32,
+    /// Most bytes (keys plus values) a skill may keep in its kv store.
+    pub kv_max_bytes: u64,
+    /// Most keys a skill may keep in its kv store.
+    pub kv_max_keys: u64,
+    /// `[limits]` only: largest skill file read; a larger one is `failed` without being read.
+    pub max_skill_bytes: u64,
+    /// `[limits]` only: deadline of instantiating a skill and calling its `manifest()` at load.
+    pub manifest_timeout_ms: u64,
+    /// `[limits]` only: skill files compiled and checked at once; more wait for a turn.
+    pub max_concurrent_loads: u32,
+    /// `[limits]` only: below this many MiB free on the data dir's filesystem, skills' kv
+    /// writes are refused, so that the host's own writes (chat turns) still fit.
+    pub min_free_disk_mb: u64,
 }
 
 impl Default for Limits {
@@ -134,6 +158,16 @@ impl Default for Limits {
             max_log_bytes: 64 * 1024,
             quarantine_after: 5,
             quarantine_ms: 30_000,
+            max_manifest_bytes: 1024 * 1024,
+            max_commands: 256,
+            max_intents: 1024,
+            max_templates: crate::intent_template::MAX_SKILL_TEMPLATES as u32,
+            kv_max_bytes: 64 * 1024 * 1024,
+            kv_max_keys: 100_000,
+            max_skill_bytes: 64 * 1024 * 1024,
+            manifest_timeout_ms: 3_000,
+            max_concurrent_loads: 4,
+            min_free_disk_mb: 256,
         }
     }
 }
@@ -147,6 +181,21 @@ const LIMIT_KEYS: &[&str] = &[
     "max_log_bytes",
     "quarantine_after",
     "quarantine_ms",
+    "max_manifest_bytes",
+    "max_commands",
+    "max_intents",
+    "max_templates",
+    "kv_max_bytes",
+    "kv_max_keys",
+];
+
+/// Keys of `[limits]` that apply to the host as a whole, not to one skill: a skill's file is
+/// read, and its `manifest()` called, before its name (and so its section) is known.
+const HOST_LIMIT_KEYS: &[&str] = &[
+    "max_skill_bytes",
+    "manifest_timeout_ms",
+    "max_concurrent_loads",
+    "min_free_disk_mb",
 ];
 
 /// `[briefing]` as written in bantz.toml.
@@ -233,6 +282,23 @@ impl NotificationFile {
             quiet_hours,
             max_per_skill_per_hour: self.max_per_skill_per_hour.unwrap_or(60),
         })
+    }
+}
+
+/// `[server]`: how the server runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// After SIGTERM or SIGINT, the process ends within this many seconds whatever is still
+    /// running (requests, skill calls, loads, ticks); a second signal ends it at once.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            shutdown_grace_secs: 10,
+        }
     }
 }
 
@@ -445,6 +511,8 @@ struct FileConfig {
     http: HttpSettings,
     #[serde(default)]
     rate_limits: RateLimits,
+    #[serde(default)]
+    server: ServerSettings,
 }
 
 /// The shape of `[llm]`.
@@ -510,13 +578,31 @@ impl Config {
         let socket = o.socket.map(absolute).transpose()?;
         let mut doc = Document::read(&config_file, env)?;
         let mut file = std::mem::take(&mut doc.values);
-        if let Err(e) = skill_limits(&file.limits, &SkillSettings::default()) {
+        if let Err(e) = skill_limits(&file.limits, &SkillSettings::default())
+            .and_then(|_| host_limits(&file.limits))
+        {
             doc.problem(&["limits"], e);
+        }
+        if !(1..=3600).contains(&file.server.shutdown_grace_secs) {
+            doc.problem(
+                &["server", "shutdown_grace_secs"],
+                "shutdown_grace_secs must be from 1 to 3600",
+            );
         }
         for (name, settings) in &mut file.skills {
             match skill_limits(&file.limits, settings) {
                 Ok(limits) => settings.limits = Some(limits),
                 Err(e) => doc.problem(&["skills", name], e),
+            }
+            if let Some(key) = HOST_LIMIT_KEYS
+                .iter()
+                .copied()
+                .find(|k| settings.values.contains_key(*k))
+            {
+                doc.problem(
+                    &["skills", name, key],
+                    format!("{key} applies to every skill: set it in [limits]"),
+                );
             }
             if let Some(v) = settings.values.get("allow_hosts")
                 && !v.as_array().is_some_and(|a| a.iter().all(|h| h.is_str()))
@@ -575,6 +661,7 @@ impl Config {
             llm,
             http: file.http,
             rate_limits: file.rate_limits,
+            server: file.server,
             briefing,
             notifications,
             timezone,
@@ -603,6 +690,7 @@ impl Config {
             briefing: BriefingSettings::default(),
             http: HttpSettings::default(),
             rate_limits: RateLimits::default(),
+            server: ServerSettings::default(),
         }
     }
 
@@ -634,7 +722,36 @@ fn skill_limits(defaults: &Limits, settings: &SkillSettings) -> anyhow::Result<L
         limits.quarantine_after > 0,
         "quarantine_after must be positive"
     );
+    anyhow::ensure!(
+        limits.max_manifest_bytes >= 1024,
+        "max_manifest_bytes must be at least 1024"
+    );
+    anyhow::ensure!(
+        limits.max_commands > 0 && limits.max_intents > 0 && limits.max_templates > 0,
+        "max_commands, max_intents and max_templates must be positive"
+    );
+    anyhow::ensure!(
+        limits.kv_max_bytes > 0 && limits.kv_max_keys > 0,
+        "kv_max_bytes and kv_max_keys must be positive"
+    );
     Ok(limits)
+}
+
+/// Checks the `[limits]` keys that apply to the host as a whole.
+fn host_limits(limits: &Limits) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        limits.max_skill_bytes >= 1024,
+        "max_skill_bytes must be at least 1024"
+    );
+    anyhow::ensure!(
+        (1..=600_000).contains(&limits.manifest_timeout_ms),
+        "manifest_timeout_ms must be from 1 to 600000"
+    );
+    anyhow::ensure!(
+        (1..=64).contains(&limits.max_concurrent_loads),
+        "max_concurrent_loads must be from 1 to 64"
+    );
+    Ok(())
 }
 
 /// Checks one `[llm.<tier>]` section and reads its API key from the environment.

@@ -24,10 +24,11 @@ pub const MAX_TEMPLATE_ALTERNATIVES: usize = 40;
 /// the work one template can cost. The first-party templates have at most about 30.
 pub const MAX_TEMPLATE_SIZE: usize = 128;
 
-/// Most templates one skill may have, over all its intents: enough for a skill generated
-/// from a large phrase list, while the router's index keeps such a skill from slowing messages
-/// that share no word with it. The first-party skills have at most about 100.
-pub const MAX_SKILL_TEMPLATES: usize = 50_000;
+/// Most templates one skill may have, over all its intents, unless bantz.toml says otherwise
+/// (`max_templates` in `[limits]` or `[skills.<name>]`): enough for a skill generated from a
+/// large phrase list, while the router's index keeps such a skill from slowing messages that
+/// share no word with it. The first-party skills have at most about 100.
+pub const MAX_SKILL_TEMPLATES: usize = 10_000;
 
 /// Largest compiled size of all of one skill's templates together, which bounds the memory
 /// its matchers take.
@@ -151,18 +152,20 @@ fn requires_word(seq: &[Element]) -> bool {
 }
 
 /// Checks the templates of one skill, given as (command, locale, template): each must parse
-/// within the per-template limits, and together they must keep the per-skill limits. The error
-/// names the template and the limit.
+/// within the per-template limits, and together they must keep the per-skill limits, at most
+/// `max_templates` of them (the skill's `max_templates`, by default [`MAX_SKILL_TEMPLATES`]).
+/// The error names the template and the limit.
 pub fn check_skill<'a>(
     templates: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+    max_templates: usize,
 ) -> Result<(), String> {
     let (mut count, mut total) = (0usize, 0usize);
     for (command, locale, text) in templates {
         count += 1;
-        if count > MAX_SKILL_TEMPLATES {
+        if count > max_templates {
             return Err(format!(
-                "the skill has more than {MAX_SKILL_TEMPLATES} intent templates, the limit \
-                 (MAX_SKILL_TEMPLATES)"
+                "the skill has more than {max_templates} intent templates, the limit \
+                 (max_templates)"
             ));
         }
         let template = Template::parse(text).map_err(|error| {
@@ -389,16 +392,19 @@ mod tests {
 
     #[test]
     fn checks_a_skill_and_names_the_template() {
-        assert!(check_skill([("now", "en", "what time is it")]).is_ok());
-        let error =
-            check_skill([("now", "en", "time"), ("say", "en", "[please] {msg}")]).unwrap_err();
+        assert!(check_skill([("now", "en", "what time is it")], MAX_SKILL_TEMPLATES).is_ok());
+        let error = check_skill(
+            [("now", "en", "time"), ("say", "en", "[please] {msg}")],
+            MAX_SKILL_TEMPLATES,
+        )
+        .unwrap_err();
         assert!(error.contains("\"[please] {msg}\""), "{error}");
         assert!(error.contains("\"say\""), "{error}");
         let many = vec![("now", "en", "time"); MAX_SKILL_TEMPLATES + 1];
         assert!(
-            check_skill(many)
+            check_skill(many, MAX_SKILL_TEMPLATES)
                 .unwrap_err()
-                .contains("MAX_SKILL_TEMPLATES")
+                .contains("(max_templates)")
         );
     }
 }

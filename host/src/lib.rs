@@ -22,16 +22,11 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::config::{Config, TokenSource};
 
-/// How long requests in flight (a chat being answered, an event stream being closed) get to
-/// finish after SIGTERM or SIGINT.
-const GRACE: Duration = Duration::from_secs(10);
-
-/// How long open WebSockets then get to finish their close handshake.
-const SESSION_GRACE: Duration = Duration::from_secs(6);
-
 /// Starts everything and serves until SIGINT or SIGTERM; then stops accepting, lets the
-/// requests in flight finish, closes streams and WebSockets, and closes the store. A second
-/// signal ends the process at once, with status 128 + the signal's number.
+/// requests in flight finish (for half the grace period, `[server] shutdown_grace_secs`),
+/// closes streams and WebSockets, and closes the store. Whatever is still running when the
+/// grace period ends (a stuck skill call, a load, a tick), the process ends then, with status
+/// 128 + the signal's number; a second signal ends it at once, with the same status.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
     let config = Arc::new(config);
@@ -49,7 +44,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
     }
     // Before anything listens, so that a signal from then on is ours to handle.
-    let mut signals = Signals::install()?;
+    let signals = Signals::install()?;
+    let grace = Duration::from_secs(config.server.shutdown_grace_secs);
+    // Cancelled when the server starts shutting down, so open streams and WebSockets end.
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(watch_signals(signals, shutdown.clone(), grace));
 
     let store = store::Store::open(&config.database_path())
         .await
@@ -65,7 +64,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         store.clone(),
         bus.clone(),
     )?);
-    runtime.sync_dir().await?;
+    tokio::select! {
+        synced = runtime.sync_dir() => synced?,
+        () = shutdown.cancelled() => {
+            tracing::info!("stopped while loading the skills");
+            store.close().await;
+            return Ok(());
+        }
+    }
     runtime.watch()?;
     runtime.start_scheduler();
     let brain = brain::Brain::new(
@@ -75,8 +81,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         config.timezone,
     );
     brain.classifier_trained().await;
-    // Cancelled when the server starts shutting down, so open streams and WebSockets end.
-    let shutdown = tokio_util::sync::CancellationToken::new();
     let devices = Arc::new(
         devices::Devices::load(store.clone())
             .await
@@ -123,25 +127,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let served = poem::Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(
             app,
-            async move {
-                let (first, _) = signals.next().await;
-                tracing::info!(
-                    signal = first,
-                    "shutting down: finishing the requests in flight (a second signal stops at once)"
-                );
-                shutdown.cancel();
-                tokio::spawn(async move {
-                    let (second, number) = signals.next().await;
-                    tracing::warn!(signal = second, "second signal: stopping at once");
-                    std::process::exit(128 + number);
-                });
-            },
-            Some(GRACE),
+            async move { shutdown.cancelled().await },
+            Some(grace / 2),
         )
         .await;
     // The WebSockets were told to close when the shutdown began; give them a moment to finish.
     sessions.close();
-    if tokio::time::timeout(SESSION_GRACE, sessions.wait())
+    if tokio::time::timeout(grace / 4, sessions.wait())
         .await
         .is_err()
     {
@@ -236,6 +228,37 @@ async fn briefing_schedule(
             tracing::error!(error = %e, "the morning briefing failed");
         }
     }
+}
+
+/// Waits for the first signal and starts the shutdown; from then on the process ends when
+/// `grace` has passed, or at a second signal, whichever comes first. The grace period is timed
+/// on a thread of its own, so nothing running on the async workers can hold it up.
+async fn watch_signals(
+    mut signals: Signals,
+    shutdown: tokio_util::sync::CancellationToken,
+    grace: Duration,
+) {
+    let (first, number) = signals.next().await;
+    tracing::info!(
+        signal = first,
+        grace_secs = grace.as_secs(),
+        "shutting down: finishing the requests in flight (a second signal stops at once)"
+    );
+    shutdown.cancel();
+    let _ = std::thread::Builder::new()
+        .name("bantz-shutdown".into())
+        .spawn(move || {
+            std::thread::sleep(grace);
+            tracing::error!(
+                signal = first,
+                grace_secs = grace.as_secs(),
+                "still running when the shutdown grace period ended; stopping now"
+            );
+            std::process::exit(128 + number);
+        });
+    let (second, number) = signals.next().await;
+    tracing::warn!(signal = second, "second signal: stopping at once");
+    std::process::exit(128 + number);
 }
 
 /// SIGTERM and SIGINT, handled from the moment they are installed.

@@ -222,7 +222,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     })?;
     let runtime = tokio::runtime::Runtime::new()?;
     let served = runtime.block_on(bantz::serve(config));
-    // Skill work still running on blocking threads must not hold the exit up.
-    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    // Skill work still running on blocking threads (a compile) must not hold the exit up.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     served
 }

@@ -1,6 +1,8 @@
 //! The hostile-skill suite: skills from skills/testing that misbehave on purpose (spin forever,
 //! eat memory, recurse, panic, answer too much, flood the log, try to escape, reach the network,
-//! import what does not exist) against the sandbox.
+//! import what does not exist, never return from `manifest()`, declare too much, fill their
+//! storage) and files in the skills folder that are no skill at all (a FIFO, a socket, a device,
+//! a sparse giant, a /proc file), against the sandbox; and the host stopping whatever they do.
 //!
 //! Each test checks that (a) the misbehaviour gets the right answer, (b) the host keeps answering
 //! while it happens, (c) the other skills are unaffected afterwards, and (d) the skill's status
@@ -735,7 +737,12 @@ async fn a_catch_all_skill_fails_to_load_and_never_receives_a_message() {
 
 #[tokio::test]
 async fn a_skill_with_twenty_thousand_templates_loads_and_slows_only_its_own_words() {
-    let bantz = start(&["many-templates"], "").await;
+    // Twice the default max_templates: its operator allows it.
+    let bantz = start(
+        &["many-templates"],
+        "[skills.many-templates]\nmax_templates = 20000\n",
+    )
+    .await;
     let status = bantz.skill_status("many-templates").await;
     assert_eq!(status["status"], "active", "{status}");
     assert_clock_unaffected(&bantz).await;
@@ -754,4 +761,685 @@ async fn a_skill_with_twenty_thousand_templates_loads_and_slows_only_its_own_wor
     );
     let reply = bantz.chat("saat kaç").await;
     assert_eq!(reply["tools_used"], json!(["clock.now"]), "{reply}");
+}
+
+/// The host's resident memory, in MiB, from /proc.
+fn rss_mib(bantz: &Bantz) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", bantz.pid())).unwrap();
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no VmRSS in {status}"));
+    kib / 1024
+}
+
+/// The entry of `file` in a skills list, once it is no longer loading.
+fn settled<'a>(list: &'a [Value], file: &str) -> Option<&'a Value> {
+    list.iter()
+        .find(|s| s["source"] == file)
+        .filter(|s| s["status"] != "loading")
+}
+
+/// Makes a named pipe (FIFO) at `path`.
+fn mkfifo(path: &std::path::Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("running mkfifo");
+    assert!(status.success(), "mkfifo {} failed", path.display());
+}
+
+/// What `x.wasm` files that are not components of a reasonable size become: each fails at once
+/// with its reason, without the host reading it.
+struct NotRegular {
+    file: &'static str,
+    reason: &'static str,
+}
+
+/// Puts into `dir` a FIFO, a symlink to /dev/zero, a 3 GiB sparse file, a Unix socket and a
+/// directory, all named `*.wasm`; returns what each must fail with, and the socket's listener
+/// (the socket exists while it lives).
+fn not_regular_files(dir: &std::path::Path) -> (Vec<NotRegular>, std::os::unix::net::UnixListener) {
+    mkfifo(&dir.join("fifo.wasm"));
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero.wasm")).unwrap();
+    let sparse = std::fs::File::create(dir.join("sparse.wasm")).unwrap();
+    sparse.set_len(3 * 1024 * 1024 * 1024).unwrap();
+    drop(sparse);
+    let listener = std::os::unix::net::UnixListener::bind(dir.join("socket.wasm")).unwrap();
+    std::fs::create_dir(dir.join("folder.wasm")).unwrap();
+    let expected = vec![
+        NotRegular {
+            file: "fifo.wasm",
+            reason: "the file is a named pipe (FIFO), not a regular file",
+        },
+        NotRegular {
+            file: "zero.wasm",
+            reason: "the file is a character device, not a regular file",
+        },
+        NotRegular {
+            file: "sparse.wasm",
+            reason: "the file has 3221225472 bytes, over the limit of 67108864 bytes ([limits] max_skill_bytes)",
+        },
+        NotRegular {
+            file: "socket.wasm",
+            reason: "the file is a socket, not a regular file",
+        },
+        NotRegular {
+            file: "folder.wasm",
+            reason: "the file is a directory, not a regular file",
+        },
+    ];
+    (expected, listener)
+}
+
+#[tokio::test]
+async fn only_regular_files_are_read_and_a_symlink_only_to_one() {
+    let bantz = start(&[], "").await;
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::copy(test_skill("counter"), outside.path().join("counter.wasm")).unwrap();
+    let rss_before = rss_mib(&bantz);
+
+    let dir = bantz.skills_dir();
+    let (expected, _socket) = not_regular_files(&dir);
+    // A symlink to a regular file elsewhere is followed.
+    std::os::unix::fs::symlink(outside.path().join("counter.wasm"), dir.join("linked.wasm"))
+        .unwrap();
+    let started = Instant::now();
+    let reload = within(
+        Duration::from_secs(5),
+        "the reload",
+        bantz.post("/api/v1/skills/reload", &json!({})),
+    )
+    .await;
+    assert_eq!(reload.status(), 202);
+    let list = bantz
+        .wait_for_skills("every file to load or fail", |l| {
+            expected.iter().all(|e| settled(l, e.file).is_some())
+                && l.iter()
+                    .any(|s| s["name"] == "counter" && s["status"] == "active")
+        })
+        .await;
+    for e in &expected {
+        let entry = settled(&list, e.file).unwrap();
+        assert_eq!(entry["status"], "failed", "{entry}");
+        let error = entry["error"].as_str().unwrap_or_default();
+        assert!(error.contains(e.reason), "{}: {error}", e.file);
+    }
+    // Nothing was read into memory: a host that read the sparse file or /dev/zero would have
+    // grown by gigabytes, or still be reading.
+    let rss_after = rss_mib(&bantz);
+    assert!(
+        rss_after < rss_before + 256,
+        "the host grew from {rss_before} MiB to {rss_after} MiB"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "settling took {:?}",
+        started.elapsed()
+    );
+    json_ok(bantz.command("counter.count", json!({})).await).await;
+    assert_clock_unaffected(&bantz).await;
+}
+
+#[tokio::test]
+async fn the_read_of_a_skill_file_stops_at_the_cap_whatever_its_size_says() {
+    // /proc files say they have 0 bytes, and have more: only the read itself can stop at the
+    // cap. The host's own memory map is far over 4 KiB.
+    let bantz = Bantz::start_with(Options {
+        skills: vec![],
+        config: Some("[limits]\nmax_skill_bytes = 4096\n".into()),
+        ..Default::default()
+    })
+    .await;
+    let maps = format!("/proc/{}/maps", bantz.pid());
+    assert_eq!(std::fs::metadata(&maps).unwrap().len(), 0);
+    std::os::unix::fs::symlink(&maps, bantz.skills_dir().join("maps.wasm")).unwrap();
+    let reload = json_body(bantz.post("/api/v1/skills/reload", &json!({})).await, 202).await;
+    // Unless the watcher was quicker and started it already.
+    let started = reload["started"].as_array().unwrap();
+    assert!(
+        started.is_empty() || *started == [json!("maps.wasm")],
+        "{reload}"
+    );
+    let list = bantz
+        .wait_for_skills("maps.wasm to fail", |l| settled(l, "maps.wasm").is_some())
+        .await;
+    let entry = settled(&list, "maps.wasm").unwrap();
+    assert_eq!(entry["status"], "failed", "{entry}");
+    assert!(
+        entry["error"].as_str().unwrap().contains(
+            "the file has more than 4096 bytes, over the limit of 4096 bytes ([limits] max_skill_bytes)"
+        ),
+        "{entry}"
+    );
+}
+
+/// Asserts `status` and a JSON body, and returns the body.
+async fn json_body(response: reqwest::Response, status: u16) -> Value {
+    let got = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(got, status, "{text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+#[tokio::test]
+async fn a_manifest_that_never_returns_fails_at_the_load_deadline_and_holds_up_nothing() {
+    // The deadline is long enough for the other file to load well inside it.
+    let bantz = start(&[], "[limits]\nmanifest_timeout_ms = 8000\n").await;
+    let dir = bantz.skills_dir();
+    std::fs::copy(
+        test_skill("hanging-manifest"),
+        dir.join("hanging-manifest.wasm"),
+    )
+    .unwrap();
+    let reload = within(
+        Duration::from_secs(5),
+        "the reload",
+        bantz.post("/api/v1/skills/reload", &json!({})),
+    )
+    .await;
+    let reload = json_body(reload, 202).await;
+    // Unless the watcher was quicker and started it already.
+    let started = reload["started"].as_array().unwrap();
+    assert!(
+        started.is_empty() || *started == [json!("hanging-manifest.wasm")],
+        "{reload}"
+    );
+
+    // While its manifest() spins: the reload endpoint answers at once, starting nothing new…
+    let again = within(
+        Duration::from_secs(2),
+        "a second reload",
+        bantz.post("/api/v1/skills/reload", &json!({})),
+    )
+    .await;
+    let again = json_body(again, 202).await;
+    assert_eq!(again["started"], json!([]), "{again}");
+    let hanging = again["skills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["source"] == "hanging-manifest.wasm")
+        .unwrap();
+    assert_eq!(hanging["status"], "loading", "{hanging}");
+    // …another file loads…
+    std::fs::copy(test_skill("counter"), dir.join("counter.wasm")).unwrap();
+    let list = bantz
+        .wait_for_skills("counter to load", |l| {
+            l.iter()
+                .any(|s| s["name"] == "counter" && s["status"] == "active")
+        })
+        .await;
+    let hanging = list
+        .iter()
+        .find(|s| s["source"] == "hanging-manifest.wasm")
+        .unwrap();
+    assert_eq!(
+        hanging["status"], "loading",
+        "counter loaded only after the hanging file was given up: {hanging}"
+    );
+    // …and chats are answered.
+    assert_clock_unaffected(&bantz).await;
+
+    let list = bantz
+        .wait_for_skills("the hanging file to fail", |l| {
+            settled(l, "hanging-manifest.wasm").is_some()
+        })
+        .await;
+    let entry = settled(&list, "hanging-manifest.wasm").unwrap();
+    assert_eq!(entry["status"], "failed", "{entry}");
+    let error = entry["error"].as_str().unwrap();
+    assert!(
+        error.contains("did not finish within 8s")
+            && error.contains("[limits] manifest_timeout_ms"),
+        "{error}"
+    );
+    json_ok(bantz.command("counter.count", json!({})).await).await;
+    assert_clock_unaffected(&bantz).await;
+}
+
+#[tokio::test]
+async fn a_manifest_over_a_limit_fails_and_the_reason_names_the_limit() {
+    // bloated-manifest declares 300 commands, 1,200 intents and 1,200 templates. Each start
+    // raises the limits it broke before, in its own section, and meets the next.
+    let cases = [
+        (
+            "",
+            "declares 300 commands, over the limit of 256 (max_commands)",
+        ),
+        (
+            "max_commands = 300",
+            "declares 1200 intents, over the limit of 1024 (max_intents)",
+        ),
+        (
+            "max_commands = 300\nmax_intents = 1200\nmax_templates = 1000",
+            "more than 1000 intent templates, the limit (max_templates)",
+        ),
+        (
+            "max_commands = 300\nmax_intents = 1200\nmax_manifest_bytes = 4096",
+            "over the limit of 4096 (max_manifest_bytes)",
+        ),
+    ];
+    for (settings, reason) in cases {
+        let bantz = start(
+            &["bloated-manifest"],
+            &format!("[skills.bloated-manifest]\n{settings}\n"),
+        )
+        .await;
+        let error = failed_file(&bantz, "bloated-manifest.wasm").await;
+        assert!(error.contains(reason), "with {settings:?}: {error}");
+        assert_clock_unaffected(&bantz).await;
+    }
+    // Within its own raised limits it loads; the defaults still hold for every other skill.
+    let bantz = start(
+        &["bloated-manifest"],
+        "[skills.bloated-manifest]\nmax_commands = 300\nmax_intents = 1200\n",
+    )
+    .await;
+    let status = bantz.skill_status("bloated-manifest").await;
+    assert_eq!(status["status"], "active", "{status}");
+    assert_eq!(status["commands"].as_array().unwrap().len(), 300);
+    let reply = json_ok(bantz.command("bloated-manifest.c7", json!({})).await).await;
+    assert_eq!(reply["response"], "c7 ran", "{reply}");
+    assert_clock_unaffected(&bantz).await;
+}
+
+/// Runs `kv-filler.fill` and returns its data: `written`, and the `error` (kind and message)
+/// that stopped it.
+async fn fill(bantz: &Bantz, count: u32, bytes: usize, prefix: &str) -> Value {
+    let reply = json_ok(
+        bantz
+            .command(
+                "kv-filler.fill",
+                json!({ "count": count, "bytes": bytes, "prefix": prefix }),
+            )
+            .await,
+    )
+    .await;
+    reply["data"].clone()
+}
+
+#[tokio::test]
+async fn kv_writes_over_a_quota_get_limit_exceeded_naming_it() {
+    let bantz = start(
+        &["kv-filler"],
+        "[skills.kv-filler]\nkv_max_bytes = 100000\nkv_max_keys = 50\n",
+    )
+    .await;
+    let kv = bantz.skill_status("kv-filler").await["kv"].clone();
+    assert_eq!(
+        kv,
+        json!({ "bytes": 0, "keys": 0, "max_bytes": 100000, "max_keys": 50 })
+    );
+    // Ten keys of one byte and values of 9,000: 90,010 bytes.
+    let data = fill(&bantz, 10, 9000, "").await;
+    assert_eq!(data, json!({ "written": 10, "error": null }));
+    // One more of 9,002 fits (99,012); the next would pass 100,000.
+    let data = fill(&bantz, 10, 9000, "b").await;
+    assert_eq!(data["written"], 1, "{data}");
+    assert_eq!(data["error"]["kind"], "limit-exceeded", "{data}");
+    let message = data["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("at most 100000 bytes (kv_max_bytes)"),
+        "{message}"
+    );
+    let kv = bantz.skill_status("kv-filler").await["kv"].clone();
+    assert_eq!(
+        kv,
+        json!({ "bytes": 99012, "keys": 11, "max_bytes": 100000, "max_keys": 50 })
+    );
+    // Rewriting a key with a smaller value is always allowed; deleting frees the quota.
+    assert_eq!(fill(&bantz, 1, 10, "").await["written"], 1);
+    let cleared = json_ok(
+        bantz
+            .command("kv-filler.clear", json!({ "prefix": "" }))
+            .await,
+    )
+    .await;
+    assert_eq!(cleared["data"]["deleted"], 11, "{cleared}");
+    assert_eq!(bantz.skill_status("kv-filler").await["kv"]["bytes"], 0);
+
+    // The key quota.
+    let data = fill(&bantz, 60, 1, "k").await;
+    assert_eq!(data["written"], 50, "{data}");
+    assert_eq!(data["error"]["kind"], "limit-exceeded", "{data}");
+    assert!(
+        data["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 50 keys (kv_max_keys)"),
+        "{data}"
+    );
+    assert_eq!(bantz.skill_status("kv-filler").await["kv"]["keys"], 50);
+    assert_clock_unaffected(&bantz).await;
+}
+
+#[tokio::test]
+async fn a_skill_cannot_fill_the_disk_past_the_default_quota() {
+    // The attack of issue 13: megabyte values, one after another. 63 fit the 64 MiB default.
+    let bantz = start(&["kv-filler"], &section("kv-filler", "timeout_ms = 60000")).await;
+    let data = fill(&bantz, 100, 1024 * 1024, "").await;
+    assert_eq!(data["written"], 63, "{data}");
+    assert_eq!(data["error"]["kind"], "limit-exceeded", "{data}");
+    let kv = bantz.skill_status("kv-filler").await["kv"].clone();
+    assert_eq!(kv["max_bytes"], 64 * 1024 * 1024, "{kv}");
+    assert!(kv["bytes"].as_u64().unwrap() <= 64 * 1024 * 1024, "{kv}");
+    assert_eq!(kv["keys"], 63, "{kv}");
+    assert_clock_unaffected(&bantz).await;
+}
+
+#[tokio::test]
+async fn below_the_free_space_floor_skill_writes_are_refused_and_chat_keeps_working() {
+    // A floor no disk clears: as if the data dir's disk were nearly full.
+    let bantz = start(&["kv-filler"], "[limits]\nmin_free_disk_mb = 1000000000\n").await;
+    let data = fill(&bantz, 1, 10, "").await;
+    assert_eq!(data["written"], 0, "{data}");
+    assert_eq!(data["error"]["kind"], "limit-exceeded", "{data}");
+    assert!(
+        data["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("under the floor of 1000000000 MiB (min_free_disk_mb)"),
+        "{data}"
+    );
+    // The chat turns are still written: a conversation continues.
+    let first = bantz.chat("saat kaç").await;
+    let session = first["session_id"].as_str().unwrap();
+    let second = json_ok(
+        bantz
+            .post(
+                "/api/v1/chat",
+                &json!({ "message": "what time is it", "session_id": session }),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(second["session_id"], session, "{second}");
+    let messages = json_ok(
+        bantz
+            .get(&format!("/api/v1/conversations/{session}/messages"))
+            .await,
+    )
+    .await;
+    assert!(
+        messages.to_string().contains("what time is it"),
+        "{messages}"
+    );
+    assert_clock_unaffected(&bantz).await;
+}
+
+#[tokio::test]
+async fn sigterm_ends_the_host_within_the_grace_period_whatever_skills_do() {
+    // A call that would run for ten minutes, and a load that would, when the signal comes.
+    let mut bantz = Bantz::start_with(Options {
+        skills: vec![skill("clock"), test_skill("hostile-loop")],
+        config: Some(
+            "[server]\nshutdown_grace_secs = 2\n[limits]\nmanifest_timeout_ms = 600000\n\
+             [skills.hostile-loop]\ntimeout_ms = 600000\n"
+                .into(),
+        ),
+        ..Default::default()
+    })
+    .await;
+    std::fs::copy(
+        test_skill("hanging-manifest"),
+        bantz.skills_dir().join("hanging-manifest.wasm"),
+    )
+    .unwrap();
+    let stuck = {
+        let (http, url) = (bantz.http.clone(), bantz.url("/api/v1/commands"));
+        tokio::spawn(async move {
+            http.post(url)
+                .bearer_auth(bantz_tests::TOKEN)
+                .json(&json!({ "command": "hostile-loop.spin", "args": {} }))
+                .send()
+                .await
+        })
+    };
+    bantz
+        .wait_for_skills("the call to run and the load to start", |l| {
+            l.iter()
+                .any(|s| s["name"] == "hostile-loop" && s["in_flight"] == 1)
+                && l.iter()
+                    .any(|s| s["source"] == "hanging-manifest.wasm" && s["status"] == "loading")
+        })
+        .await;
+    let signalled = Instant::now();
+    bantz.signal("TERM");
+    let status = bantz.wait_exit().await;
+    let took = signalled.elapsed();
+    // The call and the load are cut when the requests' half of the grace period ends; should
+    // anything still hold the process up, the grace period's end stops it with 128 + 15.
+    assert!(
+        status.success() || status.code() == Some(128 + 15),
+        "{status:?}\n{}",
+        bantz.log()
+    );
+    assert!(
+        took < Duration::from_secs(6),
+        "the host exited {took:?} after SIGTERM with a grace of 2 s"
+    );
+    // The stuck call's connection was cut, not answered.
+    assert!(stuck.await.unwrap().is_err());
+}
+
+/// First-party chats the chaos test keeps asking, and the skill each must reach.
+const FIRST_PARTY_CHATS: &[(&str, &str)] = &[
+    ("saat kaç", "clock."),
+    ("bugün neler var takvimimde?", "calendar."),
+    ("hatırlatıcılarım neler", "reminders."),
+];
+
+/// What the chats alongside the chaos saw.
+#[derive(Debug, Default)]
+struct Chatter {
+    chats: usize,
+    health_checks: usize,
+    slowest_chat: Duration,
+    slowest_health: Duration,
+}
+
+#[tokio::test]
+async fn every_hostile_file_at_once_while_chats_to_first_party_skills_run() {
+    let bantz = Arc::new(
+        Bantz::start_with(Options {
+            skills: vec![skill("clock"), skill("calendar"), skill("reminders")],
+            config: Some(
+                "[rate_limits]\nchat = 0\n[skills.hostile-loop]\ntimeout_ms = 1000\n\
+                 quarantine_after = 100\n"
+                    .into(),
+            ),
+            ..Default::default()
+        })
+        .await,
+    );
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let chatter = {
+        let (bantz, stop) = (bantz.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut seen = Chatter::default();
+            while !stop.load(Ordering::SeqCst) {
+                for (message, skill) in FIRST_PARTY_CHATS {
+                    let asked = Instant::now();
+                    let reply = within(Duration::from_secs(10), message, bantz.chat(message)).await;
+                    seen.slowest_chat = seen.slowest_chat.max(asked.elapsed());
+                    seen.chats += 1;
+                    let tool = reply["tools_used"][0].as_str().unwrap_or_default();
+                    assert!(tool.starts_with(skill), "{message}: {reply}");
+                }
+                let asked = Instant::now();
+                let health = within(
+                    Duration::from_secs(5),
+                    "/api/v1/health",
+                    bantz.get("/api/v1/health"),
+                )
+                .await;
+                assert_eq!(health.status(), 200);
+                seen.slowest_health = seen.slowest_health.max(asked.elapsed());
+                seen.health_checks += 1;
+            }
+            seen
+        })
+    };
+
+    // Everything at once: files that are not files, a sparse giant, a manifest that never
+    // returns, manifests over the limits, components that cannot load, and skills that
+    // misbehave when called.
+    let dir = bantz.skills_dir();
+    let (not_regular, _socket) = not_regular_files(&dir);
+    let failing = [
+        ("hanging-manifest", "([limits] manifest_timeout_ms)"),
+        ("bloated-manifest", "(max_commands)"),
+        ("many-templates", "(max_templates)"),
+        ("over-limit-templates", "(MAX_TEMPLATE_SIZE)"),
+        ("catch-all", "catch-all"),
+        ("hostile-import", "test:bad/nope"),
+    ];
+    let loading = [
+        "kv-filler",
+        "hostile-loop",
+        "hostile-memory",
+        "hostile-panic",
+        "hostile-templates",
+    ];
+    for name in failing.iter().map(|(n, _)| *n).chain(loading) {
+        std::fs::copy(test_skill(name), dir.join(format!("{name}.wasm"))).unwrap();
+    }
+    let list = bantz
+        .wait_for_skills("every dropped file to load or fail", |l| {
+            not_regular.iter().all(|e| settled(l, e.file).is_some())
+                && failing
+                    .iter()
+                    .all(|(n, _)| settled(l, &format!("{n}.wasm")).is_some())
+                && loading
+                    .iter()
+                    .all(|n| l.iter().any(|s| s["name"] == *n && s["status"] == "active"))
+        })
+        .await;
+    for e in &not_regular {
+        let error = settled(&list, e.file).unwrap()["error"].to_string();
+        assert!(error.contains(e.reason), "{}: {error}", e.file);
+    }
+    for (name, reason) in failing {
+        let entry = settled(&list, &format!("{name}.wasm")).unwrap();
+        assert_eq!(entry["status"], "failed", "{entry}");
+        assert!(entry["error"].to_string().contains(reason), "{entry}");
+    }
+
+    // The loaded ones misbehave, all at once, while the chats go on.
+    let calls = [
+        ("hostile-loop.spin", json!({}), 504),
+        ("hostile-memory.bomb", json!({}), 502),
+        ("hostile-panic.boom", json!({}), 502),
+        (
+            "kv-filler.fill",
+            json!({ "count": 100, "bytes": 1024 * 1024 }),
+            200,
+        ),
+    ];
+    let runs: Vec<_> = calls
+        .into_iter()
+        .map(|(command, args, status)| {
+            let bantz = bantz.clone();
+            tokio::spawn(async move {
+                let response = bantz.command(command, args).await;
+                assert_eq!(response.status(), status, "{command}");
+            })
+        })
+        .collect();
+    for run in runs {
+        run.await.unwrap();
+    }
+    let kv = bantz.skill_status("kv-filler").await["kv"].clone();
+    assert!(kv["bytes"].as_u64().unwrap() <= 64 * 1024 * 1024, "{kv}");
+
+    stop.store(true, Ordering::SeqCst);
+    let seen = chatter.await.unwrap();
+    eprintln!("chaos: {seen:?}");
+    assert!(seen.chats >= FIRST_PARTY_CHATS.len(), "{seen:?}");
+    for name in ["clock", "calendar", "reminders"] {
+        let status = bantz.skill_status(name).await;
+        assert_eq!(status["status"], "active", "{status}");
+        assert_eq!(status["errors"], 0, "{status}");
+    }
+    assert_clock_unaffected(&bantz).await;
+}
+
+#[tokio::test]
+async fn sigterm_while_a_manifest_hangs_at_start_up_still_ends_the_host() {
+    // The host loads its folder before it listens; a manifest that would hang for ten
+    // minutes must not keep a signal from stopping it.
+    let dir = tempfile::tempdir().unwrap();
+    let skills = dir.path().join("skills");
+    std::fs::create_dir(&skills).unwrap();
+    std::fs::copy(
+        test_skill("hanging-manifest"),
+        skills.join("hanging-manifest.wasm"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("bantz.toml"),
+        "[limits]\nmanifest_timeout_ms = 600000\n[server]\nshutdown_grace_secs = 2\n",
+    )
+    .unwrap();
+    let log = dir.path().join("bantz.log");
+    let mut child = std::process::Command::new(bantz_tests::bantz_bin())
+        .current_dir(dir.path())
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--data-dir",
+            "data",
+            "--skills-dir",
+            "skills",
+        ])
+        .args(["--config", "bantz.toml", "--cache-dir", "cache"])
+        .env("BANTZ_API_TOKEN", bantz_tests::TOKEN)
+        .env("BANTZ_LOG", "info,bantz=debug")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("loading a skill file")
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the load never started"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let signalled = Instant::now();
+    let kill = std::process::Command::new("kill")
+        .args(["-s", "TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if signalled.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!(
+                "still running 30 s after SIGTERM:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(
+        signalled.elapsed() < Duration::from_secs(6),
+        "exited {:?} after SIGTERM with a grace of 2 s",
+        signalled.elapsed()
+    );
+    assert!(
+        status.success() || status.code() == Some(128 + 15),
+        "{status:?}"
+    );
 }

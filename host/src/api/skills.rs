@@ -65,6 +65,16 @@ pub struct CallError {
     pub at_ms: i64,
 }
 
+/// What a skill keeps in its kv store, and its quota (`kv_max_bytes`, `kv_max_keys`).
+#[derive(Debug, Object)]
+pub struct KvUsageInfo {
+    /// Bytes of its keys and values together.
+    pub bytes: u64,
+    pub keys: u64,
+    pub max_bytes: u64,
+    pub max_keys: u64,
+}
+
 /// A skill, or a skill file that provides none (loading or failed).
 #[derive(Debug, Object)]
 pub struct SkillInfo {
@@ -103,6 +113,9 @@ pub struct SkillInfo {
     #[oai(skip_serializing_if_is_none)]
     pub quarantined_until_ms: Option<i64>,
     pub permissions: Granted,
+    /// Its kv store's usage and quota; only in `GET /api/v1/skills/{name}`.
+    #[oai(skip_serializing_if_is_none)]
+    pub kv: Option<KvUsageInfo>,
 }
 
 #[derive(ApiResponse)]
@@ -110,6 +123,25 @@ enum SkillsResponse {
     /// Every skill by name, then the files that provide none.
     #[oai(status = 200, content_type = "application/json")]
     Ok(Json<Vec<SkillInfo>>),
+}
+
+/// What `POST /api/v1/skills/reload` started.
+#[derive(Debug, Object)]
+pub struct ReloadReport {
+    /// Files (names in the skills dir) new or changed since they were last loaded, whose load
+    /// started; each is `loading` until it is `active` or `failed`.
+    pub started: Vec<String>,
+    /// Files that are gone, whose skills were unloaded.
+    pub unloaded: Vec<String>,
+    /// Every skill and file now, as `GET /api/v1/skills` lists them.
+    pub skills: Vec<SkillInfo>,
+}
+
+#[derive(ApiResponse)]
+enum ReloadResponse {
+    /// The rescan is done and the loads it started run on; poll `GET /api/v1/skills`.
+    #[oai(status = 202, content_type = "application/json")]
+    Accepted(Json<ReloadReport>),
 }
 
 #[derive(ApiResponse)]
@@ -141,8 +173,8 @@ impl SkillsApi {
 
     /// One skill by name.
     ///
-    /// The same entry as in `GET /api/v1/skills`; 404 `SKILL_NOT_FOUND` when no skill has
-    /// this name.
+    /// The same entry as in `GET /api/v1/skills`, plus the skill's kv usage and quota; 404
+    /// `SKILL_NOT_FOUND` when no skill has this name.
     #[oai(path = "/skills/:name", method = "get", operation_id = "getSkill")]
     async fn get(
         &self,
@@ -152,7 +184,15 @@ impl SkillsApi {
         name: Path<String>,
     ) -> Result<SkillResponse, ApiError> {
         let report = app.runtime.report(&name).ok_or_else(|| not_found(&name))?;
-        Ok(SkillResponse::Ok(Json(skill_info(report))))
+        let mut info = skill_info(report);
+        let (usage, max_bytes, max_keys) = app.runtime.kv_usage(&name).await?;
+        info.kv = Some(KvUsageInfo {
+            bytes: usage.bytes,
+            keys: usage.keys,
+            max_bytes,
+            max_keys,
+        });
+        Ok(SkillResponse::Ok(Json(info)))
     }
 
     /// Turns a skill off.
@@ -195,8 +235,10 @@ impl SkillsApi {
 
     /// Rescans the skills folder now.
     ///
-    /// The folder is also watched, so this is rarely needed; answers the resulting list, as
-    /// `GET /api/v1/skills` does.
+    /// The folder is also watched, so this is rarely needed. Answers at once with the files
+    /// whose load it started (each loads on its own, under the load deadline, so a slow or
+    /// broken file holds up nothing), the files it unloaded, and the list as
+    /// `GET /api/v1/skills` gives it.
     #[oai(
         path = "/skills/reload",
         method = "post",
@@ -206,17 +248,24 @@ impl SkillsApi {
         &self,
         Data(app): Data<&Arc<AppState>>,
         _auth: BearerAuth,
-    ) -> Result<SkillsResponse, ApiError> {
-        app.runtime.sync_dir().await.map_err(|e| {
+    ) -> Result<ReloadResponse, ApiError> {
+        let scan = app.runtime.scan().await.map_err(|e| {
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "SKILLS_DIR_UNREADABLE",
                 format!("{e:#}"),
             )
         })?;
-        Ok(SkillsResponse::Ok(Json(
-            app.runtime.reports().into_iter().map(skill_info).collect(),
-        )))
+        let file_name = |p: &std::path::PathBuf| {
+            p.file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        Ok(ReloadResponse::Accepted(Json(ReloadReport {
+            started: scan.started.iter().map(file_name).collect(),
+            unloaded: scan.unloaded.iter().map(file_name).collect(),
+            skills: app.runtime.reports().into_iter().map(skill_info).collect(),
+        })))
     }
 }
 
@@ -278,5 +327,6 @@ fn skill_info(r: SkillReport) -> SkillInfo {
             notify: r.notify,
             schedule_seconds: r.schedule_seconds,
         },
+        kv: None,
     }
 }

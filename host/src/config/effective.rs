@@ -103,6 +103,7 @@ impl Config {
         root.insert("briefing".into(), Value::Table(briefing));
         root.insert("http".into(), serialized(&self.http));
         root.insert("rate_limits".into(), serialized(&self.rate_limits));
+        root.insert("server".into(), serialized(&self.server));
 
         let mut llm = Table::new();
         for (name, tier) in [("fast", &self.llm.fast), ("quality", &self.llm.quality)] {

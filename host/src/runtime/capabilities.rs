@@ -17,7 +17,7 @@ use super::bindings::bantz::skill::host;
 use super::bindings::types::{HostError, LogLevel, Notification, Permissions};
 use crate::config::{Limits, Sandbox, SkillSettings};
 use crate::events::{Bus, NotifyError};
-use crate::store::{NewNotification, Store};
+use crate::store::{KvQuota, KvRefusal, NewNotification, Store};
 
 /// Largest kv key and value a skill may store.
 const MAX_KV_KEY_BYTES: usize = 512;
@@ -82,8 +82,9 @@ impl Grants {
         }
     }
 
-    /// No grants at all, for calling `manifest()` before the skill's name is known.
-    pub fn none() -> Self {
+    /// No grants at all, for calling `manifest()` before the skill's name is known, with the
+    /// default `limits`.
+    pub fn none(limits: Limits) -> Self {
         Grants::new(
             "",
             &Permissions {
@@ -92,7 +93,7 @@ impl Grants {
                 schedule: None,
             },
             SkillSettings::default(),
-            Limits::default(),
+            limits,
             &Sandbox::default(),
             crate::config::DEFAULT_TIMEZONE.name(),
         )
@@ -447,10 +448,24 @@ impl host::Host for SkillState {
                 value.len()
             )));
         }
-        self.store
-            .kv_set(&self.grants.skill, &key, &value)
+        let limits = &self.grants.limits;
+        let quota = KvQuota {
+            max_bytes: limits.kv_max_bytes,
+            max_keys: limits.kv_max_keys,
+            min_free_bytes: limits.min_free_disk_mb.saturating_mul(1024 * 1024),
+        };
+        match self
+            .store
+            .kv_set(&self.grants.skill, &key, &value, &quota)
             .await
-            .map_err(unavailable)
+        {
+            Ok(()) => Ok(()),
+            Err(KvRefusal::Limit(message)) => {
+                tracing::warn!(skill = %self.grants.skill, %message, "kv write refused");
+                Err(HostError::LimitExceeded(message))
+            }
+            Err(KvRefusal::Store(e)) => Err(unavailable(e)),
+        }
     }
 
     async fn kv_delete(&mut self, key: String) -> Result<(), HostError> {

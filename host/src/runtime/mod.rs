@@ -30,7 +30,7 @@ pub use bindings::types::{
 use bindings::{Skill, SkillPre};
 use capabilities::{Grants, SkillState};
 pub use registry::{LastError, SkillEntry, SkillReport, SkillStatus};
-pub use sync::Inspection;
+pub use sync::{Inspection, Scan};
 
 use crate::config::Config;
 use crate::events::Bus;
@@ -199,8 +199,14 @@ pub struct Runtime {
     config: Arc<Config>,
     store: Store,
     bus: Bus,
-    /// Serialises folder scans: start-up, the watcher and the reload endpoint.
-    sync_lock: tokio::sync::Mutex<sync::Seen>,
+    /// What the folder scans know (start-up, the watcher, the reload endpoint, loads that
+    /// end); the lock serialises them.
+    folder: tokio::sync::Mutex<sync::Folder>,
+    /// Load slots: how many files are compiled and checked at once.
+    load_slots: tokio::sync::Semaphore,
+    /// Files written to and not yet closed, as the watcher saw: a load of one of them that
+    /// fails is taken to be early, not broken.
+    writing: Arc<Mutex<std::collections::HashSet<PathBuf>>>,
     watcher: Mutex<Option<sync::Watcher>>,
     /// Set when the first scan of the skills folder has finished: every skill there at start-up
     /// is loaded or has failed.
@@ -244,6 +250,7 @@ impl Runtime {
                     std::thread::sleep(EPOCH_TICK);
                 }
             })?;
+        let load_slots = tokio::sync::Semaphore::new(config.limits.max_concurrent_loads as usize);
         Ok(Runtime {
             engine,
             linker,
@@ -251,7 +258,9 @@ impl Runtime {
             config,
             store,
             bus,
-            sync_lock: tokio::sync::Mutex::default(),
+            folder: tokio::sync::Mutex::default(),
+            load_slots,
+            writing: Arc::default(),
             watcher: Mutex::default(),
             scanned: Default::default(),
         })
@@ -613,6 +622,16 @@ impl Runtime {
     /// complete (what `GET /api/v1/ready` waits for).
     pub fn scanned(&self) -> bool {
         self.scanned.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// What skill `name` keeps in its kv store, and its quota: `(usage, max_bytes, max_keys)`.
+    pub async fn kv_usage(
+        &self,
+        name: &str,
+    ) -> Result<(crate::store::KvUsage, u64, u64), crate::store::StoreError> {
+        let limits = self.config.limits_for(name);
+        let usage = self.store.kv_usage(name).await?;
+        Ok((usage, limits.kv_max_bytes, limits.kv_max_keys))
     }
 
     /// Changes whenever the set of loaded skills changes; lets callers cache what they derive.

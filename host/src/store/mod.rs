@@ -4,8 +4,10 @@
 //! Everything above this module sees only [`Store`]'s methods, never SQL, so another database can
 //! stand behind the same interface later. A method returns only once its write is committed.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sqlx::sqlite::{
@@ -163,6 +165,40 @@ pub struct Store {
     reads: SqlitePool,
     writes: SqlitePool,
     turns: mpsc::UnboundedSender<TurnJob>,
+    /// The folder of the database file, whose filesystem's free space kv writes check; none
+    /// for an in-memory store.
+    dir: Option<Arc<Path>>,
+    /// What each skill's kv holds, by skill, counted from the table on first use and kept up
+    /// to date by every kv write. The lock also serialises kv writes, so that a quota is never
+    /// passed by two writes at once.
+    kv_usage: Arc<tokio::sync::Mutex<HashMap<String, KvUsage>>>,
+}
+
+/// What one skill keeps in its kv store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KvUsage {
+    /// Bytes of its keys and values together.
+    pub bytes: u64,
+    pub keys: u64,
+}
+
+/// What a skill's kv writes must stay within.
+#[derive(Debug, Clone, Copy)]
+pub struct KvQuota {
+    pub max_bytes: u64,
+    pub max_keys: u64,
+    /// Writes are refused while the database's filesystem has less free space than this.
+    pub min_free_bytes: u64,
+}
+
+/// Why a kv write was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum KvRefusal {
+    /// The write would pass a quota, or the disk is nearly full; the message names which.
+    #[error("{0}")]
+    Limit(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// One answered message as it is saved: the exchange, and what it leaves in the conversation.
@@ -204,16 +240,25 @@ impl Store {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Store::with_pools(reads, writes))
+        let dir = path.parent().map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        });
+        Ok(Store::with_pools(reads, writes, dir.map(Arc::from)))
     }
 
-    fn with_pools(reads: SqlitePool, writes: SqlitePool) -> Store {
+    fn with_pools(reads: SqlitePool, writes: SqlitePool, dir: Option<Arc<Path>>) -> Store {
         let (turns, jobs) = mpsc::unbounded_channel();
         tokio::spawn(write_turns(writes.clone(), jobs));
         Store {
             reads,
             writes,
             turns,
+            dir,
+            kv_usage: Arc::default(),
         }
     }
 
@@ -363,8 +408,51 @@ impl Store {
         Ok(row.map(|r| r.get("value")))
     }
 
-    /// Writes a skill's kv value.
-    pub async fn kv_set(&self, skill: &str, key: &str, value: &[u8]) -> Result<()> {
+    /// Writes a skill's kv value, unless that would take the skill past `quota` or the
+    /// database's filesystem has less free space than the quota's floor. A write that does not
+    /// grow the skill's storage is allowed even when it is over quota (after a quota was
+    /// lowered), so a skill can always clean up.
+    pub async fn kv_set(
+        &self,
+        skill: &str,
+        key: &str,
+        value: &[u8],
+        quota: &KvQuota,
+    ) -> std::result::Result<(), KvRefusal> {
+        let mut usages = self.kv_usage.lock().await;
+        let usage = self.kv_usage_locked(&mut usages, skill).await?;
+        let old = self.kv_entry_bytes(skill, key).await?;
+        let entry = (key.len() + value.len()) as u64;
+        let after = KvUsage {
+            bytes: usage.bytes - old.unwrap_or(0).min(usage.bytes) + entry,
+            keys: usage.keys + u64::from(old.is_none()),
+        };
+        if after.keys > quota.max_keys && after.keys > usage.keys {
+            return Err(KvRefusal::Limit(format!(
+                "the skill's kv store may hold at most {} keys (kv_max_keys) and holds {}; \
+                 delete keys before adding more",
+                quota.max_keys, usage.keys
+            )));
+        }
+        if after.bytes > quota.max_bytes && after.bytes > usage.bytes {
+            return Err(KvRefusal::Limit(format!(
+                "the skill's kv store may hold at most {} bytes (kv_max_bytes) and holds {}; \
+                 this write of {entry} bytes would pass it",
+                quota.max_bytes, usage.bytes
+            )));
+        }
+        if after.bytes > usage.bytes
+            && let Some(free) = self.free_bytes()
+            && free < quota.min_free_bytes
+        {
+            return Err(KvRefusal::Limit(format!(
+                "the disk of the host's data dir has {} MiB free, under the floor of {} MiB \
+                 (min_free_disk_mb) kept for the host's own writes; skill storage is read-only \
+                 until space is freed",
+                free / (1024 * 1024),
+                quota.min_free_bytes / (1024 * 1024)
+            )));
+        }
         sqlx::query(
             "INSERT INTO kv (skill, key, value, updated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(skill, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
@@ -374,18 +462,84 @@ impl Store {
         .bind(value)
         .bind(now_ms())
         .execute(&self.writes)
-        .await?;
+        .await
+        .map_err(StoreError::from)?;
+        usages.insert(skill.to_owned(), after);
         Ok(())
     }
 
     /// Deletes a skill's kv value.
     pub async fn kv_delete(&self, skill: &str, key: &str) -> Result<()> {
+        let mut usages = self.kv_usage.lock().await;
+        let usage = self.kv_usage_locked(&mut usages, skill).await?;
+        let old = self.kv_entry_bytes(skill, key).await?;
         sqlx::query("DELETE FROM kv WHERE skill = ?1 AND key = ?2")
             .bind(skill)
             .bind(key)
             .execute(&self.writes)
             .await?;
+        if let Some(old) = old {
+            usages.insert(
+                skill.to_owned(),
+                KvUsage {
+                    bytes: usage.bytes.saturating_sub(old),
+                    keys: usage.keys.saturating_sub(1),
+                },
+            );
+        }
         Ok(())
+    }
+
+    /// What a skill keeps in its kv store now.
+    pub async fn kv_usage(&self, skill: &str) -> Result<KvUsage> {
+        let mut usages = self.kv_usage.lock().await;
+        self.kv_usage_locked(&mut usages, skill).await
+    }
+
+    /// A skill's usage from the cache, counted from the table the first time.
+    async fn kv_usage_locked(
+        &self,
+        usages: &mut HashMap<String, KvUsage>,
+        skill: &str,
+    ) -> Result<KvUsage> {
+        if let Some(usage) = usages.get(skill) {
+            return Ok(*usage);
+        }
+        // length() of a blob reads its size from the record header, not the blob itself.
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS keys,
+                    COALESCE(SUM(length(CAST(key AS BLOB)) + length(value)), 0) AS bytes
+             FROM kv WHERE skill = ?1",
+        )
+        .bind(skill)
+        .fetch_one(&self.writes)
+        .await?;
+        let usage = KvUsage {
+            bytes: row.get::<i64, _>("bytes") as u64,
+            keys: row.get::<i64, _>("keys") as u64,
+        };
+        usages.insert(skill.to_owned(), usage);
+        Ok(usage)
+    }
+
+    /// The bytes one kv entry takes (key and value), if it exists.
+    async fn kv_entry_bytes(&self, skill: &str, key: &str) -> Result<Option<u64>> {
+        let row = sqlx::query(
+            "SELECT length(CAST(key AS BLOB)) + length(value) AS bytes FROM kv
+             WHERE skill = ?1 AND key = ?2",
+        )
+        .bind(skill)
+        .bind(key)
+        .fetch_optional(&self.writes)
+        .await?;
+        Ok(row.map(|r| r.get::<i64, _>("bytes") as u64))
+    }
+
+    /// Bytes free for an unprivileged writer on the database's filesystem; none for an
+    /// in-memory store, or when the filesystem cannot tell.
+    fn free_bytes(&self) -> Option<u64> {
+        let stat = rustix::fs::statvfs(&**self.dir.as_ref()?).ok()?;
+        Some(stat.f_bavail.saturating_mul(stat.f_frsize))
     }
 
     /// A skill's keys that start with `prefix`, sorted.
@@ -461,7 +615,7 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store::with_pools(pool.clone(), pool))
+        Ok(Store::with_pools(pool.clone(), pool, None))
     }
 
     /// Stores a notification unless one with the same `key` from the same source exists; returns
