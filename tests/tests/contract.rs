@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use bantz_tests::{Bantz, Options, json_ok, skill};
+use bantz_tests::{Bantz, Options, json, json_error, json_ok, skill};
 
 /// A fixed seed, so a failure is reproducible with the command the test prints.
 const SEED: &str = "20261123";
@@ -125,4 +125,80 @@ async fn every_operation_keeps_the_documented_contract_under_schemathesis() {
             && report.contains(&format!("Tested: {operations}")),
         "not all {operations} operations were tested:\n{report}"
     );
+}
+
+#[tokio::test]
+async fn a_405_says_which_methods_the_route_takes() {
+    let bantz = Bantz::start().await;
+    let client = reqwest::Client::new();
+    for (method, path, allow) in [
+        ("PUT", "/api/v1/skills/clock", "GET, HEAD"),
+        ("GET", "/api/v1/skills/reload", "POST"),
+        ("PATCH", "/api/v1/conversations/abc", "DELETE"),
+        ("POST", "/api-docs/openapi.json", "GET, HEAD"),
+    ] {
+        let response = client
+            .request(method.parse().unwrap(), bantz.url(path))
+            .bearer_auth(&bantz.token)
+            .send()
+            .await
+            .unwrap();
+        let got = response.headers().get("allow").cloned();
+        assert_eq!(
+            got.as_ref().map(|v| v.to_str().unwrap()),
+            Some(allow),
+            "{method} {path}"
+        );
+        json_error(response, 405, "METHOD_NOT_ALLOWED").await;
+    }
+}
+
+#[tokio::test]
+async fn what_the_schema_refuses_is_refused_and_nothing_is_coerced() {
+    let bantz = Bantz::start().await;
+    // A number, a boolean or null where the schema says string (or leaves the field optional).
+    for (path, body) in [
+        ("/api/v1/commands/parse", json!({"input": -1.9e16})),
+        ("/api/v1/commands/parse", json!({"input": false})),
+        ("/api/v1/chat", json!({"message": 42})),
+        (
+            "/api/v1/chat",
+            json!({"message": "saat kaç", "stream": null}),
+        ),
+        (
+            "/api/v1/commands",
+            json!({"command": "clock.now", "args": [1]}),
+        ),
+    ] {
+        let error = json_error(bantz.post(path, &body).await, 422, "VALIDATION_FAILED").await;
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .contains("does not fit the schema"),
+            "{path} {body}: {error}"
+        );
+    }
+    // What the schema says about lengths and ranges is what the server holds to.
+    let spec = json_ok(bantz.get("/api-docs/openapi.json").await).await;
+    let message = &spec["components"]["schemas"]["ChatRequest"]["properties"]["message"];
+    assert_eq!(
+        (message["minLength"].clone(), message["maxLength"].clone()),
+        (json!(1), json!(4000))
+    );
+    let long = "a".repeat(4001);
+    json_error(
+        bantz.post("/api/v1/chat", &json!({"message": long})).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    json_error(
+        bantz
+            .get("/api/v1/conversations?limit=-9223372036854775808")
+            .await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
 }

@@ -707,6 +707,36 @@ async fn without_allow_hosts_the_reply_says_it_is_not_allowed_and_the_status_say
     // The operator's log names the denied request and the line that grants it.
     let logged = bantz.wait_for_log("denied outbound request").await;
     assert!(logged.contains(line), "{logged}");
+
+    // `bantz skills list` shows the same: what it asks for, what it has, and the line.
+    let out = bantz.cli(
+        &[
+            "skills",
+            "list",
+            "--url",
+            &bantz.base,
+            "--token",
+            &bantz.token,
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listed.contains(
+            "    asks for: hosts api.open-meteo.com, geocoding-api.open-meteo.com, 127.0.0.1; \
+             notify; a tick every "
+        ),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("    granted:  no hosts; notify; a tick every "),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(&format!("put in bantz.toml: {line}")),
+        "{listed}"
+    );
 }
 
 /// The `skill.weather.rain-alert` notifications in the host's inbox.

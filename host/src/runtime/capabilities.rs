@@ -73,7 +73,7 @@ impl Grants {
             .collect();
         let ungranted = ungranted_hosts(&requested_hosts, &outbound_hosts);
         if !skill.is_empty() && !ungranted.is_empty() {
-            tracing::warn!(
+            tracing::info!(
                 skill,
                 hosts = ?ungranted,
                 "the skill asks for outbound hosts that bantz.toml does not grant, so its requests \
