@@ -36,7 +36,8 @@ pub struct ChatRequest {
     )]
     pub session_id: Omittable<Text>,
     /// Answers a pending confirmation without words: `true` runs the waiting command, `false`
-    /// cancels it. Needs the `session_id` of the conversation that asked.
+    /// cancels it. Needs the `session_id` of the conversation that asked; where nothing is
+    /// waiting, the answer is 409 `NOTHING_TO_CONFIRM`.
     #[oai(skip_serializing_if_is_none)]
     pub confirm: Omittable<bool>,
     /// LLM tiers only: a system prompt for this request instead of the configured one.
