@@ -186,8 +186,43 @@ pub async fn list_skills(server: Server) -> anyhow::Result<()> {
         if let Some(error) = skill["error"].as_str() {
             println!("    error: {error}");
         }
+        let (asked, granted) = (&skill["requested"], &skill["permissions"]);
+        let asks_anything = asked["outbound_hosts"]
+            .as_array()
+            .is_some_and(|hosts| !hosts.is_empty())
+            || asked["notify"] == true
+            || asked["schedule_seconds"].is_u64();
+        if asks_anything {
+            println!("    asks for: {}", permissions(asked));
+            println!("    granted:  {}", permissions(granted));
+        }
+        if let Some(line) = asked["grant_with"].as_str() {
+            println!("    to grant what it asks for, put in bantz.toml: {line}");
+        }
     }
     Ok(())
+}
+
+/// A `permissions` or `requested` object of the skills list, in a few words.
+fn permissions(p: &serde_json::Value) -> String {
+    let hosts: Vec<&str> = p["outbound_hosts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| h.as_str())
+        .collect();
+    let mut words = vec![if hosts.is_empty() {
+        "no hosts".to_owned()
+    } else {
+        format!("hosts {}", hosts.join(", "))
+    }];
+    if p["notify"] == true {
+        words.push("notify".into());
+    }
+    if let Some(seconds) = p["schedule_seconds"].as_u64() {
+        words.push(format!("a tick every {seconds} s"));
+    }
+    words.join("; ")
 }
 
 /// `bantz skills inspect FILE`.

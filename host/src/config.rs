@@ -576,6 +576,9 @@ impl Config {
         let skills_dir = absolute(o.skills_dir.unwrap_or_else(|| data_dir.join("skills")))?;
         let cache_dir = absolute(o.cache_dir.unwrap_or_else(|| data_dir.join("cache")))?;
         let socket = o.socket.map(absolute).transpose()?;
+        if write {
+            write_first_start_file(&config_file);
+        }
         let mut doc = Document::read(&config_file, env)?;
         let mut file = std::mem::take(&mut doc.values);
         if let Err(e) = skill_limits(&file.limits, &SkillSettings::default())
@@ -697,6 +700,30 @@ impl Config {
     /// Path of the SQLite database.
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("bantz.db")
+    }
+}
+
+/// What a first start writes to bantz.toml: comments on how grants work, and the grants of
+/// the first-party weather skill. Every other skill stays without any.
+pub const FIRST_START_FILE: &str = include_str!("config/first-start.toml");
+
+/// Writes [`FIRST_START_FILE`] to `path` when there is no file there; never overwrites one.
+/// A file that cannot be written is only logged: the host runs on the defaults then.
+fn write_first_start_file(path: &Path) {
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, FIRST_START_FILE.as_bytes()));
+    match created {
+        Ok(()) => tracing::info!(
+            path = %path.display(),
+            "first start: wrote a commented bantz.toml that lets the weather skill reach Open-Meteo"
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "cannot write a first bantz.toml; running on the defaults")
+        }
     }
 }
 

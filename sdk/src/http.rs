@@ -1,7 +1,7 @@
 //! Outbound HTTP through `wasi:http/outgoing-handler`.
 //!
 //! Only hosts the manifest declares with `Manifest::outbound_host` *and* the operator allows can
-//! be reached; any other request fails with [`Error::Upstream`] naming the denial.
+//! be reached; any other request fails with [`Error::Denied`] naming the host.
 
 use serde::de::DeserializeOwned;
 
@@ -99,11 +99,21 @@ fn read_body(body: &IncomingBody, url: &str) -> Result<Vec<u8>, Error> {
 
 fn upstream(url: &str, e: &ErrorCode) -> Error {
     match e {
-        ErrorCode::HttpRequestDenied => {
-            Error::Upstream(format!("the host did not allow a request to {url}"))
-        }
+        ErrorCode::HttpRequestDenied => Error::Denied(format!(
+            "the host did not allow a request to {}: it is not granted to this skill",
+            authority_of(url)
+        )),
+        ErrorCode::DestinationIpProhibited => Error::Denied(format!(
+            "the host did not allow a request to {}: it is a private address",
+            authority_of(url)
+        )),
         other => Error::Upstream(format!("request to {url} failed: {other:?}")),
     }
+}
+
+/// The `host[:port]` of `url`, or the URL itself when it has none.
+fn authority_of(url: &str) -> &str {
+    split_url(url).map(|(_, a, _)| a).unwrap_or(url)
 }
 
 fn split_url(url: &str) -> Result<(Scheme, &str, String), Error> {

@@ -134,6 +134,10 @@ pub enum Error {
     UnknownCommand(String),
     /// A service the skill depends on failed.
     Upstream(String),
+    /// The host did not allow what the skill asked for: an outbound host the operator has not
+    /// granted (`allow_hosts` in the skill's section of bantz.toml), or a capability the manifest
+    /// does not declare. Retrying will not help; tell the user that you are not allowed.
+    Denied(String),
     /// Anything else.
     Internal(String),
 }
@@ -144,6 +148,7 @@ impl std::fmt::Display for Error {
             Error::InvalidArgs(m) => write!(f, "invalid arguments: {m}"),
             Error::UnknownCommand(m) => write!(f, "unknown command: {m}"),
             Error::Upstream(m) => write!(f, "upstream failure: {m}"),
+            Error::Denied(m) => write!(f, "not allowed: {m}"),
             Error::Internal(m) => write!(f, "internal error: {m}"),
         }
     }
@@ -154,7 +159,7 @@ impl std::error::Error for Error {}
 impl From<wit::HostError> for Error {
     fn from(e: wit::HostError) -> Self {
         match e {
-            wit::HostError::Denied(m) => Error::Internal(format!("denied by the host: {m}")),
+            wit::HostError::Denied(m) => Error::Denied(m),
             wit::HostError::LimitExceeded(m) => Error::Internal(format!("host limit reached: {m}")),
             wit::HostError::Unavailable(m) => Error::Internal(format!("host unavailable: {m}")),
         }
@@ -167,6 +172,7 @@ impl From<Error> for wit::SkillError {
             Error::InvalidArgs(m) => wit::SkillError::InvalidArgs(m),
             Error::UnknownCommand(m) => wit::SkillError::UnknownCommand(m),
             Error::Upstream(m) => wit::SkillError::Upstream(m),
+            Error::Denied(m) => wit::SkillError::Upstream(format!("not allowed: {m}")),
             Error::Internal(m) => wit::SkillError::Internal(m),
         }
     }

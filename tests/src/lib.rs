@@ -98,6 +98,9 @@ pub struct Options {
     pub skill_files: Vec<(String, Vec<u8>)>,
     /// Contents of bantz.toml.
     pub config: Option<String>,
+    /// Start with no bantz.toml at all, as on a first start (`config` is then ignored): the host
+    /// writes its own, at `bantz.toml` in the test's folder.
+    pub no_config_file: bool,
     /// The arguments before the flags the harness adds; `["serve"]` by default.
     pub command: Vec<String>,
     /// Extra environment variables for the host (every other `BANTZ_*` one is removed).
@@ -113,6 +116,7 @@ impl Default for Options {
             skills: vec![skill("clock")],
             skill_files: Vec::new(),
             config: None,
+            no_config_file: false,
             command: vec!["serve".into()],
             env: Vec::new(),
             socket: false,
@@ -170,11 +174,13 @@ impl Bantz {
         for (name, contents) in &options.skill_files {
             std::fs::write(skills_dir.join(name), contents).unwrap();
         }
-        std::fs::write(
-            dir.path().join("bantz.toml"),
-            options.config.as_deref().unwrap_or(""),
-        )
-        .unwrap();
+        if !options.no_config_file {
+            std::fs::write(
+                dir.path().join("bantz.toml"),
+                options.config.as_deref().unwrap_or(""),
+            )
+            .unwrap();
+        }
         let log = std::fs::File::create(dir.path().join("bantz.log")).unwrap();
 
         // Relative paths, as a user types them, resolved against the test's own folder.

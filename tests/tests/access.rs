@@ -263,7 +263,12 @@ async fn a_phone_pairs_without_the_master_token_and_is_cut_off_at_once_when_revo
 #[tokio::test]
 async fn five_wrong_codes_burn_the_code_and_an_address_with_many_misses_must_wait() {
     let bantz = Bantz::start_with(unlimited()).await;
-    json_error(verify(&bantz, "123456", "  ").await, 422, "INVALID_REQUEST").await;
+    json_error(
+        verify(&bantz, "123456", "  ").await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
 
     let code = request_code(&bantz, TOKEN).await;
     for left in (1..=4).rev() {

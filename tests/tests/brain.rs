@@ -113,8 +113,8 @@ async fn the_confirm_field_answers_and_another_message_drops_the_question() {
                 &json!({"message": "yes", "session_id": session, "confirm": true}),
             )
             .await,
-        422,
-        "INVALID_REQUEST",
+        409,
+        "NOTHING_TO_CONFIRM",
     )
     .await;
 }

@@ -338,7 +338,7 @@ async fn a_limit_out_of_range_is_422() {
                 .get(&format!("/api/v1/conversations?limit={limit}"))
                 .await,
             422,
-            "INVALID_REQUEST",
+            "VALIDATION_FAILED",
         )
         .await;
         assert!(

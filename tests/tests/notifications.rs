@@ -260,7 +260,7 @@ async fn the_inbox_reads_one_or_all_and_filters() {
     json_error(
         bantz.get("/api/v1/notifications/history?limit=0").await,
         422,
-        "INVALID_REQUEST",
+        "VALIDATION_FAILED",
     )
     .await;
 }

@@ -245,7 +245,7 @@ async fn bad_requests_get_the_error_envelope() {
     let error = json_error(
         bantz.post("/api/v1/chat", &json!({"message": "   "})).await,
         422,
-        "INVALID_REQUEST",
+        "VALIDATION_FAILED",
     )
     .await;
     assert!(error["message"].as_str().unwrap().contains("message"));
@@ -264,7 +264,7 @@ async fn bad_requests_get_the_error_envelope() {
             )
             .await,
         422,
-        "INVALID_REQUEST",
+        "VALIDATION_FAILED",
     )
     .await;
     let response = bantz

@@ -216,7 +216,7 @@ async fn a_failure_while_answering_is_an_error_event_and_a_bad_request_is_no_str
             .post("/api/v1/chat/stream", &json!({"message": "   "}))
             .await,
         422,
-        "INVALID_REQUEST",
+        "VALIDATION_FAILED",
     )
     .await;
     json_error(
@@ -227,7 +227,7 @@ async fn a_failure_while_answering_is_an_error_event_and_a_bad_request_is_no_str
             )
             .await,
         422,
-        "INVALID_REQUEST",
+        "VALIDATION_FAILED",
     )
     .await;
     let anonymous = bantz
@@ -293,10 +293,11 @@ async fn the_websocket_chats_answers_pings_and_survives_bad_frames() {
         assert_eq!(error["type"], "error", "{bad:?}: {error}");
         assert_eq!(error["error"]["code"], "BAD_REQUEST", "{bad:?}: {error}");
     }
-    // The brain's own refusals come as the envelope too.
+    // A chat frame that the schema of `POST /api/v1/chat` refuses (a blank message) is a bad
+    // frame, in the envelope too.
     let frames = ws_chat(&mut socket, json!({"type": "chat", "message": " "})).await;
     assert_eq!(frames.len(), 1);
-    assert_eq!(frames[0]["error"]["code"], "INVALID_REQUEST");
+    assert_eq!(frames[0]["error"]["code"], "BAD_REQUEST");
 
     // Still open, and the conversation continues by session.
     let session = done["session_id"].as_str().unwrap();
@@ -383,7 +384,10 @@ async fn the_websocket_asks_for_confirmation_and_a_confirm_frame_answers() {
         json!({"type": "confirm", "session_id": session, "confirm": true}),
     )
     .await;
-    assert_eq!(frames[0]["error"]["code"], "INVALID_REQUEST", "{frames:#?}");
+    assert_eq!(
+        frames[0]["error"]["code"], "NOTHING_TO_CONFIRM",
+        "{frames:#?}"
+    );
     let frames = ws_chat(&mut socket, json!({"type": "confirm", "confirm": true})).await;
     assert_eq!(frames[0]["error"]["code"], "BAD_REQUEST", "{frames:#?}");
 }

@@ -1,7 +1,8 @@
 //! The weather skill as a user meets it, against a local stand-in for Open-Meteo that serves
 //! responses in Open-Meteo's own format (tests/fixtures/open-meteo), records what it is asked,
 //! and fails on demand: current conditions, forecasts and rain in both languages, the home
-//! place, imperial units, the cache, upstream failures, the sandbox's denial, and the rain alert.
+//! place, imperial units, the cache, upstream failures, the sandbox's denial (said as such, with the line that grants it), the bantz.toml a first
+//! start writes, and the rain alert.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -660,7 +661,8 @@ async fn upstream_failures_get_a_clear_reply_and_are_not_skill_errors() {
 }
 
 #[tokio::test]
-async fn without_allow_hosts_the_denial_gets_a_clear_reply() {
+async fn without_allow_hosts_the_reply_says_it_is_not_allowed_and_the_status_says_how_to_allow_it()
+{
     let server = OpenMeteo::start().await;
     // The manifest declares 127.0.0.1 and the sandbox lets it through, but the operator did
     // not allow it for this skill.
@@ -677,21 +679,77 @@ async fn without_allow_hosts_the_denial_gets_a_clear_reply() {
         json!([]),
         "{status}"
     );
+    // What it asks for, next to what it was granted, and the line that grants it.
+    let hosts = json!([
+        "api.open-meteo.com",
+        "geocoding-api.open-meteo.com",
+        "127.0.0.1"
+    ]);
+    assert_eq!(status["requested"]["outbound_hosts"], hosts, "{status}");
+    assert_eq!(status["requested"]["not_granted_hosts"], hosts, "{status}");
+    let line = "[skills.weather] allow_hosts = [\"api.open-meteo.com\", \
+                \"geocoding-api.open-meteo.com\", \"127.0.0.1\"]";
+    assert_eq!(status["requested"]["grant_with"], line, "{status}");
+
+    // The user hears that the assistant may not reach the service: not "try again later".
     let reply = bantz.chat("hava nasıl").await;
     assert_says(
         &reply,
         "weather.current",
-        &["Hava durumu servisine şu an ulaşamıyorum"],
+        &[
+            "Hava durumu servisine (Open-Meteo) erişme iznim yok",
+            "bantz.toml",
+        ],
     );
-    assert_eq!(reply["data"]["error"], "upstream", "{reply}");
+    assert!(!text(&reply).contains("tekrar"), "{reply}");
+    assert_eq!(reply["data"]["error"], "not-allowed", "{reply}");
     let reply = bantz.chat("what's the weather in London").await;
     assert_says(
         &reply,
         "weather.current",
-        &["I can't reach the weather service"],
+        &[
+            "I'm not allowed to reach the weather service (Open-Meteo)",
+            "bantz.toml",
+        ],
     );
+    assert!(!text(&reply).contains("try again"), "{reply}");
+    assert_eq!(reply["data"]["error"], "not-allowed", "{reply}");
     assert!(server.requests().is_empty(), "{:?}", server.requests());
     assert_no_skill_errors(&bantz).await;
+
+    // The operator's log names the denied request and the line that grants it.
+    let logged = bantz.wait_for_log("denied outbound request").await;
+    assert!(logged.contains(line), "{logged}");
+
+    // `bantz skills list` shows the same: what it asks for, what it has, and the line.
+    let out = bantz.cli(
+        &[
+            "skills",
+            "list",
+            "--url",
+            &bantz.base,
+            "--token",
+            &bantz.token,
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listed.contains(
+            "    asks for: hosts api.open-meteo.com, geocoding-api.open-meteo.com, 127.0.0.1; \
+             notify; a tick every "
+        ),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("    granted:  no hosts; notify; a tick every "),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(&format!("put in bantz.toml: {line}")),
+        "{listed}"
+    );
 }
 
 /// The `skill.weather.rain-alert` notifications in the host's inbox.
@@ -776,5 +834,71 @@ async fn a_rain_check_that_fails_is_logged_not_an_error() {
         .await;
     first_tick(&bantz).await;
     assert_eq!(server.requests().len(), 1, "{:?}", server.requests());
+    assert_no_skill_errors(&bantz).await;
+}
+
+#[tokio::test]
+async fn a_first_start_writes_a_commented_bantz_toml_that_lets_weather_reach_open_meteo() {
+    let server = OpenMeteo::start().await;
+    let bantz = Bantz::start_with(Options {
+        skills: vec![skill("clock"), skill("weather")],
+        no_config_file: true,
+        ..Default::default()
+    })
+    .await;
+    let path = bantz.dir.path().join("bantz.toml");
+    let written = std::fs::read_to_string(&path).expect("the first start writes bantz.toml");
+    assert!(
+        written.contains(
+            "[skills.weather]\nallow_hosts = [\"geocoding-api.open-meteo.com\", \"api.open-meteo.com\"]\n"
+        ),
+        "{written}"
+    );
+    assert!(
+        written.lines().filter(|l| l.starts_with('#')).count() >= 5,
+        "not commented:\n{written}"
+    );
+    bantz.wait_for_log("first start: wrote").await;
+
+    // Weather is granted its two Open-Meteo hosts; the clock, like any other skill, nothing.
+    let status = bantz.skill_status("weather").await;
+    assert_eq!(
+        status["permissions"]["outbound_hosts"],
+        json!(["api.open-meteo.com", "geocoding-api.open-meteo.com"]),
+        "{status}"
+    );
+    assert_eq!(
+        status["requested"]["not_granted_hosts"],
+        json!(["127.0.0.1"]),
+        "{status}"
+    );
+    let clock = bantz.skill_status("clock").await;
+    assert_eq!(clock["permissions"]["outbound_hosts"], json!([]), "{clock}");
+
+    // The file is the operator's from now on: a restart keeps it as it is, edits included, and
+    // the usual overrides still point the skill at a local stand-in.
+    let edited = format!("{written}# the operator's own line\n");
+    std::fs::write(&path, &edited).unwrap();
+    let hosts = "[\"geocoding-api.open-meteo.com\", \"api.open-meteo.com\", \"127.0.0.1\"]";
+    let env = [
+        ("BANTZ_SKILLS__WEATHER__GEOCODING_URL", server.base.as_str()),
+        ("BANTZ_SKILLS__WEATHER__FORECAST_URL", server.base.as_str()),
+        ("BANTZ_SKILLS__WEATHER__ALLOW_HOSTS", hosts),
+        ("BANTZ_SANDBOX__ALLOW_PRIVATE_HOSTS", "[\"127.0.0.1\"]"),
+    ];
+    let bantz = bantz
+        .restart(Options {
+            skills: Vec::new(),
+            no_config_file: true,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        })
+        .await;
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), edited);
+    let reply = bantz.chat("İstanbul'da hava nasıl").await;
+    assert_says(&reply, "weather.current", &["İstanbul'da şu an 14°C"]);
     assert_no_skill_errors(&bantz).await;
 }

@@ -13,6 +13,7 @@ use poem_openapi::{ApiRequest, ApiResponse, Enum, Object, OpenApi};
 
 use super::auth::BearerAuth;
 use super::stream::{self, ChatEventStream};
+use super::text::{Omittable, Text};
 use super::{ApiError, ApiTags, AppState};
 use crate::brain::{self, ChatOutcome, ChatRequest as BrainRequest};
 
@@ -20,52 +21,61 @@ use crate::brain::{self, ChatOutcome, ChatRequest as BrainRequest};
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct ChatRequest {
-    /// What the user says, in Turkish or English (at most 4000 characters).
-    pub message: String,
+    /// What the user says, in Turkish or English: 1 to 4000 characters, not all blank.
+    #[oai(validator(
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    ))]
+    pub message: Text,
     /// The conversation to continue; leave it out to start a new one, and send back the
-    /// `session_id` of the reply to continue it.
-    #[oai(skip_serializing_if_is_none)]
-    pub session_id: Option<String>,
+    /// `session_id` of the reply to continue it. 1 to 128 letters, digits, `-`, `_` or `.`.
+    #[oai(
+        skip_serializing_if_is_none,
+        validator(min_length = 1, max_length = 128, pattern = r"^[A-Za-z0-9._-]+$")
+    )]
+    pub session_id: Omittable<Text>,
     /// Answers a pending confirmation without words: `true` runs the waiting command, `false`
-    /// cancels it. Needs the `session_id` of the conversation that asked.
+    /// cancels it. Needs the `session_id` of the conversation that asked; where nothing is
+    /// waiting, the answer is 409 `NOTHING_TO_CONFIRM`.
     #[oai(skip_serializing_if_is_none)]
-    pub confirm: Option<bool>,
+    pub confirm: Omittable<bool>,
     /// LLM tiers only: a system prompt for this request instead of the configured one.
     #[oai(skip_serializing_if_is_none)]
-    pub system_prompt: Option<String>,
+    pub system_prompt: Omittable<Text>,
     /// LLM tiers only: the model to ask instead of the tier's configured one.
     #[oai(skip_serializing_if_is_none)]
-    pub model: Option<String>,
+    pub model: Omittable<Text>,
     /// LLM tiers only: sampling temperature, 0 to 2.
     #[oai(
         skip_serializing_if_is_none,
         validator(minimum(value = "0"), maximum(value = "2"))
     )]
-    pub temperature: Option<f32>,
+    pub temperature: Omittable<f32>,
     /// LLM tiers only: the most tokens the answer may use.
     #[oai(
         skip_serializing_if_is_none,
         validator(minimum(value = "1"), maximum(value = "32768"))
     )]
-    pub max_tokens: Option<u32>,
+    pub max_tokens: Omittable<u32>,
     /// `true` answers with the server-sent events of `POST /api/v1/chat/stream`
     /// (`text/event-stream`) instead of one JSON object. Ignored by `/api/v1/chat/stream` and
     /// the WebSocket, which always stream.
     #[oai(skip_serializing_if_is_none)]
-    pub stream: Option<bool>,
+    pub stream: Omittable<bool>,
 }
 
 impl Example for ChatRequest {
     fn example() -> Self {
         ChatRequest {
             message: "saat kaç?".into(),
-            session_id: None,
-            confirm: None,
-            system_prompt: None,
-            model: None,
-            temperature: None,
-            max_tokens: None,
-            stream: None,
+            session_id: Default::default(),
+            confirm: Default::default(),
+            system_prompt: Default::default(),
+            model: Default::default(),
+            temperature: Default::default(),
+            max_tokens: Default::default(),
+            stream: Default::default(),
         }
     }
 }
@@ -74,14 +84,14 @@ impl ChatRequest {
     /// The request as the brain takes it.
     pub fn into_brain(self) -> BrainRequest {
         BrainRequest {
-            message: self.message,
-            session_id: self.session_id,
-            confirm: self.confirm,
+            message: self.message.into_string(),
+            session_id: self.session_id.0.map(Text::into_string),
+            confirm: self.confirm.0,
             overrides: brain::Overrides {
-                system_prompt: self.system_prompt,
-                model: self.model,
-                temperature: self.temperature,
-                max_tokens: self.max_tokens,
+                system_prompt: self.system_prompt.0.map(Text::into_string),
+                model: self.model.0.map(Text::into_string),
+                temperature: self.temperature.0,
+                max_tokens: self.max_tokens.0,
             },
         }
     }
@@ -306,7 +316,7 @@ impl ChatApi {
         body: ChatBody,
     ) -> Result<ChatAnswer, ApiError> {
         let ChatBody::Json(Json(request)) = body;
-        if request.stream == Some(true) {
+        if request.stream.0 == Some(true) {
             let cut_off = app.devices.cut_off(&auth.0);
             return Ok(ChatAnswer::Stream(stream::sse(
                 app,

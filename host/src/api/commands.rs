@@ -8,19 +8,21 @@ use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
 
 use super::auth::BearerAuth;
 use super::chat::{Locale, Tier};
+use super::text::{JsonObject, Omittable, Text};
 use super::{ApiError, ApiTags, AppState};
 
 /// A command to run.
 #[derive(Debug, Object)]
 pub struct CommandRequest {
     /// `skill.command`, e.g. `clock.now`.
-    pub command: String,
+    #[oai(validator(pattern = r"\."))]
+    pub command: Text,
     /// The arguments, a JSON object that fits the command's `args_schema`.
     #[oai(skip_serializing_if_is_none)]
-    pub args: Option<serde_json::Value>,
+    pub args: Omittable<JsonObject>,
     // The language of the reply (default `en`).
     #[oai(skip_serializing_if_is_none)]
-    pub locale: Option<Locale>,
+    pub locale: Omittable<Locale>,
 }
 
 #[derive(ApiRequest)]
@@ -76,7 +78,7 @@ enum CatalogueResponse {
 #[derive(Debug, Object)]
 pub struct ParseRequest {
     /// What the user would say.
-    pub input: String,
+    pub input: Text,
 }
 
 #[derive(ApiRequest)]
@@ -208,13 +210,14 @@ impl CommandsApi {
         body: CommandBody,
     ) -> Result<CommandResult, ApiError> {
         let CommandBody::Json(Json(request)) = body;
-        let args = request.args.unwrap_or_else(|| serde_json::json!({}));
+        let args =
+            serde_json::Value::Object(request.args.0.unwrap_or_default().into_iter().collect());
         let outcome = app
             .brain
             .run_command(
                 &request.command,
                 args,
-                request.locale.unwrap_or(Locale::En).code(),
+                request.locale.0.unwrap_or(Locale::En).code(),
             )
             .await?;
         Ok(CommandResult::Ok(Json(CommandResponse {

@@ -16,7 +16,6 @@ use crate::store::{ConversationSummary, StoredMessage};
 
 /// Conversations listed when `limit` is not given, and the most that may be asked for.
 const DEFAULT_LIMIT: i64 = 50;
-const MAX_LIMIT: i64 = 200;
 
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -107,7 +106,7 @@ impl ConversationsApi {
     /// Lists the saved conversations, most recently updated first, each with its newest message.
     ///
     /// For the next page, send the `updated_at_ms` of the last conversation as `before_ms`.
-    /// A `limit` outside 1-200 answers 422 `INVALID_REQUEST`.
+    /// A `limit` outside 1-200 answers 422 `VALIDATION_FAILED`.
     #[oai(
         path = "/conversations",
         method = "get",
@@ -118,19 +117,12 @@ impl ConversationsApi {
         Data(app): Data<&Arc<AppState>>,
         _auth: BearerAuth,
         /// How many conversations to return at most: 1-200, 50 when left out.
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<i64>>,
         /// Only conversations last updated before this time, in milliseconds since the Unix epoch.
         before_ms: Query<Option<i64>>,
     ) -> Result<ConversationsResponse, ApiError> {
         let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "INVALID_REQUEST",
-                format!("limit must be between 1 and {MAX_LIMIT}, not {limit}"),
-            )
-            .with_details(serde_json::json!({ "field": "limit" })));
-        }
         let conversations = app.store.conversations(before_ms.0, limit as u32).await?;
         Ok(ConversationsResponse::Ok(Json(
             conversations.into_iter().map(conversation).collect(),

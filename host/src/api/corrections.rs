@@ -11,21 +11,27 @@ use poem_openapi::types::Example;
 use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
 
 use super::auth::BearerAuth;
+use super::text::{JsonObject, Omittable, Text};
 use super::{ApiError, ApiTags, AppState};
-use crate::brain::classifier::{Correction, MAX_CORRECTION_ARGS_BYTES, MAX_CORRECTION_CHARS};
+use crate::brain::classifier::{Correction, MAX_CORRECTION_ARGS_BYTES};
 
 /// "This message means that command."
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct CorrectionRequest {
-    /// What the user said, up to 500 characters.
-    pub utterance: String,
+    /// What the user said: 1 to 500 characters, with at least one word.
+    #[oai(validator(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    ))]
+    pub utterance: Text,
     /// The command it means, as `skill.command` (see `GET /api/v1/commands`).
-    pub command: String,
+    pub command: Text,
     /// Arguments to run the command with when exactly this message comes again, a JSON object
     /// of at most 4 KiB; the typed slots of similar messages are read from those messages.
     #[oai(skip_serializing_if_is_none)]
-    pub args: Option<serde_json::Value>,
+    pub args: Omittable<JsonObject>,
 }
 
 impl Example for CorrectionRequest {
@@ -33,7 +39,7 @@ impl Example for CorrectionRequest {
         CorrectionRequest {
             utterance: "hatırlatmalarıma bir bak".into(),
             command: "reminders.list".into(),
-            args: None,
+            args: Default::default(),
         }
     }
 }
@@ -135,29 +141,23 @@ impl CorrectionsApi {
         body: CorrectionBody,
     ) -> Result<CreatedResponse, ApiError> {
         let CorrectionBody::Json(Json(request)) = body;
-        let field = |name: &str, message: String| {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_REQUEST", message)
-                .with_details(serde_json::json!({ "fields": [name] }))
-        };
-        if request.utterance.trim().is_empty()
-            || request.utterance.chars().count() > MAX_CORRECTION_CHARS
+        let args = request
+            .args
+            .0
+            .map(|args| serde_json::Value::Object(args.into_iter().collect()));
+        if let Some(args) = &args
+            && args.to_string().len() > MAX_CORRECTION_ARGS_BYTES
         {
-            return Err(field(
-                "utterance",
-                format!("utterance must be 1 to {MAX_CORRECTION_CHARS} characters"),
-            ));
-        }
-        if let Some(args) = &request.args
-            && (!args.is_object() || args.to_string().len() > MAX_CORRECTION_ARGS_BYTES)
-        {
-            return Err(field(
-                "args",
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "INVALID_REQUEST",
                 format!("args must be a JSON object of at most {MAX_CORRECTION_ARGS_BYTES} bytes"),
-            ));
+            )
+            .with_details(serde_json::json!({ "fields": ["args"] })));
         }
         let correction = app
             .brain
-            .add_correction(&request.utterance, &request.command, request.args)
+            .add_correction(&request.utterance, &request.command, args)
             .await?;
         Ok(CreatedResponse::Created(Json(correction.into())))
     }

@@ -10,11 +10,9 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
 
 use super::auth::{self, BearerAuth};
+use super::text::Text;
 use super::{ApiError, ApiTags, AppState, ErrorBody};
 use crate::devices::{Device, PairError};
-
-/// Longest device name.
-const MAX_NAME_CHARS: usize = 64;
 
 /// A pairing code, valid for five minutes.
 #[derive(Debug, Object)]
@@ -31,9 +29,15 @@ pub struct PairingCode {
 #[derive(Debug, Object)]
 pub struct PairVerifyRequest {
     /// The six digits of the current pairing code.
-    pub code: String,
-    /// What to call the device in the list, e.g. "Ayşe's phone" (1 to 64 characters).
-    pub device_name: String,
+    pub code: Text,
+    /// What to call the device in the list, e.g. "Ayşe's phone": 1 to 64 characters, not all
+    /// blank.
+    #[oai(validator(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    ))]
+    pub device_name: Text,
 }
 
 /// A paired device.
@@ -250,16 +254,8 @@ impl DevicesApi {
         body: PairVerifyBody,
     ) -> Result<PairVerifyResponse, PairVerifyError> {
         let PairVerifyBody::Json(Json(body)) = body;
+        // The schema has made sure that something is left.
         let name = body.device_name.trim();
-        if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "INVALID_REQUEST",
-                format!("device_name must be 1 to {MAX_NAME_CHARS} characters"),
-            )
-            .with_details(serde_json::json!({ "fields": ["device_name"] }))
-            .into());
-        }
         let paired = app
             .devices
             .pair(auth::client_ip(remote), &body.code, name)

@@ -231,6 +231,10 @@ impl From<BrainError> for ApiError {
             e @ BrainError::TooManyCorrections(_) => {
                 ApiError::new(StatusCode::CONFLICT, "TOO_MANY_CORRECTIONS", e.to_string())
             }
+            // The state of the conversation, not the request, is what is wrong.
+            e @ BrainError::NothingToConfirm => {
+                ApiError::new(StatusCode::CONFLICT, "NOTHING_TO_CONFIRM", e.to_string())
+            }
         }
     }
 }

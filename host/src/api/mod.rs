@@ -6,6 +6,7 @@
 //! comments: a description there makes the spec wrap the enum's `$ref` in `allOf`, which some
 //! client generators (openapi-python-client) cannot read. The enums document themselves.
 
+mod allow;
 mod auth;
 mod chat;
 mod commands;
@@ -19,8 +20,10 @@ mod metrics;
 mod notifications;
 mod observe;
 mod skills;
+mod sse;
 mod status;
 mod stream;
+mod text;
 mod ws;
 
 use std::sync::Arc;
@@ -133,25 +136,68 @@ fn service() -> OpenApiService<Operations, ()> {
          in `Authorization: Bearer`, a `token` query parameter or the subprotocols `bearer, <token>`; \
          without it, or when its device is revoked, the socket closes with code 4001.\n\n\
          The two event streams, `POST /api/v1/chat/stream` and `GET /api/v1/notifications`, are \
-         `text/event-stream`; their operations describe each event's name and JSON schema \
-         (`ChatStreamEvent`, `NotificationEvent`).",
+         `text/event-stream`. Their response schema is that of one event as sent \
+         (`ChatStreamSse`, `NotificationSse`): its `event` name, its `id` and its `data`, a string \
+         holding one JSON object of the stream's event type (`ChatStreamEvent`, `NotificationEvent`), \
+         which the `event` name tells apart.",
     )
 }
 
 /// The OpenAPI document as JSON, exactly as the server serves it.
 pub fn spec_json() -> String {
-    service().spec()
+    with_event_types(&service().spec())
+}
+
+/// The document with the event types of the two event streams in its components.
+///
+/// poem-openapi keeps only the schemas that an operation references, and an event stream's
+/// schema names its event type only in the description of `data`, a string (see [`sse`]):
+/// without this, clients would not get `ChatStreamEvent` and `NotificationEvent`.
+fn with_event_types(spec: &str) -> String {
+    use poem_openapi::types::Type;
+    let mut doc: serde_json::Value = serde_json::from_str(spec).expect("poem-openapi writes JSON");
+    let mut registry = poem_openapi::registry::Registry::new();
+    stream::ChatStreamEvent::register(&mut registry);
+    notifications::NotificationEvent::register(&mut registry);
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        for (name, schema) in registry.schemas {
+            if !schemas.contains_key(&name) {
+                let schema = serde_json::to_value(&schema).expect("a schema is JSON");
+                schemas.insert(name, schema);
+            }
+        }
+    }
+    serde_json::to_string_pretty(&doc).expect("a document is JSON")
 }
 
 /// The whole HTTP application: the routes inside the operational [`layers`].
 pub fn app(state: Arc<AppState>, token: &str) -> impl Endpoint + use<> {
     let api = service();
+    let spec = spec_json();
+    let yaml = serde_yaml::to_string(
+        &serde_json::from_str::<serde_json::Value>(&spec).expect("the document is JSON"),
+    )
+    .expect("JSON is YAML");
+    let (json, yaml) = (Arc::<str>::from(spec.as_str()), Arc::<str>::from(yaml));
     let docs = Route::new()
-        .at("/api-docs/openapi.json", api.spec_endpoint())
-        .at("/api-docs/openapi.yaml", api.spec_endpoint_yaml())
+        .at(
+            "/api-docs/openapi.json",
+            get(poem::endpoint::make_sync(move |_| {
+                poem::Response::builder()
+                    .content_type("application/json")
+                    .body(json.to_string())
+            })),
+        )
+        .at(
+            "/api-docs/openapi.yaml",
+            get(poem::endpoint::make_sync(move |_| {
+                poem::Response::builder()
+                    .content_type("application/x-yaml")
+                    .body(yaml.to_string())
+            })),
+        )
         .nest("/swagger-ui", api.swagger_ui())
         .nest("/redoc", api.redoc());
-    let spec = api.spec();
     let max_body_bytes = state.config.http.max_body_bytes;
     let routes = Route::new().at("/ws/chat", get(ws::chat)).nest(
         "/",
@@ -170,8 +216,9 @@ pub fn app(state: Arc<AppState>, token: &str) -> impl Endpoint + use<> {
 ///    answered here, unlimited); a page of the host itself (the docs) is not cross-origin;
 /// 3. [`limits::RateLimit`]: `X-RateLimit-*`, and 429 over the limit;
 /// 4. [`limits::RequestLimits`]: header and body sizes, and the request timeout;
-/// 5. the envelope for every error of the routes and of poem's extractors, so everything
-///    outside sees responses (CORS would turn errors into plain text);
+/// 5. `Allow` on every 405 ([`allow::AllowHeader`]), and inside it the envelope for every
+///    error of the routes and of poem's extractors, so everything outside sees responses (CORS
+///    would turn errors into plain text);
 /// 6. `CatchPanic`: a handler that panics is a 500 envelope, and the server goes on.
 fn layers<E: Endpoint + 'static>(
     routes: E,
@@ -182,6 +229,7 @@ fn layers<E: Endpoint + 'static>(
     routes
         .with(CatchPanic::new().with_handler(error::panicked))
         .catch_all_error(error::envelope)
+        .with(allow::AllowHeader::new(spec))
         .with(limits::RequestLimits::new(&config.http))
         .with(limits::RateLimit::new(&config.rate_limits, &config.http))
         .with_if(!config.http.cors_origins.is_empty(), cors(&config.http))

@@ -17,6 +17,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::auth::BearerAuth;
 use super::auth::StreamAuth;
 use super::metrics::Stream;
+use super::sse::{Events, Sse};
 use super::{ApiError, ApiTags, AppState};
 use crate::store::StoredNotification;
 
@@ -76,6 +77,16 @@ pub enum NotificationEvent {
     Notification(Notification),
 }
 
+impl Events for NotificationEvent {
+    const SCHEMA: &'static str = "NotificationSse";
+    const DESCRIPTION: &'static str = "One event of the notification stream: `connected` first, \
+        without an id, then a `notification` for each notification, its id as the event's id.";
+    const NAMES: &'static [&'static str] = &["connected", "notification"];
+    const ALWAYS_ID: bool = false;
+    const DATA: &'static str = "One JSON object, a `NotificationEvent`: `Connected` for \
+        `connected`, `Notification` for `notification`.";
+}
+
 #[derive(ApiResponse)]
 enum HistoryResponse {
     /// Newest first.
@@ -125,6 +136,7 @@ impl NotificationsApi {
     )]
     async fn stream(
         &self,
+        request: &poem::Request,
         Data(app): Data<&Arc<AppState>>,
         auth: StreamAuth,
         /// Only these types: a comma-separated list of types or prefixes, e.g.
@@ -132,16 +144,35 @@ impl NotificationsApi {
         types: Query<Option<String>>,
         /// Resume after this id (the `Last-Event-ID` header wins when both are given).
         last_event_id: Query<Option<i64>>,
-        #[oai(name = "Last-Event-ID")] last_event_id_header: Header<Option<String>>,
-    ) -> Result<EventStream<BoxStream<'static, NotificationEvent>>, ApiError> {
-        let resume = match last_event_id_header.0.as_deref().map(str::trim) {
-            Some(text) => text.parse::<i64>().map_err(|_| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "BAD_REQUEST",
-                    format!("Last-Event-ID {text:?} is not a notification id"),
-                )
-            })?,
+        /// The id of the last event received, as browsers send it when they reconnect; empty
+        /// is the same as none.
+        #[oai(
+            name = "Last-Event-ID",
+            validator(max_length = 18, pattern = "^[0-9]*$")
+        )]
+        last_event_id_header: Header<Option<String>>,
+    ) -> Result<Sse<NotificationEvent>, ApiError> {
+        // poem passes over a header that is not visible ASCII as if it were absent.
+        if request
+            .headers()
+            .get("last-event-id")
+            .is_some_and(|v| v.to_str().is_err())
+        {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "VALIDATION_FAILED",
+                "parameter `Last-Event-ID`: not a notification id",
+            )
+            .with_details(serde_json::json!({ "fields": ["Last-Event-ID"] })));
+        }
+        // The schema has made sure that a non-empty header is a number that fits.
+        let from_header = last_event_id_header
+            .0
+            .as_deref()
+            .filter(|text| !text.is_empty())
+            .and_then(|text| text.parse::<i64>().ok());
+        let resume = match from_header {
+            Some(id) => id,
             None => match last_event_id.0 {
                 Some(id) => id,
                 // A fresh start: only what happens from now on.
@@ -165,7 +196,7 @@ impl NotificationsApi {
                 }
             })
             .boxed();
-        Ok(EventStream::new(events)
+        Ok(Sse(EventStream::new(events)
             .keep_alive(KEEP_ALIVE)
             .to_event(|event| match event {
                 NotificationEvent::Connected(c) => poem::web::sse::Event::message(
@@ -180,13 +211,13 @@ impl NotificationsApi {
                     .event_type("notification")
                     .id(id)
                 }
-            }))
+            })))
     }
 
     /// The inbox, newest first.
     ///
     /// Filter by `unread` and `types`; page with `before_id` (the id of the last notification
-    /// of the previous page). A `limit` outside 1-500 answers 422 `INVALID_REQUEST`.
+    /// of the previous page). A `limit` outside 1-500 answers 422 `VALIDATION_FAILED`.
     #[oai(
         path = "/notifications/history",
         method = "get",
@@ -204,17 +235,10 @@ impl NotificationsApi {
         /// Only notifications older than this id (for paging).
         before_id: Query<Option<i64>>,
         /// At most this many, 1 to 500 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<u32>>,
     ) -> Result<HistoryResponse, ApiError> {
         let limit = limit.0.unwrap_or(50);
-        if !(1..=500).contains(&limit) {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "INVALID_REQUEST",
-                "limit must be from 1 to 500",
-            )
-            .with_details(serde_json::json!({ "fields": ["limit"] })));
-        }
         let types = parse_types(types.0.as_deref());
         let list = app
             .store

@@ -10,7 +10,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use super::auth::BearerAuth;
 use super::{ApiError, ApiTags, AppState};
-use crate::runtime::{SkillReport, SkillStatus};
+use crate::runtime::{Permissions, SkillReport, SkillStatus, allow_hosts_line, ungranted_hosts};
 
 /// Where a skill stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -53,6 +53,24 @@ pub struct Granted {
     /// Seconds between `on-tick` calls, when it asked for a schedule.
     #[oai(skip_serializing_if_is_none)]
     pub schedule_seconds: Option<u32>,
+}
+
+/// What a skill's manifest asks for, granted or not, and what is missing.
+#[derive(Debug, Object)]
+pub struct Requested {
+    /// Outbound-HTTP hosts it asks to reach (`permissions.outbound_hosts`).
+    pub outbound_hosts: Vec<String>,
+    /// Whether it asks to send notifications.
+    pub notify: bool,
+    /// Seconds between `on-tick` calls it asks for, when it asks for a schedule.
+    #[oai(skip_serializing_if_is_none)]
+    pub schedule_seconds: Option<u32>,
+    /// The hosts it asks for that bantz.toml does not grant: its requests to them are denied.
+    pub not_granted_hosts: Vec<String>,
+    /// When some hosts are not granted, the bantz.toml line, in its section, that grants
+    /// every host it asks for, e.g. `[skills.weather] allow_hosts = ["api.open-meteo.com"]`.
+    #[oai(skip_serializing_if_is_none)]
+    pub grant_with: Option<String>,
 }
 
 /// The most recent failed call.
@@ -112,10 +130,13 @@ pub struct SkillInfo {
     /// End of the quarantine, in milliseconds since the Unix epoch.
     #[oai(skip_serializing_if_is_none)]
     pub quarantined_until_ms: Option<i64>,
+    /// What the host granted it.
     pub permissions: Granted,
     /// Its kv store's usage and quota; only in `GET /api/v1/skills/{name}`.
     #[oai(skip_serializing_if_is_none)]
     pub kv: Option<KvUsageInfo>,
+    /// What its manifest asks for, next to `permissions`.
+    pub requested: Requested,
 }
 
 #[derive(ApiResponse)]
@@ -159,7 +180,10 @@ impl SkillsApi {
     ///
     /// Every skill file in the folder, loaded or not: status (`active`, `loading`, `failed`,
     /// `quarantined`, `disabled`), commands, source file, sha256, size, call, error and timeout
-    /// counters, p50/p99 latency, the last error and the permissions granted.
+    /// counters, p50/p99 latency, the last error, the permissions granted (`permissions`) and
+    /// what the manifest asks for (`requested`): outbound hosts that bantz.toml does not grant
+    /// are in `requested.not_granted_hosts`, and `requested.grant_with` is the line that grants
+    /// them.
     #[oai(path = "/skills", method = "get", operation_id = "listSkills")]
     async fn list(
         &self,
@@ -278,6 +302,7 @@ fn not_found(name: &str) -> ApiError {
 }
 
 fn skill_info(r: SkillReport) -> SkillInfo {
+    let requested = requested(&r.name, &r.requested, &r.outbound_hosts);
     SkillInfo {
         name: r.name,
         version: r.version,
@@ -322,11 +347,28 @@ fn skill_info(r: SkillReport) -> SkillInfo {
         }),
         error: r.error,
         quarantined_until_ms: r.quarantined_until_ms,
+        requested,
         permissions: Granted {
             outbound_hosts: r.outbound_hosts,
             notify: r.notify,
             schedule_seconds: r.schedule_seconds,
         },
         kv: None,
+    }
+}
+
+fn requested(name: &str, asked: &Permissions, granted: &[String]) -> Requested {
+    let hosts: Vec<String> = asked
+        .outbound_hosts
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    let not_granted = ungranted_hosts(&hosts, &granted.iter().cloned().collect());
+    Requested {
+        grant_with: (!not_granted.is_empty()).then(|| allow_hosts_line(name, &hosts)),
+        not_granted_hosts: not_granted,
+        outbound_hosts: hosts,
+        notify: asked.notify,
+        schedule_seconds: asked.schedule.as_ref().map(|s| s.every_seconds),
     }
 }

@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::chat::ChatResponse;
 use super::metrics::Stream;
+use super::sse::{Events, Sse};
 use super::{ApiError, AppState, ErrorBody};
 use crate::brain::{Brain, ChatEvent, ChatRequest};
 
@@ -117,7 +118,18 @@ pub fn chat(app: Arc<AppState>, request: ChatRequest) -> BoxStream<'static, Chat
 }
 
 /// The server-sent events of a chat.
-pub type ChatEventStream = EventStream<BoxStream<'static, ChatStreamEvent>>;
+pub type ChatEventStream = Sse<ChatStreamEvent>;
+
+impl Events for ChatStreamEvent {
+    const SCHEMA: &'static str = "ChatStreamSse";
+    const DESCRIPTION: &'static str = "One event of a chat stream: any `tool`, `delta` and \
+        `confirm` events as the answer is made, then `done` or `error`, last; ids count 1, 2, 3…";
+    const NAMES: &'static [&'static str] = &["tool", "delta", "confirm", "done", "error"];
+    const ALWAYS_ID: bool = true;
+    const DATA: &'static str = "One JSON object, a `ChatStreamEvent`: `StreamTool` for `tool`, \
+        `StreamDelta` for `delta`, `StreamConfirm` for `confirm`, `ChatResponse` for `done`, \
+        `ErrorBody` for `error`.";
+}
 
 /// A chat as server-sent events, numbered from 1; a request the brain refuses outright is an
 /// error response instead, before any stream starts. The stream ends early when `cut_off` is
@@ -139,12 +151,12 @@ pub fn sse(
         })
         .boxed();
     let mut id = 0u64;
-    Ok(EventStream::new(events)
+    Ok(Sse(EventStream::new(events)
         .keep_alive(KEEP_ALIVE)
         .to_event(move |event| {
             id += 1;
             Event::message(event.to_json_string())
                 .event_type(event.name())
                 .id(id.to_string())
-        }))
+        })))
 }

@@ -211,6 +211,11 @@ pub enum BrainError {
     UnknownCommand(String),
     #[error("at most {0} corrections can be kept: delete some first")]
     TooManyCorrections(u64),
+    /// `confirm` in a conversation where no command waits for a yes or no.
+    #[error(
+        "nothing in this conversation is waiting for confirmation: send `confirm` only after an answer with `requires_confirmation: true`"
+    )]
+    NothingToConfirm,
 }
 
 /// Most characters a chat message may have.
@@ -332,9 +337,7 @@ impl Brain {
                 answer
             }
             (None, _) if request.confirm.is_some() => {
-                return Err(BrainError::InvalidRequest(
-                    "nothing in this conversation is waiting for confirmation".into(),
-                ));
+                return Err(BrainError::NothingToConfirm);
             }
             (_, _) => self.route(&tokens, &turn).await?,
         };

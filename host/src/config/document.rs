@@ -355,6 +355,18 @@ mod tests {
     }
 
     #[test]
+    fn the_first_start_file_fits_and_grants_only_the_weather_skill_its_two_hosts() {
+        let mut doc = read(crate::config::FIRST_START_FILE, &[]);
+        let skills = std::mem::take(&mut doc.values.skills);
+        assert_eq!(problems(doc), Vec::<String>::new());
+        assert_eq!(skills.keys().collect::<Vec<_>>(), ["weather"]);
+        assert_eq!(
+            skills["weather"].allow_hosts(),
+            ["geocoding-api.open-meteo.com", "api.open-meteo.com"]
+        );
+    }
+
+    #[test]
     fn every_bad_key_and_value_is_reported_with_its_line() {
         let doc = read(
             "timezone = \"Asia/Tokyo\"\n\n[limits]\ntimeout_ms = \"soon\"\ncolour = 3\n\n[notifications]\nquiet = true\n",

@@ -38,6 +38,8 @@ pub struct Grants {
     pub notify: bool,
     /// Hosts (`name` or `name:port`) the manifest declares and the operator allows.
     pub outbound_hosts: Arc<BTreeSet<String>>,
+    /// Hosts the manifest declares, lowercased, in its order: granted or not.
+    pub requested_hosts: Arc<Vec<String>>,
     /// Loopback/private destinations the operator allows (`[sandbox] allow_private_hosts`).
     pub private_hosts: Arc<BTreeSet<String>>,
     pub settings: Arc<SkillSettings>,
@@ -59,16 +61,31 @@ impl Grants {
         timezone: &str,
     ) -> Self {
         let allowed = settings.allow_hosts();
-        let outbound_hosts = permissions
+        let requested_hosts: Vec<String> = permissions
             .outbound_hosts
             .iter()
             .map(|h| h.to_ascii_lowercase())
-            .filter(|h| allowed.contains(h))
             .collect();
+        let outbound_hosts: BTreeSet<String> = requested_hosts
+            .iter()
+            .filter(|h| allowed.contains(h))
+            .cloned()
+            .collect();
+        let ungranted = ungranted_hosts(&requested_hosts, &outbound_hosts);
+        if !skill.is_empty() && !ungranted.is_empty() {
+            tracing::info!(
+                skill,
+                hosts = ?ungranted,
+                "the skill asks for outbound hosts that bantz.toml does not grant, so its requests \
+                 to them will be denied; to grant them: {}",
+                allow_hosts_line(skill, &requested_hosts)
+            );
+        }
         Grants {
             skill: skill.into(),
             notify: permissions.notify,
             outbound_hosts: Arc::new(outbound_hosts),
+            requested_hosts: Arc::new(requested_hosts),
             private_hosts: Arc::new(
                 sandbox
                     .allow_private_hosts
@@ -98,6 +115,25 @@ impl Grants {
             crate::config::DEFAULT_TIMEZONE.name(),
         )
     }
+}
+
+/// The hosts of `requested` that are not in `granted`, in the manifest's order.
+pub fn ungranted_hosts(requested: &[String], granted: &BTreeSet<String>) -> Vec<String> {
+    requested
+        .iter()
+        .filter(|h| !granted.contains(*h))
+        .cloned()
+        .collect()
+}
+
+/// The bantz.toml line, in its section, that grants skill `skill` the outbound `hosts`, e.g.
+/// `[skills.weather] allow_hosts = ["api.open-meteo.com"]`.
+pub fn allow_hosts_line(skill: &str, hosts: &[String]) -> String {
+    let list: Vec<String> = hosts
+        .iter()
+        .map(|h| toml::Value::String(h.clone()).to_string())
+        .collect();
+    format!("[skills.{skill}] allow_hosts = [{}]", list.join(", "))
 }
 
 /// The state of one store: one call of one skill.
@@ -141,7 +177,9 @@ impl SkillState {
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             outbound: Outbound {
+                skill: grants.skill.clone(),
                 allowed: grants.outbound_hosts.clone(),
+                requested: grants.requested_hosts.clone(),
                 private_allowed: grants.private_hosts.clone(),
             },
             limits: MemoryLimit {
@@ -250,11 +288,40 @@ impl tokio::io::AsyncWrite for LogWriter {
 
 /// The outbound-HTTP policy: the one place a skill's request is let out or denied.
 struct Outbound {
+    skill: Arc<str>,
     allowed: Arc<BTreeSet<String>>,
+    requested: Arc<Vec<String>>,
     private_allowed: Arc<BTreeSet<String>>,
 }
 
 impl Outbound {
+    /// Logs a request to a host that is not granted, and says what would grant it: the
+    /// operator's `allow_hosts` line when the manifest asks for the host, else nothing can.
+    fn deny(&self, uri: &http::Uri) {
+        let host = uri.host().unwrap_or_default().to_ascii_lowercase();
+        let with_port = uri.port_u16().map(|p| format!("{host}:{p}"));
+        let skill = &*self.skill;
+        if self
+            .requested
+            .iter()
+            .any(|h| *h == host || Some(h) == with_port.as_ref())
+        {
+            tracing::warn!(
+                skill,
+                %uri,
+                "denied outbound request: bantz.toml does not grant the host; to grant it: {}",
+                allow_hosts_line(skill, &self.requested)
+            );
+        } else {
+            tracing::warn!(
+                skill,
+                %uri,
+                "denied outbound request: the skill's manifest does not declare the host in \
+                 permissions.outbound_hosts, so no configuration can grant it"
+            );
+        }
+    }
+
     /// The request's host and port, if the host is granted to the skill.
     fn granted(&self, uri: &http::Uri) -> Option<(String, u16)> {
         let host = uri
@@ -312,7 +379,7 @@ impl WasiHttpHooks for Outbound {
             > + Send,
     > {
         let Some((host, port)) = self.granted(request.uri()) else {
-            tracing::warn!(uri = %request.uri(), "denied outbound request: host not granted");
+            self.deny(request.uri());
             return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
         };
         let private_allowed = self.private_allowed.clone();

@@ -29,6 +29,7 @@ pub use bindings::types::{
 };
 use bindings::{Skill, SkillPre};
 use capabilities::{Grants, SkillState};
+pub use capabilities::{allow_hosts_line, ungranted_hosts};
 pub use registry::{LastError, SkillEntry, SkillReport, SkillStatus};
 pub use sync::{Inspection, Scan};
 

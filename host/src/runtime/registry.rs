@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 
 use super::LoadedSkill;
-use super::bindings::types::Command;
+use super::bindings::types::{Command, Permissions};
 use crate::store::now_ms;
 
 /// How many recent latencies the percentiles are computed over.
@@ -258,6 +258,7 @@ impl SkillEntry {
                 .quarantined_until_ms
                 .filter(|_| status == SkillStatus::Quarantined),
             outbound_hosts: skill.grants.outbound_hosts.iter().cloned().collect(),
+            requested: skill.manifest.permissions.clone(),
             notify: skill.grants.notify,
             schedule_seconds: skill.tick_every().map(|every| every.as_secs() as u32),
         }
@@ -298,6 +299,8 @@ pub struct SkillReport {
     pub quarantined_until_ms: Option<i64>,
     /// Outbound hosts granted: declared by the manifest and allowed by the operator.
     pub outbound_hosts: Vec<String>,
+    /// What the manifest asks for, granted or not.
+    pub requested: Permissions,
     pub notify: bool,
     pub schedule_seconds: Option<u32>,
 }
@@ -329,6 +332,11 @@ impl SkillReport {
             error,
             quarantined_until_ms: None,
             outbound_hosts: Vec::new(),
+            requested: Permissions {
+                outbound_hosts: Vec::new(),
+                notify: false,
+                schedule: None,
+            },
             notify: false,
             schedule_seconds: None,
         }

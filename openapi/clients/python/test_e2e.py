@@ -254,7 +254,7 @@ def test_typed_errors(base_url: str, client: AuthenticatedClient) -> None:
     invalid = list_conversations.sync_detailed(client=client, limit=1000)
     assert invalid.status_code == 422
     assert isinstance(invalid.parsed, ErrorBody)
-    assert invalid.parsed.error.code == "INVALID_REQUEST"
+    assert invalid.parsed.error.code == "VALIDATION_FAILED"
     assert invalid.parsed.error.request_id
 
     missing = get_skill.sync_detailed(client=client, name="no-such-skill")

@@ -210,7 +210,7 @@ test("errors come back as the ErrorBody envelope: 401, 422, 404", async () => {
   const invalid = await listConversations({ client: client(), query: { limit: 1000 } });
   assert.equal(invalid.response.status, 422);
   assert.ok(isErrorBody(invalid.error));
-  assert.equal(invalid.error.error.code, "INVALID_REQUEST");
+  assert.equal(invalid.error.error.code, "VALIDATION_FAILED");
   assert.equal(typeof invalid.error.error.request_id, "string");
 
   const missing = await getSkill({ client: client(), path: { name: "no-such-skill" } });

@@ -7,7 +7,9 @@
 //! `rain_alert_threshold`, `locale` (of the alert) and `timezone` (the host's when unset).
 //!
 //! When Open-Meteo is down, slow, refused or answers nonsense, the reply says so in the user's
-//! language (data `{"error": "upstream"}`): that is the weather's failure, not the skill's.
+//! language (data `{"error": "upstream"}`): that is the weather's failure, not the skill's. When
+//! the host does not let it reach Open-Meteo (no `allow_hosts` grants it), the reply says that it
+//! is not allowed to, never to try again later (data `{"error": "not-allowed"}`).
 
 mod open_meteo;
 mod outlook;
@@ -248,6 +250,7 @@ impl Skill for Weather {
             Ok(Some(found)) => found,
             Ok(None) => return Ok(unknown_place(name, lang)),
             Err(Error::Upstream(detail)) => return Ok(upstream_down(lang, &detail)),
+            Err(Error::Denied(detail)) => return Ok(not_allowed(lang, &detail)),
             Err(e) => return Err(e),
         };
         let answer = Answer {
@@ -746,6 +749,23 @@ fn upstream_down(lang: Lang, detail: &str) -> Reply {
         }
     };
     Reply::text(text).with_data(&json!({ "error": "upstream" }))
+}
+
+/// The reply when the host does not let the skill reach Open-Meteo: no host was granted. Trying
+/// again will not help; the operator can grant it, and the log says with which line.
+fn not_allowed(lang: Lang, detail: &str) -> Reply {
+    bantz_sdk::log::warn(&format!("Open-Meteo is not reachable: {detail}"));
+    let text = match lang {
+        Lang::Tr => {
+            "Hava durumu servisine (Open-Meteo) erişme iznim yok. Bantz'ı yöneten kişi \
+             bantz.toml dosyasında buna izin verebilir."
+        }
+        Lang::En => {
+            "I'm not allowed to reach the weather service (Open-Meteo). Whoever runs Bantz \
+             can allow it in bantz.toml."
+        }
+    };
+    Reply::text(text).with_data(&json!({ "error": "not-allowed" }))
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ impl Skill for HostileHttp {
         match call.command() {
             "fetch" => {
                 let args: FetchArgs = call.args()?;
-                // A denial comes back as `Error::Upstream` naming it; pass it on unchanged.
+                // A denial comes back as `Error::Denied` naming the host; pass it on unchanged.
                 let response = bantz_sdk::http::get(&args.url)?;
                 let body = String::from_utf8_lossy(&response.body);
                 Ok(Reply::text(format!("status {}", response.status))
