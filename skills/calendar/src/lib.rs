@@ -225,6 +225,7 @@ impl Skill for Calendar {
                     "[{date}] (neyim|nelerim|planım|planlarım) var",
                     "[{date}] (toplantılarım|randevularım|etkinliklerim|planlarım|işlerim) (neler|ne|nedir)",
                     "[{date}] (programımı|takvimimi|ajandamı) (oku|söyle|göster)",
+                    "[{date}] (takvimime|takvime|programıma|ajandama) (bak|bakar mısın|bakabilir misin|göz at)",
                     "[{date}] (takvimde|takvimimde|programda|programımda) (neler|ne) (var|görünüyor)",
                     "[{date}] bir (toplantım|randevum|planım|etkinliğim) var mı",
                     "{date} için (programım|planım|takvimim) (ne|nasıl|neler)",
@@ -264,6 +265,8 @@ impl Skill for Calendar {
                     "(what's|what is) on (the|my) (calendar|schedule|agenda) [for] [{date}]",
                     "(show|check|open) [me] [my] (calendar|schedule|agenda) [for] this {range}",
                     "what am i doing [{date}]",
+                    "(what does|how does) my (schedule|calendar|agenda) look [like] [{date}]",
+                    "show [me] {date} (events|meetings|appointments|schedule|agenda)",
                 ],
             )
             .text_slot("range"),
@@ -315,6 +318,9 @@ impl Skill for Calendar {
                 "{title} için [{date}] [{time}] randevu (ekle|oluştur)",
                 "[{date}] [{time}] {title} (takvime|takvimime) (kaydet|yaz|koy|işle)",
                 "(takvime|takvimime) [{date}] [{time}] {title} (kaydet|yaz|koy|işle)",
+                "yeni (etkinlik|toplantı|randevu) (oluştur|ekle) [{date}] [{time}] {title}",
+                "{date} [{time}] {title} (ekler misin|ekleyebilir misin|eklesene)",
+                "[{date}] {time} {title} (ekler misin|ekleyebilir misin|eklesene)",
                 "{title} için [{date}] [{time}] (etkinlik|toplantı|randevu) (ekle|oluştur|kur)",
                 "{date} [{time}] {title} (oluştur|kaydet|planla)",
                 "[{date}] {time} {title} (oluştur|kaydet|planla)",
@@ -341,6 +347,8 @@ impl Skill for Calendar {
                 "new (event|appointment) [called|named] {title} [{date}] [{time}]",
                 "(can you|please) (add|put) {title} (on|in|to) my calendar [for] [{date}] [{time}]",
                 "schedule {title} (on|for) {date} [{time}]",
+                "(book|set up|arrange) a (meeting|call|appointment) with {title} [{date}] [{time}]",
+                "(create|add|make) [a|an] [new] (calendar event|calendar entry|event|appointment) (for|called|named|about) {title} [{date}] [{time}]",
             ],
         ))
         .intent(update_intent(
@@ -388,7 +396,7 @@ impl Skill for Calendar {
                     "(delete|remove|cancel) [the|my] event {title}",
                     "(delete|remove|cancel) [the|my] (event|meeting|appointment) (called|named|about|with) {title}",
                     "(delete|remove|clear|drop|take) [the|my] {title} (from|off) (my|the) (calendar|schedule|agenda)",
-                    "(delete|remove|cancel|drop|call off) [the|my] {title} (event|meeting|appointment|session)",
+                    "(delete|remove|cancel|drop) [the|my] {title} (event|meeting|appointment|session)",
                 ],
             )
             .text_slot("title"),

@@ -135,6 +135,11 @@ impl Skill for Reminders {
                     "remind me {date} to {what} [{time}]",
                     "(don't|do not) let me forget to {what} [{date}] [{time}]",
                     "remind me in {duration} (about|of) {what}",
+                    "(alert|ping|notify) me [{date}] [{time}] to {what}",
+                    "(alert|ping|notify) me to {what} [{date}] [{time}]",
+                    "i need a reminder (to|for|about) {what} [{date}] [{time}]",
+                    "(can|could|would) you remind me to {what} [{date}] [{time}]",
+                    "(can|could|would) you remind me [{date}] [{time}] to {what}",
                 ],
             ))
             .intent(Intent::new(
@@ -161,6 +166,7 @@ impl Skill for Reminders {
                     "(what|which) reminders (have i set|are set|are pending|are coming up)",
                     "(any|do i have any) [upcoming|pending] reminders",
                     "[all] my reminders",
+                    "what do i (need|have) to remember [today|tomorrow]",
                 ],
             ))
             .intent(
@@ -183,6 +189,7 @@ impl Skill for Reminders {
                         "(cancel|delete|remove|drop|clear) [the|my] reminder (to|about|for) {what}",
                         "(cancel|delete|remove|drop|clear) [the|my] {what} reminder",
                         "(never mind|forget) the reminder (to|about|for) {what}",
+                        "(get rid of|scrap|remove) [the|my] reminder (to|about|for) {what}",
                         "i (don't|do not) need the reminder (to|about|for) {what} [anymore]",
                     ],
                 )

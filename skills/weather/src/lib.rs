@@ -225,6 +225,8 @@ impl Skill for Weather {
                 "(what's|what is) the weather (going to be|gonna be) like [in {place}] (this week|this weekend|next week)",
                 "[the] weather (this week|this weekend|next week|for the weekend) [in {place}]",
                 "(weekly|weekend|week's) forecast [(for|in) {place}]",
+                "what will the (temperature|weather) be [like] {date} [in {place}]",
+                "what will the (temperature|weather) be [like] [in {place}] {date}",
                 "(will it be|is it going to be|is it) (hot|cold|warm|sunny|cloudy|windy) [in {place}] (this week|this weekend|next week)",
             ],
         )))
