@@ -243,7 +243,8 @@ async fn an_unmatched_message_is_answered_by_the_fast_tier_with_the_skills_as_to
     let bantz = start(tier("fast", &fast, "")).await;
 
     let answer = chat(&bantz, json!({"message": "tell me a joke"})).await;
-    assert_eq!(answer["tier"], "fast", "{answer}");
+    assert_eq!(answer["tier"], "llm", "{answer}");
+    assert_eq!(answer["llm_tier"], "fast", "{answer}");
     assert_eq!(answer["response"], "Why did the owl cross the road?");
     assert_eq!(answer["tools_used"], json!([]));
     assert_eq!(
@@ -314,7 +315,11 @@ async fn an_unmatched_message_is_answered_by_the_fast_tier_with_the_skills_as_to
     )
     .await;
     assert!(
-        messages.to_string().contains("\"tier\":\"fast\""),
+        messages
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["tier"] == "llm" && m["llm_tier"] == "fast"),
         "{messages}"
     );
 }
@@ -329,7 +334,8 @@ async fn a_tool_call_runs_the_skill_and_its_reply_goes_back_to_the_model() {
     let bantz = start(tier("fast", &fast, "")).await;
 
     let answer = chat(&bantz, json!({"message": "I wonder how late it has got"})).await;
-    assert_eq!(answer["tier"], "fast", "{answer}");
+    assert_eq!(answer["tier"], "llm", "{answer}");
+    assert_eq!(answer["llm_tier"], "fast", "{answer}");
     assert_eq!(answer["tools_used"], json!(["clock.now"]));
     assert_eq!(answer["response"], "Quite late: past your bedtime.");
     assert_eq!(
@@ -424,7 +430,8 @@ async fn a_failing_fast_tier_falls_back_to_quality_then_to_the_rules() {
     .await;
 
     let answer = chat(&bantz, json!({"message": "tell me a joke"})).await;
-    assert_eq!(answer["tier"], "quality", "{answer}");
+    assert_eq!(answer["tier"], "llm", "{answer}");
+    assert_eq!(answer["llm_tier"], "quality", "{answer}");
     assert_eq!(answer["response"], "From quality.");
     assert_eq!(fast.requests().len(), 2, "one retry after the 500");
     assert_eq!(quality.requests()[0]["model"], "quality-model");
@@ -473,7 +480,8 @@ async fn a_tier_that_hangs_is_given_up_after_its_timeout() {
     .await;
 
     let answer = chat(&bantz, json!({"message": "tell me a joke"})).await;
-    assert_eq!(answer["tier"], "quality", "{answer}");
+    assert_eq!(answer["tier"], "llm", "{answer}");
+    assert_eq!(answer["llm_tier"], "quality", "{answer}");
     assert_eq!(answer["response"], "Patience pays.");
     let latency = answer["latency_ms"].as_u64().unwrap();
     assert!(
@@ -500,7 +508,8 @@ async fn three_failures_open_the_circuit_and_the_tier_is_skipped() {
 
     for _ in 0..3 {
         let answer = chat(&bantz, json!({"message": "tell me a joke"})).await;
-        assert_eq!(answer["tier"], "quality", "{answer}");
+        assert_eq!(answer["tier"], "llm", "{answer}");
+        assert_eq!(answer["llm_tier"], "quality", "{answer}");
     }
     assert_eq!(fast.requests().len(), 3);
 
@@ -518,7 +527,8 @@ async fn three_failures_open_the_circuit_and_the_tier_is_skipped() {
     assert_eq!(fast.requests().len(), 3, "health does not call the model");
 
     let answer = chat(&bantz, json!({"message": "tell me a joke"})).await;
-    assert_eq!(answer["tier"], "quality");
+    assert_eq!(answer["tier"], "llm");
+    assert_eq!(answer["llm_tier"], "quality");
     assert_eq!(fast.requests().len(), 3, "an open circuit skips the tier");
     assert_eq!(quality.requests().len(), 4);
 }
@@ -550,7 +560,8 @@ async fn per_request_overrides_reach_the_model() {
         }),
     )
     .await;
-    assert_eq!(answer["tier"], "fast");
+    assert_eq!(answer["tier"], "llm");
+    assert_eq!(answer["llm_tier"], "fast");
     let request = &fast.requests()[1];
     assert_eq!(request["model"], "other-model");
     assert_eq!(request["temperature"], json!(0.7));
@@ -733,7 +744,8 @@ async fn a_streamed_chat_shows_the_model_text_as_it_comes_and_not_the_tool_outpu
     assert_eq!(events[1].1, json!({"text": "It is "}));
     assert_eq!(events[2].1, json!({"text": "late."}));
     assert_eq!(events[3].1["response"], "It is late.");
-    assert_eq!(events[3].1["tier"], "fast");
+    assert_eq!(events[3].1["tier"], "llm");
+    assert_eq!(events[3].1["llm_tier"], "fast");
 }
 
 #[tokio::test]
@@ -746,7 +758,8 @@ async fn text_already_streamed_is_kept_when_the_stream_breaks_off() {
     let bantz =
         start(tier("fast", &fast, "max_retries = 2") + &tier("quality", &quality, "")).await;
     let answer = chat(&bantz, json!({"message": "tell me a joke"})).await;
-    assert_eq!(answer["tier"], "fast", "{answer}");
+    assert_eq!(answer["tier"], "llm", "{answer}");
+    assert_eq!(answer["llm_tier"], "fast", "{answer}");
     assert_eq!(
         answer["response"], "The first half",
         "what the user already saw stays the answer"

@@ -12,6 +12,7 @@ use poem_openapi::types::Example;
 use poem_openapi::{ApiRequest, ApiResponse, Enum, Object, OpenApi};
 
 use super::auth::BearerAuth;
+use super::health::LlmTier;
 use super::stream::{self, ChatEventStream};
 use super::text::{Omittable, Text};
 use super::{ApiError, ApiTags, AppState};
@@ -113,10 +114,8 @@ pub enum Tier {
     /// The local classifier trained from the skills' templates and examples and the user's
     /// corrections.
     Classifier,
-    /// The fast LLM tier.
-    Fast,
-    /// The quality LLM tier.
-    Quality,
+    /// An LLM tier (`llm_tier` says which).
+    Llm,
 }
 
 /// A language Bantz speaks.
@@ -159,6 +158,9 @@ pub struct ChatResponse {
     pub tools_used: Vec<String>,
     // Which part of the brain answered.
     pub tier: Tier,
+    // Which LLM tier answered, when `tier` is `llm`.
+    #[oai(skip_serializing_if_is_none)]
+    pub llm_tier: Option<LlmTier>,
     /// Time spent answering, in milliseconds.
     pub latency_ms: u64,
     // The language of the answer.
@@ -184,6 +186,7 @@ impl Example for ChatResponse {
             session_id: "9a9a6c1e2f3b4d5e8f7a6b5c4d3e2f1a".into(),
             tools_used: vec!["clock.now".into()],
             tier: Tier::Rules,
+            llm_tier: None,
             latency_ms: 4,
             locale: Locale::Tr,
             requires_confirmation: false,
@@ -199,8 +202,18 @@ impl From<brain::Tier> for Tier {
         match tier {
             brain::Tier::Rules => Tier::Rules,
             brain::Tier::Classifier => Tier::Classifier,
-            brain::Tier::Fast => Tier::Fast,
-            brain::Tier::Quality => Tier::Quality,
+            brain::Tier::Fast | brain::Tier::Quality => Tier::Llm,
+        }
+    }
+}
+
+impl LlmTier {
+    /// Which LLM tier `tier` is, if it is one.
+    pub fn of(tier: brain::Tier) -> Option<LlmTier> {
+        match tier {
+            brain::Tier::Fast => Some(LlmTier::Fast),
+            brain::Tier::Quality => Some(LlmTier::Quality),
+            brain::Tier::Rules | brain::Tier::Classifier => None,
         }
     }
 }
@@ -212,6 +225,7 @@ impl From<ChatOutcome> for ChatResponse {
             session_id: outcome.session_id,
             tools_used: outcome.tools_used,
             tier: outcome.tier.into(),
+            llm_tier: LlmTier::of(outcome.tier),
             latency_ms: outcome.latency_ms,
             locale: outcome.locale.into(),
             requires_confirmation: outcome.confirmation_prompt.is_some(),

@@ -11,6 +11,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use super::auth::BearerAuth;
 use super::chat::Tier;
+use super::health::LlmTier;
 use super::{ApiError, ApiTags, AppState};
 use crate::store::{ConversationSummary, StoredMessage};
 
@@ -60,6 +61,9 @@ pub struct Message {
     // Which part of the brain answered; only on the assistant's messages.
     #[oai(skip_serializing_if_is_none)]
     pub tier: Option<Tier>,
+    // Which LLM tier answered, when `tier` is `llm`.
+    #[oai(skip_serializing_if_is_none)]
+    pub llm_tier: Option<LlmTier>,
     /// When it was saved, in milliseconds since the Unix epoch.
     pub created_at_ms: i64,
 }
@@ -222,11 +226,13 @@ fn conversation(c: ConversationSummary) -> Conversation {
 
 fn message(m: StoredMessage) -> Message {
     let role = role(&m.role);
+    let (tier, llm_tier) = match role {
+        MessageRole::User => (None, None),
+        MessageRole::Assistant => m.tier.as_deref().and_then(tier).unzip(),
+    };
     Message {
-        tier: match role {
-            MessageRole::User => None,
-            MessageRole::Assistant => m.tier.as_deref().and_then(tier),
-        },
+        tier,
+        llm_tier: llm_tier.flatten(),
         role,
         text: m.text,
         tools_used: m.tools_used,
@@ -243,13 +249,14 @@ fn role(stored: &str) -> MessageRole {
     }
 }
 
-/// A stored tier; one this version does not know is left out rather than guessed.
-fn tier(stored: &str) -> Option<Tier> {
+/// A stored tier, and which LLM tier it is if it is one; a tier this version does not know is
+/// left out rather than guessed.
+fn tier(stored: &str) -> Option<(Tier, Option<LlmTier>)> {
     match stored {
-        "rules" => Some(Tier::Rules),
-        "classifier" => Some(Tier::Classifier),
-        "fast" => Some(Tier::Fast),
-        "quality" => Some(Tier::Quality),
+        "rules" => Some((Tier::Rules, None)),
+        "classifier" => Some((Tier::Classifier, None)),
+        "fast" => Some((Tier::Llm, Some(LlmTier::Fast))),
+        "quality" => Some((Tier::Llm, Some(LlmTier::Quality))),
         _ => None,
     }
 }

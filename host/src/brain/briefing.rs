@@ -40,6 +40,11 @@ pub const INTENTS: &[(&str, &[&str])] = &[
             "brifing ver",
             "günün özeti",
             "bugün beni neler bekliyor",
+            "(günün|bugünün|sabah) (özeti|özetini ver|özetini söyle|brifingi)",
+            "(günlük|sabah) (özet|özetim|brifing|brifingim)",
+            "(brifingimi|özetimi) ver",
+            "günümü özetle",
+            "bugün (günüm|günümüz) nasıl geçecek",
         ],
     ),
     (
@@ -49,6 +54,11 @@ pub const INTENTS: &[(&str, &[&str])] = &[
             "good morning",
             "(give me|what's) my briefing",
             "how does my day look",
+            "(what does|how does) my day look like [today]",
+            "(daily|morning) (briefing|summary|rundown)",
+            "(give me|read me|what's) my (daily|morning) (briefing|summary|rundown)",
+            "(summarize|sum up) my day",
+            "(give me|what's) the rundown [for today]",
         ],
     ),
 ];

@@ -744,6 +744,8 @@ impl Brain {
                     .iter()
                     .map(String::as_str)
                     .filter(|e| normalise::detect_locale(e) == locale)
+                    // The first is the skill's own pick; the others are for the classifier.
+                    .take(1)
                     .collect();
                 lines.push(line(
                     &Brain::summary(skill, &command.name, locale),
@@ -846,11 +848,35 @@ fn decide(routing: Routing, message: &str, tokens: &[normalise::Token]) -> Decis
             confidence: 1.0,
         };
     }
-    let route = cached_router(&routing.runtime, &routing.router).route(tokens, routing.now);
-    if matches!(route, Route::Command(_)) {
+    let mut route = cached_router(&routing.runtime, &routing.router).route(tokens, routing.now);
+    if let Route::Command(target) = &route {
+        // A template made mostly of free text ("find {query}") takes any request that starts
+        // with its word: when the classifier is sure the message belongs to no command ("find
+        // the nearest pharmacy"), the match does not count.
+        let vetoed = target.confidence < classifier::VETO_BELOW
+            && has_free_text(&routing.runtime, target)
+            && routing.model.as_ref().is_some_and(|m| {
+                m.says_none(
+                    tokens,
+                    routing.now,
+                    &format!("{}.{}", target.skill, target.command),
+                )
+            });
+        if !vetoed {
+            return Decision {
+                route,
+                tier: Some(Tier::Rules),
+                runner_up: None,
+                confidence: 0.0,
+            };
+        }
+        route = Route::NoMatch;
+    }
+    // Two commands fit equally well: the user is asked, not the classifier.
+    if matches!(route, Route::Ambiguous(_)) {
         return Decision {
             route,
-            tier: Some(Tier::Rules),
+            tier: None,
             runner_up: None,
             confidence: 0.0,
         };
@@ -880,6 +906,16 @@ fn decide(routing: Routing, message: &str, tokens: &[normalise::Token]) -> Decis
         runner_up: classified.runner_up,
         confidence: 0.0,
     }
+}
+
+/// Whether a rules route took free text into one of its command's text slots.
+fn has_free_text(runtime: &Runtime, target: &Target) -> bool {
+    runtime.skill(&target.skill).is_some_and(|skill| {
+        skill
+            .command_slots(&target.command)
+            .iter()
+            .any(|(name, kind)| *kind == SlotKind::Text && target.args.contains_key(name))
+    })
 }
 
 /// The supported locale closest to `locale`.

@@ -107,6 +107,35 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         .collect()
 }
 
+/// Common endings of folded Turkish words (case, possession, plural, tense, the question
+/// particle glued on) and of English ones, longest first within each length.
+const SUFFIXES: &[&str] = &[
+    "yacak", "yecek", "misin", "iyor", "uyor", "acak", "ecek", "lari", "leri", "imiz", "iniz",
+    "umuz", "unuz", "ndan", "nden", "mayi", "meyi", "ing", "lar", "ler", "dan", "den", "tan",
+    "ten", "nda", "nde", "nin", "nun", "yla", "yle", "yor", "mak", "mek", "imi", "umu", "siz",
+    "suz", "dir", "tir", "dur", "tur", "ken", "ed", "es", "da", "de", "ta", "te", "in", "un", "yi",
+    "yu", "la", "le", "ya", "ye", "si", "su", "im", "um", "mi", "ma", "me", "li", "lu", "ki", "ca",
+    "ce", "a", "e", "i", "u", "s",
+];
+
+/// A rough stem of a folded word: its known endings stripped, at most three, while at least
+/// three letters stay ("hatirlatmalarimi" → "hatirlatma", "istanbulda" → "istanbul",
+/// "reminders" → "reminder"). Only a feature for the classifier: two forms of a word that meet
+/// here look alike to it; it never changes what a message says.
+pub fn stem(word: &str) -> &str {
+    let mut stem = word;
+    for _ in 0..3 {
+        let Some(shorter) = SUFFIXES.iter().find_map(|suffix| {
+            let rest = stem.strip_suffix(suffix)?;
+            (rest.chars().count() >= 3).then_some(rest)
+        }) else {
+            break;
+        };
+        stem = shorter;
+    }
+    stem
+}
+
 /// Guesses the language of a message that matched no intent: Turkish when it has Turkish letters
 /// or common Turkish words, else English.
 pub fn detect_locale(text: &str) -> &'static str {
@@ -180,6 +209,15 @@ mod tests {
         assert_eq!(folded("saat 3'te"), ["saat", "3"]);
         assert_eq!(folded("akşam 7’de"), ["aksam", "7"]);
         assert_eq!(folded("don't, I'm, we'll"), ["dont", "im", "well"]);
+    }
+
+    #[test]
+    fn stems_suffixes_away() {
+        assert_eq!(stem("istanbulda"), "istanbul");
+        assert_eq!(stem("hatirlatmalarimi"), stem("hatirlatma"));
+        assert_eq!(stem("takvimime"), stem("takvim"));
+        assert_eq!(stem("reminders"), "reminder");
+        assert_eq!(stem("saat"), "saat");
     }
 
     #[test]

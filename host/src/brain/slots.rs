@@ -25,8 +25,11 @@ pub fn parse(kind: SlotKind, tokens: &[Token], now: NaiveDateTime) -> Option<ser
     };
     match kind {
         SlotKind::Text => Some(text().into()),
-        SlotKind::Place => (tokens.len() <= 4 && !words.iter().any(|w| is_date_or_time_word(w)))
-            .then(|| text().into()),
+        SlotKind::Place => (tokens.len() <= 4
+            && !words
+                .iter()
+                .any(|w| is_date_or_time_word(w) || NOT_PLACES.contains(w)))
+        .then(|| text().into()),
         SlotKind::Number => number(&words)
             .and_then(serde_json::Number::from_f64)
             .map(Into::into),
@@ -36,6 +39,25 @@ pub fn parse(kind: SlotKind, tokens: &[Token], now: NaiveDateTime) -> Option<ser
     }
 }
 
+/// Words of politeness and time that never belong to a place's name ("weather in Tokyo
+/// please").
+const NOT_PLACES: &[&str] = &[
+    "please",
+    "lutfen",
+    "acaba",
+    "now",
+    "simdi",
+    "thanks",
+    "outside",
+    "disarida",
+    "disarisi",
+    "hafta",
+    "haftasonu",
+    "week",
+    "weekend",
+    "bu",
+];
+
 /// Words that belong to dates and times, so a place slot does not swallow them.
 pub fn is_date_or_time_word(word: &str) -> bool {
     weekday(word).is_some()
@@ -43,7 +65,12 @@ pub fn is_date_or_time_word(word: &str) -> bool {
         || matches!(
             word,
             "bugun"
+                | "bugunku"
                 | "yarin"
+                | "yarinki"
+                | "yarina"
+                | "todays"
+                | "tomorrows"
                 | "dun"
                 | "haftaya"
                 | "saat"
@@ -137,6 +164,18 @@ fn hour_word(word: &str) -> Option<u32> {
 }
 
 fn weekday(word: &str) -> Option<Weekday> {
+    // A Turkish case ending glued on without an apostrophe ("cumaya", "pazartesiye").
+    if let Some(day) = ["ya", "ye", "a", "e", "da", "de", "ki"]
+        .iter()
+        .filter_map(|suffix| word.strip_suffix(suffix))
+        .find_map(weekday_name)
+    {
+        return Some(day);
+    }
+    weekday_name(word)
+}
+
+fn weekday_name(word: &str) -> Option<Weekday> {
     Some(match word {
         "pazartesi" | "monday" => Weekday::Mon,
         "sali" | "tuesday" => Weekday::Tue,
@@ -194,8 +233,8 @@ pub fn date(words: &[&str], today: NaiveDate) -> Option<NaiveDate> {
     let words = strip_date_fillers(words);
     let days = |n: i64| Some(today + Duration::days(n));
     match words {
-        ["bugun"] | ["today"] => return days(0),
-        ["yarin"] | ["tomorrow"] => return days(1),
+        ["bugun"] | ["bugunku"] | ["bugune"] | ["today"] | ["todays"] => return days(0),
+        ["yarin"] | ["yarinki"] | ["yarina"] | ["tomorrow"] | ["tomorrows"] => return days(1),
         ["dun"] | ["yesterday"] => return days(-1),
         ["obur"]
         | ["obur", "gun"]

@@ -260,6 +260,25 @@ impl Template {
         walk(&self.seq, pick, fill, &mut out);
         out
     }
+
+    /// Every literal word of the template, in every alternative, folded.
+    pub fn words(&self) -> Vec<String> {
+        fn walk(seq: &[Element], out: &mut Vec<String>) {
+            for element in seq {
+                match element {
+                    Element::Word(w) => out.extend(template_words(w)),
+                    Element::Optional(inner) => walk(inner, out),
+                    Element::OneOf(alternatives) => {
+                        alternatives.iter().for_each(|a| walk(a, out));
+                    }
+                    Element::Slot(_) => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.seq, &mut out);
+        out
+    }
 }
 
 struct Compiler {

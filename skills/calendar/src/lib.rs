@@ -63,7 +63,17 @@ impl Skill for Calendar {
                     }
                 }))
                 .example("bugün neler var takvimimde?")
-                .example("what's on Friday?"),
+                .example("what's on Friday?")
+                .example("yarın programımda neler var")
+                .example("bugünkü toplantılarım neler")
+                .example("cumartesi planım ne")
+                .example("bu hafta takvimimde ne var")
+                .example("yarın nelerim var")
+                .example("what meetings do i have today")
+                .example("what's planned for tomorrow")
+                .example("how busy am i on monday")
+                .example("read me my schedule for today")
+                .example("any appointments this week"),
         )
         .command(
             Command::new("find", "Find events whose title, description or place mentions something")
@@ -73,7 +83,20 @@ impl Skill for Calendar {
                     "required": ["query"]
                 }))
                 .example("dişçi ne zaman")
-                .example("when is the dentist"),
+                .example("when is the dentist")
+                .example("toplantı saat kaçta")
+                .example("doktor randevum ne zaman")
+                .example("takvimimde kuaförü bul")
+                .example("when's my next meeting with Ali")
+                .example("when do i see the doctor")
+                .example("look up the team lunch in my calendar")
+                .example("find my flight")
+                .example("find coffee with Ali")
+                .example("find my call with the bank")
+                .example("find dinner with my parents")
+                .example("find the appointment with the doctor")
+                .example("Mehmet ile toplantı ne zaman")
+                .example("spor salonu ne zamandı"),
         )
         .command(
             Command::new("add", "Add an event to the calendar")
@@ -92,7 +115,14 @@ impl Skill for Calendar {
                 }))
                 .needs_confirmation()
                 .example("takvime yarın saat 3'te dişçi ekle")
-                .example("add lunch with Sam to my calendar tomorrow at 1pm"),
+                .example("add lunch with Sam to my calendar tomorrow at 1pm")
+                .example("cumartesi saat 10'a kuaför randevusu ekle")
+                .example("yarın öğlen Ayşe ile yemeği takvime yaz")
+                .example("pazartesi 9'da toplantı oluştur")
+                .example("create an event called book club on thursday at 7pm")
+                .example("put a doctor's appointment on my calendar for monday at 9")
+                .example("add a team meeting tomorrow at 10am")
+                .example("new event gym on saturday"),
         )
         .command(
             Command::new("update", "Move or change an event")
@@ -109,7 +139,12 @@ impl Skill for Calendar {
                 }))
                 .needs_confirmation()
                 .example("dişçiyi cuma saat 4'e taşı")
-                .example("move the dentist to friday at 4pm"),
+                .example("move the dentist to friday at 4pm")
+                .example("toplantıyı yarına ertele")
+                .example("dişçiyi saat 5'e al")
+                .example("reschedule my meeting with Ali to thursday")
+                .example("push the team lunch to 2pm")
+                .example("change the dentist to next friday"),
         )
         .command(
             Command::new("delete", "Delete an event (all of a repeating one)")
@@ -122,7 +157,14 @@ impl Skill for Calendar {
                 }))
                 .needs_confirmation()
                 .example("dişçi randevusunu sil")
-                .example("cancel my dentist appointment"),
+                .example("cancel my dentist appointment")
+                .example("yarınki toplantıyı sil")
+                .example("kuaför randevumu iptal et")
+                .example("takvimden yoga dersini kaldır")
+                .example("delete the lunch with Sam")
+                .example("remove my haircut appointment")
+                .example("cancel the team meeting on friday")
+                .example("clear the gym session from my calendar"),
         )
         .command(
             Command::new("free", "Free time in working hours on a day")
@@ -134,7 +176,13 @@ impl Skill for Calendar {
                     }
                 }))
                 .example("yarın ne zaman boşum")
-                .example("when am i free tomorrow"),
+                .example("when am i free tomorrow")
+                .example("bugün boş zamanım var mı")
+                .example("cuma öğleden sonra müsait miyim")
+                .example("yarın 1 saatlik boşluğum var mı")
+                .example("do i have any free time today")
+                .example("when am i available on thursday")
+                .example("find me an hour free tomorrow"),
         )
         .command(
             Command::new("conflicts", "Events that overlap, on a day or in the coming week")
@@ -178,6 +226,14 @@ impl Skill for Calendar {
                     "bu {date} (neler|ne) var [takvimimde|takvimde]",
                     "bu {date} (programım|ajandam) [ne|nasıl|neler]",
                     "bu {date} (takvimimi|programımı) göster",
+                    "[{date}] (neyim|nelerim|planım|planlarım) var",
+                    "[{date}] (toplantılarım|randevularım|etkinliklerim|planlarım|işlerim) (neler|ne|nedir)",
+                    "[{date}] (programımı|takvimimi|ajandamı) (oku|söyle|göster)",
+                    "[{date}] (takvimime|takvime|programıma|ajandama) (bak|bakar mısın|bakabilir misin|göz at)",
+                    "[{date}] (takvimde|takvimimde|programda|programımda) (neler|ne) (var|görünüyor)",
+                    "[{date}] bir (toplantım|randevum|planım|etkinliğim) var mı",
+                    "{date} için (programım|planım|takvimim) (ne|nasıl|neler)",
+                    "bu {range} (neyim|nelerim|planım) var",
                 ],
             )
             .text_slot("range"),
@@ -203,6 +259,18 @@ impl Skill for Calendar {
                     "do i have (meetings|anything|any meetings|any events|events|plans) this {range}",
                     "do i have (meetings|anything|any meetings|any events|events|plans) this {date}",
                     "(what's|what is) happening [{date}]",
+                    "(what's|what is) (planned|scheduled) [for] [{date}]",
+                    "what (meetings|appointments|events|plans) do i have [on] [{date}]",
+                    "what (meetings|appointments|events|plans) do i have this {range}",
+                    "(are there any|any) (meetings|appointments|events|plans) [on] [{date}]",
+                    "(read|tell) me my (calendar|schedule|agenda) [for] [{date}]",
+                    "how busy am i [{date}]",
+                    "how busy am i this {range}",
+                    "(what's|what is) on (the|my) (calendar|schedule|agenda) [for] [{date}]",
+                    "(show|check|open) [me] [my] (calendar|schedule|agenda) [for] this {range}",
+                    "what am i doing [{date}]",
+                    "(what does|how does) my (schedule|calendar|agenda) look [like] [{date}]",
+                    "show [me] {date} (events|meetings|appointments|schedule|agenda)",
                 ],
             )
             .text_slot("range"),
@@ -216,6 +284,10 @@ impl Skill for Calendar {
                     "{query} (toplantısı|toplantım|randevusu|randevum|etkinliği) ne zaman",
                     "(takvimde|takvimimde) {query} (ara|bul)",
                     "{query} (etkinliğini|toplantısını|randevusunu|randevumu|toplantımı) bul",
+                    "{query} (saat kaçta|hangi gün|ne zamandı)",
+                    "{query} ne zaman [acaba]",
+                    "(takvimde|takvimimde) {query} (var mı|ne zaman)",
+                    "{query} (toplantısı|toplantım|randevusu|randevum|etkinliği) (saat kaçta|hangi gün)",
                 ],
             )
             .text_slot("query"),
@@ -230,6 +302,11 @@ impl Skill for Calendar {
                     "look up {query} [in|on] [my calendar]",
                     "(when's|when is) [my|the] {query}",
                     "find (events|meetings|appointments) (about|with|named|called) {query}",
+                    "when (is|was) my next {query}",
+                    "when do i see [my|the] {query}",
+                    "(search|look) (for|up) [the|my] {query} (in|on) my (calendar|schedule)",
+                    "find [the|my] {query} (in|on) my (calendar|schedule)",
+                    "what time is my {query}",
                 ],
             )
             .text_slot("query"),
@@ -243,6 +320,15 @@ impl Skill for Calendar {
                 "[{date}] {time} {title} ekle",
                 "[{date}] {time} {duration} {title} ekle",
                 "{title} için [{date}] [{time}] randevu (ekle|oluştur)",
+                "[{date}] [{time}] {title} (takvime|takvimime) (kaydet|yaz|koy|işle)",
+                "(takvime|takvimime) [{date}] [{time}] {title} (kaydet|yaz|koy|işle)",
+                "yeni (etkinlik|toplantı|randevu) (oluştur|ekle) [{date}] [{time}] {title}",
+                "{date} [{time}] {title} (ekler misin|ekleyebilir misin|eklesene)",
+                "[{date}] {time} {title} (ekler misin|ekleyebilir misin|eklesene)",
+                "{title} için [{date}] [{time}] (etkinlik|toplantı|randevu) (ekle|oluştur|kur)",
+                "{date} [{time}] {title} (oluştur|kaydet|planla)",
+                "[{date}] {time} {title} (oluştur|kaydet|planla)",
+                "[{date}] [{time}] {title} (takvime|takvimime) (eklesene|ekler misin|ekleyebilir misin)",
             ],
         ))
         .intent(add_intent(
@@ -258,6 +344,15 @@ impl Skill for Calendar {
                 "schedule {title} for {duration} [{date}] [{time}]",
                 "schedule a {duration} {title} [{date}] [{time}]",
                 "(create|add) [an] event [called|named] {title} [{date}] [{time}]",
+                "(add|put) {title} (on|in|to) my (calendar|schedule|agenda) [for] [{date}] [{time}]",
+                "(add|put) {title} (on|in|to) my (calendar|schedule|agenda) [for] {time} [{date}]",
+                "(add|put) {title} (on|in|to) my (calendar|schedule|agenda) [for] {date} {time}",
+                "(create|make|set up) [a|an] [new] (event|appointment|meeting) (called|named|for) {title} [{date}] [{time}]",
+                "new (event|appointment) [called|named] {title} [{date}] [{time}]",
+                "(can you|please) (add|put) {title} (on|in|to) my calendar [for] [{date}] [{time}]",
+                "schedule {title} (on|for) {date} [{time}]",
+                "(book|set up|arrange) a (meeting|call|appointment) with {title} [{date}] [{time}]",
+                "(create|add|make) [a|an] [new] (calendar event|calendar entry|event|appointment) (for|called|named|about) {title} [{date}] [{time}]",
             ],
         ))
         .intent(update_intent(
@@ -265,6 +360,8 @@ impl Skill for Calendar {
             &[
                 "{title} {date} [{time}] (taşı|ertele|al)",
                 "{title} {time} (taşı|ertele|al)",
+                "{title} {date} [{time}] (kaydır|ötele|değiştir)",
+                "{title} {time} (kaydır|ötele)",
             ],
         ))
         .intent(update_intent(
@@ -273,6 +370,8 @@ impl Skill for Calendar {
                 "(move|reschedule|push|postpone) [the|my] {title} to {date} [{time}]",
                 "(move|reschedule|push|postpone) [the|my] {title} to {time} [{date}]",
                 "(change|set) the time of [the|my] {title} to {time}",
+                "(move|reschedule|push|postpone|shift|change) [the|my] {title} (to|until|till) {date} [{time}]",
+                "(move|reschedule|push|postpone|shift|change) [the|my] {title} (to|until|till) {time} [{date}]",
             ],
         ))
         .intent(
@@ -284,6 +383,9 @@ impl Skill for Calendar {
                     "{title} (etkinliğini|toplantısını|randevusunu|randevumu|toplantımı) takvimden (sil|çıkar|kaldır)",
                     "{title} takvimden (sil|çıkar|kaldır)",
                     "takvimden {title} (sil|çıkar|kaldır)",
+                    "{title} (randevusu|toplantısı|etkinliği) iptal",
+                    "{title} (etkinliğini|toplantısını|randevusunu|randevumu|toplantımı) iptal edebilir misin",
+                    "{title} (etkinliğini|toplantısını|randevusunu|randevumu|toplantımı|planını) (sil|iptal et|kaldır) [lütfen]",
                 ],
             )
             .text_slot("title"),
@@ -297,6 +399,8 @@ impl Skill for Calendar {
                     "(delete|remove) [the|my] {title} from my calendar",
                     "(delete|remove|cancel) [the|my] event {title}",
                     "(delete|remove|cancel) [the|my] (event|meeting|appointment) (called|named|about|with) {title}",
+                    "(delete|remove|clear|drop|take) [the|my] {title} (from|off) (my|the) (calendar|schedule|agenda)",
+                    "(delete|remove|cancel|drop) [the|my] {title} (event|meeting|appointment|session)",
                 ],
             )
             .text_slot("title"),
@@ -328,6 +432,7 @@ impl Skill for Calendar {
                     "(find|show) [me] [a] {duration} (slot|gap) [{date}]",
                     "do i have (free time|time) [{date}]",
                     "when do i have {duration} free [{date}]",
+                    "when do i have [some|any] free time [{date}]",
                 ],
             )
             .slot("duration", SlotKind::Duration),

@@ -42,6 +42,10 @@ impl Skill for Clock {
                 "saati söyle",
                 "saati (söyler|söyleyebilir) misin",
                 "saat ne",
+                "saatin kaç olduğunu (söyler misin|söyle|biliyor musun|öğrenebilir miyim)",
+                "saat kaç (biliyor musun|söyler misin|oldu acaba)",
+                "[şu an|şimdi] saat (kaçı|kaç) gösteriyor",
+                "saati (öğrenebilir miyim|söyler misin|alabilir miyim)",
             ],
         ))
         .intent(Intent::new(
@@ -56,6 +60,11 @@ impl Skill for Clock {
                 "what is the time [now]",
                 "(tell me|give me) the time",
                 "time",
+                "(what's|what is) the (current|exact) time [now|right now]",
+                "(tell me|give me) the (current|exact) time",
+                "[the] current time [please]",
+                "do you (have|know) the time",
+                "what time (do you have|have you got)",
             ],
         ))
         .intent(Intent::new(
@@ -71,6 +80,11 @@ impl Skill for Clock {
                 "(bugünün tarihi|tarih) ne",
                 "bugün tarih ne",
                 "bugünün tarihi",
+                "(bugün|bugünün) (ayın kaçı|tarihi) [oldu] [acaba]",
+                "(tarih|bugünün tarihi) (nedir|ne) [bugün] [acaba]",
+                "günlerden ne [bugün] [acaba]",
+                "bugün (hangi|ne) gün [acaba]",
+                "(tarihi|bugünün tarihini) (söyle|söyler misin|öğrenebilir miyim)",
             ],
         ))
         .intent(Intent::new(
@@ -84,6 +98,10 @@ impl Skill for Clock {
                 "what is today's date",
                 "what day is (it|today)",
                 "(today's|the) date",
+                "what day of the (week|month) is it [today]",
+                "(what's|what is) (today|the day today)",
+                "(tell me|give me) [today's|the] date [please]",
+                "which date is it [today]",
             ],
         ))
     }

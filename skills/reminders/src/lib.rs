@@ -70,15 +70,44 @@ impl Skill for Reminders {
                         "required": ["what"]
                     }))
                     .example("10 dakika sonra çayı hatırlat")
-                    .example("remind me to call mom at 5pm"),
+                    .example("remind me to call mom at 5pm")
+                    .example("yarın sabah 8'de ilacımı içmemi hatırlat")
+                    .example("akşam 7'de çöpü çıkarmayı unutmayayım")
+                    .example("remind me about the meeting at 3pm")
+                    .example("don't let me forget to buy bread tomorrow")
+                    .example("set a reminder for 9am to call the doctor")
+                    .example("yarın için faturayı ödeme hatırlatıcısı kur")
+                    .example("5 dakika sonra bana ocağı hatırlat")
+                    .example("remind me in an hour to take a break"),
             )
-            .command(Command::new("list", "List the reminders still to come").example("hatırlatıcılarım neler").example("list my reminders"))
+            .command(
+                Command::new("list", "List the reminders still to come")
+                    .example("hatırlatıcılarım neler")
+                    .example("list my reminders")
+                    .example("hatırlatıcılarımı listele")
+                    .example("bekleyen hatırlatmalarım neler")
+                    .example("hangi hatırlatıcılarım var")
+                    .example("bana neleri hatırlatacaksın")
+                    .example("hatirlaticilarimi goster")
+                    .example("show me my reminders")
+                    .example("what reminders do i have coming up")
+                    .example("read me my reminders")
+                    .example("check my reminders")
+                    .example("do i have any reminders set"),
+            )
             .command(
                 Command::new("cancel", "Cancel a reminder")
                     .args_schema(json!({"type": "object", "properties": {"what": {"type": "string"}}, "required": ["what"]}))
                     .needs_confirmation()
                     .example("çay hatırlatıcısını iptal et")
-                    .example("cancel the reminder to call mom"),
+                    .example("cancel the reminder to call mom")
+                    .example("fatura hatırlatıcısını sil")
+                    .example("spor hatırlatmasını iptal et")
+                    .example("yarınki hatırlatıcıyı kaldır")
+                    .example("delete the reminder about the dentist")
+                    .example("remove my reminder to buy milk")
+                    .example("drop my reminder for tomorrow")
+                    .example("i don't need the reminder about the gym anymore"),
             )
             .intent(add(
                 "tr",
@@ -88,6 +117,12 @@ impl Skill for Reminders {
                     "{what} (diye|için) [{date}] {time} hatırlatıcı kur",
                     "[bana] {duration} sonra {what} hatırlat",
                     "[bana] {date} {what} hatırlat",
+                    "[bana] [{date}] [{time}] {what} (hatırlatır mısın|hatırlatabilir misin|hatırlat lütfen)",
+                    "[bana] {duration} sonra {what} (hatırlatır mısın|hatırlatabilir misin)",
+                    "{what} (diye|için) [{date}] [{time}] (hatırlatıcı|hatırlatma) (kur|ekle|oluştur)",
+                    "[{date}] [{time}] {what} (diye|için) (hatırlatıcı|hatırlatma) (kur|ekle|oluştur)",
+                    "{duration} sonra {what} (diye|için) (hatırlatıcı|hatırlatma) (kur|ekle|oluştur)",
+                    "[{date}] [{time}] {what} (unutmayayım|unutmamamı sağla)",
                 ],
             ))
             .intent(add(
@@ -99,21 +134,72 @@ impl Skill for Reminders {
                     "remind me in {duration} to {what}",
                     "remind me to {what} in {duration}",
                     "set a reminder (to|for) {what} [{date}] [{time}]",
+                    "(set|create|make|add) a reminder [{date}] [{time}] (to|for|about) {what}",
+                    "(create|make|add) a reminder (to|for|about) {what} [{date}] [{time}]",
+                    "remind me (about|of) {what} [{date}] [{time}]",
+                    "remind me [{date}] [{time}] (about|of) {what}",
+                    "remind me {date} to {what} [{time}]",
+                    "(don't|do not) let me forget to {what} [{date}] [{time}]",
+                    "remind me in {duration} (about|of) {what}",
+                    "(alert|ping|notify) me [{date}] [{time}] to {what}",
+                    "(alert|ping|notify) me to {what} [{date}] [{time}]",
+                    "i need a reminder (to|for|about) {what} [{date}] [{time}]",
+                    "(can|could|would) you remind me to {what} [{date}] [{time}]",
+                    "(can|could|would) you remind me [{date}] [{time}] to {what}",
                 ],
             ))
             .intent(Intent::new(
                 "list",
                 "tr",
-                ["hatırlatıcılarım [neler|ne]", "(hatırlatıcılarımı|hatırlatmalarımı) (göster|listele) [lütfen]", "neyi hatırlatacaksın", "(kurduğum|bekleyen) (hatırlatıcılar|hatırlatmalar) (neler|ne)", "hatırlatmalarım [neler|ne]"],
+                [
+                    "[bütün|tüm] (hatırlatıcılarım|hatırlatmalarım) [neler|ne|nedir]",
+                    "[bütün|tüm] (hatırlatıcılarımı|hatırlatmalarımı) (göster|listele|söyle|oku) [lütfen]",
+                    "(neyi|neleri) hatırlatacaksın [bana]",
+                    "(kurduğum|bekleyen|kurulu|ayarladığım|sıradaki) (hatırlatıcılar|hatırlatmalar|hatırlatıcılarım|hatırlatmalarım) (neler|ne)",
+                    "(kurduğum|bekleyen|kurulu|ayarladığım|sıradaki) (hatırlatıcıları|hatırlatmaları|hatırlatıcılarımı|hatırlatmalarımı) (göster|listele)",
+                    "(hangi|kaç) (hatırlatıcım|hatırlatmam|hatırlatıcılarım|hatırlatmalarım) var",
+                    "(hatırlatıcı|hatırlatma) (listemi|listesini) (göster|oku)",
+                    "(hatırlatıcım|hatırlatmam) var mı",
+                ],
             ))
             .intent(Intent::new(
                 "list",
                 "en",
-                ["(list|show) [me] [all] my reminders", "what are my reminders", "what reminders do i have", "what reminders have i set", "(any|do i have any) reminders"],
+                [
+                    "(list|show|read|check|give) [me] [all] [of] my [upcoming|pending] reminders [please]",
+                    "what are my [upcoming|pending] reminders",
+                    "(what|which) reminders do i have [set|coming up]",
+                    "(what|which) reminders (have i set|are set|are pending|are coming up)",
+                    "(any|do i have any) [upcoming|pending] reminders",
+                    "[all] my reminders",
+                    "what do i (need|have) to remember [today|tomorrow]",
+                ],
             ))
-            .intent(Intent::new("cancel", "tr", ["{what} hatırlatıcısını (iptal et|sil)"]).text_slot("what"))
             .intent(
-                Intent::new("cancel", "en", ["(cancel|delete) [the|my] reminder (to|about) {what}"]).text_slot("what"),
+                Intent::new(
+                    "cancel",
+                    "tr",
+                    [
+                        "{what} (hatırlatıcısını|hatırlatmasını) (iptal et|sil|kaldır)",
+                        "{what} (için|diye) kurduğum (hatırlatıcıyı|hatırlatmayı) (iptal et|sil|kaldır)",
+                        "{what} (hatırlatıcısı|hatırlatması) (iptal|silinsin)",
+                    ],
+                )
+                .text_slot("what"),
+            )
+            .intent(
+                Intent::new(
+                    "cancel",
+                    "en",
+                    [
+                        "(cancel|delete|remove|drop|clear) [the|my] reminder (to|about|for) {what}",
+                        "(cancel|delete|remove|drop|clear) [the|my] {what} reminder",
+                        "(never mind|forget) the reminder (to|about|for) {what}",
+                        "(get rid of|scrap|remove) [the|my] reminder (to|about|for) {what}",
+                        "i (don't|do not) need the reminder (to|about|for) {what} [anymore]",
+                    ],
+                )
+                .text_slot("what"),
             )
             .notifies()
             .tick_every(TICK_SECONDS)

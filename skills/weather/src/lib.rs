@@ -68,7 +68,20 @@ impl Skill for Weather {
                      follow-up such as \"ya yarın?\" works.",
                 ))
                 .example("İstanbul'da hava nasıl?")
-                .example("what's the weather in London?"),
+                .example("what's the weather in London?")
+                .example("dışarıda hava nasıl")
+                .example("Bursa'da şu an hava kaç derece")
+                .example("hava çok mu soğuk")
+                .example("şu anki sıcaklık ne")
+                .example("how's it looking outside")
+                .example("what's the temperature in Rome right now")
+                .example("tell me the weather in Oslo")
+                .example("current conditions in Madrid")
+                .example("is it warm out")
+                .example("weather in Rome")
+                .example("the weather at home please")
+                .example("how is it in Ankara")
+                .example("Londra'da hava"),
         )
         .command(
             Command::new(
@@ -77,13 +90,32 @@ impl Skill for Weather {
             )
             .args_schema(schema("Without a date and days it is today's forecast."))
             .example("yarın Ankara'da hava nasıl olacak?")
-            .example("5 day forecast for Berlin"),
+            .example("5 day forecast for Berlin")
+            .example("haftaya hava nasıl olacak")
+            .example("yarın Trabzon'da hava soğuk mu")
+            .example("önümüzdeki günlerde hava nasıl")
+            .example("pazar günü hava güzel mi olacak")
+            .example("3 günlük hava durumu")
+            .example("what's the forecast for the weekend")
+            .example("weather tomorrow in Paris")
+            .example("how warm will it be on saturday")
+            .example("will it be cloudy tomorrow")
+            .example("forecast for the next 5 days")
+            .example("temperature tomorrow"),
         )
         .command(
             Command::new("rain", "Whether it will rain on a day, from the precipitation probability")
                 .args_schema(schema("Without a date it is about the rest of today."))
                 .example("yarın yağmur yağacak mı?")
-                .example("will it rain tomorrow?"),
+                .example("will it rain tomorrow?")
+                .example("bugün yağış var mı")
+                .example("yarın yağmur bekleniyor mu")
+                .example("akşam yağmur yağacak mı")
+                .example("şemsiye almam gerekir mi")
+                .example("will it rain later today")
+                .example("is rain expected tomorrow in London")
+                .example("do i need an umbrella today")
+                .example("what's the chance of rain tomorrow"),
         )
         .intent(slots(Intent::new(
             "current",
@@ -102,6 +134,12 @@ impl Skill for Weather {
                 "kaç derece (dışarısı|dışarıda)",
                 "[{place}] [şu an|şimdi] (hava sıcaklığı|sıcaklık) (kaç|ne kadar) [derece]",
                 "[{place}] [şu an|şimdi] yağmur yağıyor mu",
+                "[{place}] [şu an|şimdi] (dışarıda|dışarısı) hava (nasıl|ne durumda)",
+                "[{place}] hava durumu (nedir|ne|nasıl)",
+                "[{place}] (havayı|hava durumunu) (söyle|söyler misin|göster|öğrenebilir miyim)",
+                "[{place}] [şu an|şimdi] (havalar|hava) (nasıl|ne durumda) [acaba]",
+                "[{place}] [şu an|şimdi] (sıcaklık|hava sıcaklığı) (nedir|ne|kaç)",
+                "[{place}] [şu an|şimdi] hava (çok|biraz) (sıcak|soğuk) mu",
             ],
         )))
         .intent(slots(Intent::new(
@@ -120,6 +158,12 @@ impl Skill for Weather {
                 "(what's|what is) the temperature like [outside] [in {place}]",
                 "do you know (what the weather is like|the weather) [in {place}]",
                 "do i need a (sweater|jacket|coat) [now|right now]",
+                "(tell me|give me|check|show me) the weather [in {place}] [now|right now]",
+                "(what's|what is|how's|how is) it (like|looking) outside [in {place}] [now|right now]",
+                "[the] (temperature|weather report|current conditions) [in|for] {place} [now|right now]",
+                "(temperature|temp) (now|right now|outside)",
+                "is it (hot|cold|warm|sunny|raining|snowing|cloudy|windy|foggy) out [in {place}] [now|right now]",
+                "how's the weather looking [in {place}] [now|right now]",
             ],
         )))
         .intent(slots(Intent::new(
@@ -145,6 +189,13 @@ impl Skill for Weather {
                 "{date} [{place}] kar yağacak mı",
                 "{date} [{place}] [hava] kaç derece [olacak]",
                 "{date} [{place}] (hava|havalar) (sıcak|soğuk|güneşli|güzel|karlı) [mı] [olacak] [mı]",
+                "[bu] (hafta sonu|hafta|önümüzdeki hafta) [{place}] (hava|havalar) [durumu] (nasıl|ne durumda) [olacak] [acaba]",
+                "[{place}] [bu] (hafta sonu|hafta|önümüzdeki hafta) (hava|havalar) [durumu] (nasıl|ne durumda) [olacak] [acaba]",
+                "[bu] (hafta sonu|hafta|önümüzdeki hafta) [{place}] (hava|havalar) (sıcak|soğuk|güneşli|güzel|karlı|bulutlu|serin) [mı] [olacak] [mı]",
+                "{date} [{place}] [hava] (sıcaklık|kaç derece) [olacak]",
+                "{date} [{place}] hava (tahmini|durumu) (nedir|ne|nasıl)",
+                "önümüzdeki {days} günde [{place}] hava [durumu] nasıl [olacak]",
+                "{date} [{place}] (hava|havalar) nasıl olacak [acaba]",
             ],
         )))
         .intent(slots(Intent::new(
@@ -169,6 +220,16 @@ impl Skill for Weather {
                 "(will it be|is it going to be) (hot|cold|warm|sunny) {date} [in {place}]",
                 "(will it|is it going to) snow [in {place}] [{date}]",
                 "(will it|is it going to) snow [{date}] [in {place}]",
+                "how (hot|cold|warm) (will it be|is it going to be) [in {place}] {date}",
+                "how (hot|cold|warm) (will it be|is it going to be) {date} [in {place}]",
+                "[the] (temperature|forecast) {date} [in {place}]",
+                "(what's|what is) the (forecast|weather) (like|looking like) [in {place}] {date}",
+                "(what's|what is) the weather (going to be|gonna be) like [in {place}] (this week|this weekend|next week)",
+                "[the] weather (this week|this weekend|next week|for the weekend) [in {place}]",
+                "(weekly|weekend|week's) forecast [(for|in) {place}]",
+                "what will the (temperature|weather) be [like] {date} [in {place}]",
+                "what will the (temperature|weather) be [like] [in {place}] {date}",
+                "(will it be|is it going to be|is it) (hot|cold|warm|sunny|cloudy|windy) [in {place}] (this week|this weekend|next week)",
             ],
         )))
         .intent(slots(Intent::new(
@@ -179,7 +240,9 @@ impl Skill for Weather {
                 "[{place}] [{date}] yağmur (yağacak|yağar|var) mı [acaba]",
                 "[{date}] [{place}] yağış (var|bekleniyor) mu",
                 "[{date}] [{place}] (hava|havalar) yağmurlu [mı] [olacak] [mı]",
-                "[{date}] şemsiye (alayım mı|almalı mıyım|lazım mı|gerekir mi|gerekecek mi)",
+                "[{date}] şemsiye (alayım mı|almalı mıyım|lazım mı|gerekir mi|gerekecek mi|almam gerekir mi|almam lazım mı)",
+                "[{date}] [{place}] yağmur (yağıcak|yağcak|bekleniyor) mu",
+                "[{date}] [{place}] yağış (olacak|ihtimali var) mı",
                 "[bugün] (öğleden sonra|akşam|akşamüstü|sabah|gece) [{place}] yağmur (yağacak|yağar|var) mı [acaba]",
             ],
         )))
@@ -196,6 +259,10 @@ impl Skill for Weather {
                 "(do|should) i (need|take|bring) an umbrella [{date}]",
                 "will i need an umbrella [{date}]",
                 "[any] rain [in {place}] {date}",
+                "(any|what's the|what is the) chance of rain [in {place}] [{date}]",
+                "(will it|is it going to) rain later [today] [in {place}]",
+                "is rain (expected|forecast) [in {place}] [{date}]",
+                "(should|do) i (need|take|bring) an umbrella [in {place}] [{date}]",
             ],
         )))
         .outbound_host("api.open-meteo.com")
