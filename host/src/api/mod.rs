@@ -7,6 +7,7 @@
 //! client generators (openapi-python-client) cannot read. The enums document themselves.
 
 mod auth;
+mod channels;
 mod chat;
 mod commands;
 mod conversations;
@@ -60,6 +61,8 @@ pub struct AppState {
     pub devices: Arc<crate::devices::Devices>,
     /// The WebSocket sessions, which outlive their HTTP request: shutdown waits for them to close.
     pub sessions: tokio_util::task::TaskTracker,
+    /// Telegram and WhatsApp.
+    pub channels: Arc<crate::channels::Channels>,
 }
 
 #[derive(Tags)]
@@ -78,6 +81,8 @@ enum ApiTags {
     Devices,
     /// Teaching the assistant: corrections of what a message means.
     Brain,
+    /// Telegram and WhatsApp: their webhooks and the linked chats.
+    Channels,
 }
 
 /// Every group of operations, in the order the document lists them.
@@ -92,6 +97,7 @@ type Operations = (
     devices::DevicesApi,
     status::StatusApi,
     metrics::MetricsApi,
+    channels::ChannelsApi,
 );
 
 fn service() -> OpenApiService<Operations, ()> {
@@ -107,6 +113,7 @@ fn service() -> OpenApiService<Operations, ()> {
             devices::DevicesApi,
             status::StatusApi,
             metrics::MetricsApi,
+            channels::ChannelsApi,
         ),
         "Bantz",
         VERSION,
@@ -118,7 +125,8 @@ fn service() -> OpenApiService<Operations, ()> {
     )
     .description(
         "A personal-assistant host whose abilities are sandboxed WebAssembly skills. \
-         Every endpoint except health, readiness, `POST /api/v1/pair/verify` and the docs needs \
+         Every endpoint except health, readiness, `POST /api/v1/pair/verify`, the channels' \
+         webhooks (which carry the messengers' own credentials) and the docs needs \
          `Authorization: Bearer <token>`, with the master token or a paired device's token (none \
          on the server's Unix socket); \
          errors always have the shape `{\"error\":{\"code\",\"message\",\"details\",\"request_id\"}}`.\n\n\
