@@ -934,6 +934,37 @@ async fn whatsapp_verifies_signs_serves_only_allowed_numbers_and_drops_redeliver
     assert_eq!(links[0]["chat_id"], ALLOWED);
     assert_eq!(links[0]["name"], "Ayşe");
     assert_eq!(conversation(&bantz, &links[0]).await.len(), 4);
+
+    // What happened shows in the status, health and metrics.
+    // The last answer's bookkeeping follows its send by a moment.
+    let status = poll(POLL_LIMIT, async || {
+        let status = json_ok(bantz.get("/api/v1/status").await).await;
+        if status["channel_backlog"] == 0 && status["channels"][0]["sent"] == 2 {
+            Ok(status)
+        } else {
+            Err(format!("for the backlog to empty: {status}"))
+        }
+    })
+    .await;
+    let channel = &status["channels"][0];
+    assert_eq!(channel["channel"], "whatsapp", "{status}");
+    assert_eq!(channel["mode"], "webhook");
+    assert_eq!(channel["received"], 2);
+    assert_eq!(channel["duplicates"], 1);
+    assert_eq!(channel["sent"], 2);
+    assert_eq!(channel["refused"], 2);
+    assert_eq!(status["channel_backlog"], 0);
+    let health = json_ok(bantz.get("/api/v1/health").await).await;
+    assert_eq!(
+        health["components"]["channels"][0]["status"], "ok",
+        "{health}"
+    );
+    let metrics = bantz.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("bantz_channel_messages_total{channel=\"whatsapp\",kind=\"duplicate\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("bantz_channel_backlog 0"), "{metrics}");
 }
 
 #[tokio::test]
