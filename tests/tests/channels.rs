@@ -52,6 +52,8 @@ struct World {
     held: usize,
     /// Answers this many `sendMessage` calls with 429 `retry_after`.
     rate_limit: usize,
+    /// Answers this many `getUpdates` calls with a 502 from a proxy, as a network failure.
+    failing_polls: usize,
     limited: usize,
 }
 
@@ -285,7 +287,24 @@ async fn serve(
     let bot = format!("/bot{BOT_TOKEN}/");
     if let Some(method) = path.strip_prefix(&bot) {
         let (status, answer) = match method {
-            "getUpdates" => (200, get_updates(&world, &changed, &body).await),
+            "getUpdates" => {
+                let failing = {
+                    let mut w = world.lock().unwrap();
+                    let failing = w.failing_polls > 0;
+                    w.failing_polls = w.failing_polls.saturating_sub(1);
+                    failing
+                };
+                if failing {
+                    let page = "<html><body>502 Bad Gateway</body></html>";
+                    let response = format!(
+                        "HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                        page.len()
+                    );
+                    let _ = stream.write_all(response.as_bytes()).await;
+                    return;
+                }
+                (200, get_updates(&world, &changed, &body).await)
+            }
             "sendMessage" => {
                 // 0: serve it; 1: rate-limit it; 2: hold it.
                 let what = {
@@ -695,6 +714,51 @@ async fn a_kill_in_the_middle_of_a_burst_leaves_every_message_answered_exactly_o
     let sent = tg.replies(&bantz, AYSE, 2 + BURST).await;
     assert_eq!(sent.len(), 2 + BURST);
     assert_eq!(sent[1 + BURST]["reply_parameters"]["message_id"], last);
+}
+
+#[tokio::test]
+async fn polling_backs_off_while_telegram_is_unreachable_and_health_says_so() {
+    let tg = Messenger::start().await;
+    tg.world().failing_polls = 3;
+    let bantz = Bantz::start_with(Options {
+        config: Some(telegram_config(&tg.base)),
+        ..Default::default()
+    })
+    .await;
+    let health = poll(POLL_LIMIT, async || {
+        let health = json_ok(bantz.get("/api/v1/health").await).await;
+        if health["components"]["channels"][0]["status"] == "degraded" {
+            Ok(health)
+        } else {
+            Err(format!("for the channel to be degraded: {health}"))
+        }
+    })
+    .await;
+    assert_eq!(health["status"], "degraded");
+    let detail = health["components"]["channels"][0]["detail"]
+        .as_str()
+        .unwrap();
+    assert!(detail.contains("502"), "{detail}");
+    assert!(
+        !detail.contains(BOT_TOKEN),
+        "the token is in the URL, never in a message"
+    );
+    // Once Telegram answers again, the message sent meanwhile is answered and health recovers.
+    tg.say(STRANGER, "hello", "en");
+    assert_eq!(
+        tg.replies(&bantz, STRANGER, 1).await[0]["text"],
+        EN_NOT_LINKED
+    );
+    assert_eq!(tg.world().failing_polls, 0);
+    let health = json_ok(bantz.get("/api/v1/health").await).await;
+    assert_eq!(
+        health["components"]["channels"][0]["status"], "ok",
+        "{health}"
+    );
+    assert!(
+        !bantz.log().contains(BOT_TOKEN),
+        "the token is never logged"
+    );
 }
 
 #[tokio::test]
