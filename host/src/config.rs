@@ -61,6 +61,8 @@ pub struct Config {
     /// The user's timezone (`timezone = "Europe/Istanbul"` at the top of bantz.toml): what
     /// "today" and "at 5" mean when the brain reads dates and times.
     pub timezone: chrono_tz::Tz,
+    /// `[channels.telegram]` and `[channels.whatsapp]`: the messengers Bantz answers on.
+    pub channels: ChannelSettings,
 }
 
 /// `[llm]`: the optional LLM tiers. Neither is required; the rules answer alone without them.
@@ -513,6 +515,7 @@ struct FileConfig {
     rate_limits: RateLimits,
     #[serde(default)]
     server: ServerSettings,
+    channels: ChannelsFile,
 }
 
 /// The shape of `[llm]`.
@@ -648,6 +651,18 @@ impl Config {
                 )
                 .unwrap_or(DEFAULT_TIMEZONE),
         };
+        let channels = ChannelSettings {
+            telegram: file
+                .channels
+                .telegram
+                .take()
+                .and_then(|t| doc.ok(&["channels", "telegram"], t.resolve())),
+            whatsapp: file
+                .channels
+                .whatsapp
+                .take()
+                .and_then(|w| doc.ok(&["channels", "whatsapp"], w.resolve())),
+        };
         doc.finish()?;
         let token = resolve_token(&data_dir, write)?;
         Ok(Config {
@@ -668,6 +683,7 @@ impl Config {
             briefing,
             notifications,
             timezone,
+            channels,
         })
     }
 
@@ -694,6 +710,7 @@ impl Config {
             http: HttpSettings::default(),
             rate_limits: RateLimits::default(),
             server: ServerSettings::default(),
+            channels: ChannelSettings::default(),
         }
     }
 
@@ -724,6 +741,249 @@ fn write_first_start_file(path: &Path) {
         Err(e) => {
             tracing::warn!(path = %path.display(), error = %e, "cannot write a first bantz.toml; running on the defaults")
         }
+    }
+}
+
+/// A credential from bantz.toml or the environment; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(secret: impl Into<String>) -> Secret {
+        Secret(secret.into())
+    }
+
+    /// The secret itself, for the one place that sends or compares it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// The messengers Bantz answers on; each is off unless its section is present.
+#[derive(Debug, Clone, Default)]
+pub struct ChannelSettings {
+    pub telegram: Option<TelegramSettings>,
+    pub whatsapp: Option<WhatsAppSettings>,
+}
+
+/// How Telegram's updates reach Bantz.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TelegramMode {
+    /// Bantz asks with `getUpdates` (long polling): works behind NAT, needs no public URL.
+    Polling,
+    /// Telegram posts to `POST /api/v1/channels/telegram/webhook`; needs a public HTTPS URL.
+    Webhook,
+}
+
+impl TelegramMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TelegramMode::Polling => "polling",
+            TelegramMode::Webhook => "webhook",
+        }
+    }
+}
+
+/// `[channels.telegram]`, checked.
+#[derive(Debug, Clone)]
+pub struct TelegramSettings {
+    /// The token @BotFather gave.
+    pub bot_token: Secret,
+    /// The Bot API root without a trailing slash; requests go to `{api_base}/bot{token}/{method}`.
+    pub api_base: String,
+    pub mode: TelegramMode,
+    /// What Telegram sends as `X-Telegram-Bot-Api-Secret-Token`; required in webhook mode.
+    pub webhook_secret: Option<Secret>,
+}
+
+/// `[channels.whatsapp]`, checked.
+#[derive(Debug, Clone)]
+pub struct WhatsAppSettings {
+    /// The Graph API bearer token that sends messages.
+    pub access_token: Secret,
+    /// The Meta app's secret, the key of every webhook's `X-Hub-Signature-256`.
+    pub app_secret: Secret,
+    /// What the verification handshake must present as `hub.verify_token`.
+    pub verify_token: Secret,
+    /// The business number's id in the Graph API.
+    pub phone_number_id: String,
+    /// The only senders served, as digits with the country code (`905321234567`).
+    pub allowed_numbers: Vec<String>,
+    /// The Graph API root without a trailing slash, e.g. `https://graph.facebook.com`.
+    pub api_base: String,
+}
+
+/// The shape of `[channels]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChannelsFile {
+    telegram: Option<TelegramFile>,
+    whatsapp: Option<WhatsAppFile>,
+}
+
+/// The shape of `[channels.telegram]`; checked by [`TelegramFile::resolve`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TelegramFile {
+    bot_token: Option<String>,
+    api_base: Option<String>,
+    mode: Option<String>,
+    webhook_secret: Option<String>,
+}
+
+/// The shape of `[channels.whatsapp]`; checked by [`WhatsAppFile::resolve`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhatsAppFile {
+    access_token: Option<String>,
+    app_secret: Option<String>,
+    verify_token: Option<String>,
+    phone_number_id: Option<String>,
+    #[serde(default)]
+    allowed_numbers: Vec<String>,
+    api_base: Option<String>,
+}
+
+/// A required secret of a channel section, trimmed.
+fn channel_secret(
+    value: Option<String>,
+    section: &str,
+    key: &str,
+    hint: &str,
+) -> anyhow::Result<Secret> {
+    match value {
+        Some(v) if !v.trim().is_empty() => Ok(Secret(v.trim().to_owned())),
+        _ => bail!("[{section}] needs {key} ({hint})"),
+    }
+}
+
+/// An API root: an http(s) URL without credentials, query or trailing slash.
+fn api_base(value: Option<String>, default: &str, section: &str) -> anyhow::Result<String> {
+    let base = value.unwrap_or_else(|| default.to_owned());
+    let base = base.trim().trim_end_matches('/').to_owned();
+    match reqwest::Url::parse(&base) {
+        Ok(url)
+            if matches!(url.scheme(), "http" | "https")
+                && url.host().is_some()
+                && url.username().is_empty()
+                && url.password().is_none()
+                && url.query().is_none() =>
+        {
+            Ok(base)
+        }
+        _ => bail!(
+            "[{section}] api_base {base:?} must be an http:// or https:// URL without credentials or query, e.g. {default:?}"
+        ),
+    }
+}
+
+impl TelegramFile {
+    fn resolve(self) -> anyhow::Result<TelegramSettings> {
+        let section = "channels.telegram";
+        let bot_token = channel_secret(
+            self.bot_token,
+            section,
+            "bot_token",
+            "the token @BotFather gave; or set BANTZ_CHANNELS__TELEGRAM__BOT_TOKEN",
+        )?;
+        anyhow::ensure!(
+            !bot_token.0.contains(['/', '?', '#', ' ']),
+            "[{section}] bot_token must look like \"123456:ABC-DEF…\", as @BotFather gives it"
+        );
+        let api_base = api_base(self.api_base, "https://api.telegram.org", section)?;
+        let mode = match self.mode.as_deref().map(str::trim) {
+            None | Some("polling") => TelegramMode::Polling,
+            Some("webhook") => TelegramMode::Webhook,
+            Some(other) => bail!("[{section}] mode = {other:?} must be \"polling\" or \"webhook\""),
+        };
+        let webhook_secret = match self.webhook_secret {
+            Some(s) if !s.trim().is_empty() => {
+                let s = s.trim();
+                // What Telegram allows as secret_token in setWebhook.
+                anyhow::ensure!(
+                    s.len() <= 256
+                        && s.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+                    "[{section}] webhook_secret must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -"
+                );
+                Some(Secret(s.to_owned()))
+            }
+            _ => None,
+        };
+        if mode == TelegramMode::Webhook && webhook_secret.is_none() {
+            bail!(
+                "[{section}] mode = \"webhook\" needs webhook_secret, the secret_token given to setWebhook, so that only Telegram can post updates"
+            );
+        }
+        Ok(TelegramSettings {
+            bot_token,
+            api_base,
+            mode,
+            webhook_secret,
+        })
+    }
+}
+
+impl WhatsAppFile {
+    fn resolve(self) -> anyhow::Result<WhatsAppSettings> {
+        let section = "channels.whatsapp";
+        let access_token = channel_secret(
+            self.access_token,
+            section,
+            "access_token",
+            "the Graph API token that sends messages; or set BANTZ_CHANNELS__WHATSAPP__ACCESS_TOKEN",
+        )?;
+        let app_secret = channel_secret(
+            self.app_secret,
+            section,
+            "app_secret",
+            "the Meta app's secret that signs webhooks; or set BANTZ_CHANNELS__WHATSAPP__APP_SECRET",
+        )?;
+        let verify_token = channel_secret(
+            self.verify_token,
+            section,
+            "verify_token",
+            "any string, typed again as the Verify Token in the app's webhook settings",
+        )?;
+        let phone_number_id = match self.phone_number_id {
+            Some(id) if !id.trim().is_empty() && id.trim().bytes().all(|b| b.is_ascii_digit()) => {
+                id.trim().to_owned()
+            }
+            _ => bail!(
+                "[{section}] needs phone_number_id, the digits of the business number's id in the Graph API"
+            ),
+        };
+        let mut allowed_numbers = Vec::new();
+        for number in &self.allowed_numbers {
+            let digits: String = number
+                .chars()
+                .filter(|c| !matches!(c, '+' | ' ' | '-' | '(' | ')'))
+                .collect();
+            anyhow::ensure!(
+                (6..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()),
+                "[{section}] allowed_numbers: {number:?} is not a phone number with its country code, e.g. \"+90 532 123 45 67\""
+            );
+            allowed_numbers.push(digits);
+        }
+        if allowed_numbers.is_empty() {
+            bail!(
+                "[{section}] needs allowed_numbers, the numbers Bantz answers (with the country code); it serves no one else"
+            );
+        }
+        Ok(WhatsAppSettings {
+            access_token,
+            app_secret,
+            verify_token,
+            phone_number_id,
+            allowed_numbers,
+            api_base: api_base(self.api_base, "https://graph.facebook.com", section)?,
+        })
     }
 }
 

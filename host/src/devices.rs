@@ -98,7 +98,15 @@ struct State {
     /// Cancelled when the device is revoked; made the first time a stream asks.
     cut_offs: HashMap<String, CancellationToken>,
     code: CodeState,
-    misses: HashMap<Option<IpAddr>, (Instant, u32)>,
+    misses: HashMap<Claimant, (Instant, u32)>,
+}
+
+/// Who sends a pairing code, for counting wrong ones: a client address (`None` on the Unix
+/// socket), or a chat on a messenger (`telegram:12345`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Claimant {
+    Address(Option<IpAddr>),
+    Chat(String),
 }
 
 struct Known {
@@ -219,61 +227,7 @@ impl Devices {
         code: &str,
         name: &str,
     ) -> Result<Paired, PairError> {
-        {
-            let mut state = self.state();
-            let now = Instant::now();
-            state
-                .misses
-                .retain(|_, (since, _)| now.duration_since(*since) < ADDRESS_WINDOW);
-            if let Some((since, count)) = state.misses.get(&from)
-                && *count >= MAX_MISSES_PER_ADDRESS
-            {
-                return Err(PairError::TooManyTries {
-                    retry_after: ADDRESS_WINDOW.saturating_sub(now.duration_since(*since)),
-                });
-            }
-            let outcome = match &mut state.code {
-                CodeState::Active { expires, .. } if *expires <= now => {
-                    state.code = CodeState::Expired;
-                    Err(PairError::NoCode("the last one expired"))
-                }
-                CodeState::Expired => Err(PairError::NoCode("the last one expired")),
-                CodeState::Active {
-                    code: expected,
-                    misses,
-                    ..
-                } => {
-                    if bool::from(expected.as_bytes().ct_eq(code.trim().as_bytes())) {
-                        Ok(())
-                    } else {
-                        *misses += 1;
-                        if *misses >= MAX_MISSES {
-                            Err(PairError::Burned)
-                        } else {
-                            Err(PairError::Wrong {
-                                left: MAX_MISSES - *misses,
-                            })
-                        }
-                    }
-                }
-                CodeState::None => Err(PairError::NoCode("none was asked for")),
-                CodeState::Used => Err(PairError::NoCode("the last one was used")),
-                CodeState::Burned => Err(PairError::NoCode(
-                    "the last one was burned after too many wrong tries",
-                )),
-            };
-            match outcome {
-                Ok(()) => state.code = CodeState::Used,
-                Err(e) => {
-                    if matches!(e, PairError::Burned) {
-                        state.code = CodeState::Burned;
-                    }
-                    let entry = state.misses.entry(from).or_insert((now, 0));
-                    entry.1 += 1;
-                    return Err(e);
-                }
-            }
-        }
+        self.redeem(Claimant::Address(from), code)?;
         let token = crate::config::generate_token();
         let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let device = StoredDevice {
@@ -301,6 +255,70 @@ impl Devices {
             },
             token,
         })
+    }
+
+    /// Trades the pairing code for the link of a messenger chat (`chat` as `telegram:12345`):
+    /// the same code, the same rules, wrong codes counted against the chat.
+    pub fn redeem_for_chat(&self, chat: &str, code: &str) -> Result<(), PairError> {
+        self.redeem(Claimant::Chat(chat.to_owned()), code)
+    }
+
+    /// Uses up the pairing code if `code` is it; a wrong one counts against `from` and the code.
+    fn redeem(&self, from: Claimant, code: &str) -> Result<(), PairError> {
+        let mut state = self.state();
+        let now = Instant::now();
+        state
+            .misses
+            .retain(|_, (since, _)| now.duration_since(*since) < ADDRESS_WINDOW);
+        if let Some((since, count)) = state.misses.get(&from)
+            && *count >= MAX_MISSES_PER_ADDRESS
+        {
+            return Err(PairError::TooManyTries {
+                retry_after: ADDRESS_WINDOW.saturating_sub(now.duration_since(*since)),
+            });
+        }
+        let outcome = match &mut state.code {
+            CodeState::Active { expires, .. } if *expires <= now => {
+                state.code = CodeState::Expired;
+                Err(PairError::NoCode("the last one expired"))
+            }
+            CodeState::Expired => Err(PairError::NoCode("the last one expired")),
+            CodeState::Active {
+                code: expected,
+                misses,
+                ..
+            } => {
+                if bool::from(expected.as_bytes().ct_eq(code.trim().as_bytes())) {
+                    Ok(())
+                } else {
+                    *misses += 1;
+                    if *misses >= MAX_MISSES {
+                        Err(PairError::Burned)
+                    } else {
+                        Err(PairError::Wrong {
+                            left: MAX_MISSES - *misses,
+                        })
+                    }
+                }
+            }
+            CodeState::None => Err(PairError::NoCode("none was asked for")),
+            CodeState::Used => Err(PairError::NoCode("the last one was used")),
+            CodeState::Burned => Err(PairError::NoCode(
+                "the last one was burned after too many wrong tries",
+            )),
+        };
+        match outcome {
+            Ok(()) => state.code = CodeState::Used,
+            Err(e) => {
+                if matches!(e, PairError::Burned) {
+                    state.code = CodeState::Burned;
+                }
+                let entry = state.misses.entry(from).or_insert((now, 0));
+                entry.1 += 1;
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     /// Every paired device, oldest first.

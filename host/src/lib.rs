@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod brain;
+pub mod channels;
 pub mod cli;
 pub mod config;
 pub mod devices;
@@ -87,6 +88,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             .context("cannot read the paired devices")?,
     );
     let sessions = tokio_util::task::TaskTracker::new();
+    let channels = Arc::new(channels::Channels::new(&config.channels)?);
     let state = Arc::new(api::AppState {
         brain,
         runtime,
@@ -98,7 +100,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         sessions: sessions.clone(),
         config: config.clone(),
         metrics: Default::default(),
+        channels,
     });
+    channels::start(state.clone());
     if let Some(at) = config.briefing.time {
         tokio::spawn(briefing_schedule(
             state.clone(),

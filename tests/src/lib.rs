@@ -620,7 +620,7 @@ impl SseStream {
 
 /// Tries `look` every `POLL_INTERVAL` until it gives `Ok`, or panics after `limit` with what its
 /// last `Err` said: the one way the harness waits for what the host does on its own.
-async fn poll<T>(limit: Duration, mut look: impl AsyncFnMut() -> Result<T, String>) -> T {
+pub async fn poll<T>(limit: Duration, mut look: impl AsyncFnMut() -> Result<T, String>) -> T {
     let started = std::time::Instant::now();
     loop {
         match look().await {

@@ -40,6 +40,20 @@ pub struct Components {
     /// The configured LLM tiers, `fast` first; empty when bantz.toml configures none, and the
     /// rules answer alone. Read from each tier's circuit breaker: health never calls a model.
     pub llm: Vec<LlmHealth>,
+    /// The configured channels (Telegram, WhatsApp); empty when bantz.toml configures none.
+    /// Degraded after an exchange with the messenger's API failed, until one works.
+    pub channels: Vec<ChannelHealth>,
+}
+
+/// A configured channel.
+#[derive(Debug, Object)]
+pub struct ChannelHealth {
+    /// `telegram` or `whatsapp`.
+    pub channel: String,
+    // `ok`, or `degraded` while its messenger's API fails.
+    pub status: HealthState,
+    /// What the status means here.
+    pub detail: String,
 }
 
 /// An LLM tier.
@@ -107,7 +121,7 @@ impl HealthApi {
     /// Health of the host and its parts.
     ///
     /// Needs no token and is never rate-limited: for load balancers and monitors. `status` is
-    /// the worst of the components' states (skills, store, LLM tiers).
+    /// the worst of the components' states (skills, store, LLM tiers, channels).
     #[oai(path = "/health", method = "get", operation_id = "getHealth")]
     async fn health(&self, Data(app): Data<&Arc<AppState>>) -> HealthResponse {
         let store = match app.store.ping().await {
@@ -157,8 +171,26 @@ impl HealthApi {
                 last_error: t.last_error,
             })
             .collect();
+        let channels: Vec<ChannelHealth> = app
+            .channels
+            .reports()
+            .into_iter()
+            .map(|r| ChannelHealth {
+                channel: r.channel.into(),
+                status: if r.healthy {
+                    HealthState::Ok
+                } else {
+                    HealthState::Degraded
+                },
+                detail: match (&r.last_error, r.healthy) {
+                    (Some(e), false) => e.clone(),
+                    _ => format!("{}: {} received, {} sent", r.mode, r.received, r.sent),
+                },
+            })
+            .collect();
         // An LLM tier is optional, so only a circuit that is not closed makes the host degraded.
-        let llm_ok = llm.iter().all(|t| t.circuit == CircuitState::Closed);
+        let llm_ok = llm.iter().all(|t| t.circuit == CircuitState::Closed)
+            && channels.iter().all(|c| c.status == HealthState::Ok);
         let status = match (store.status, skills.status, llm_ok) {
             (HealthState::Ok, HealthState::Ok, true) => HealthState::Ok,
             (HealthState::Down, _, _) => HealthState::Down,
@@ -168,7 +200,12 @@ impl HealthApi {
             status,
             version: VERSION.into(),
             uptime_seconds: app.started.elapsed().as_secs(),
-            components: Components { store, skills, llm },
+            components: Components {
+                store,
+                skills,
+                llm,
+                channels,
+            },
         }))
     }
 }

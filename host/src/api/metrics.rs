@@ -397,6 +397,43 @@ async fn render(app: &AppState) -> Result<String, ApiError> {
         "Saved conversations.",
     );
     let _ = writeln!(out, "bantz_conversations {conversations}");
+
+    let channels = app.channels.reports();
+    if !channels.is_empty() {
+        header(
+            &mut out,
+            "bantz_channel_messages_total",
+            "counter",
+            "Channel traffic since start-up, by channel and kind: received, duplicate (a redelivery \
+             dropped), sent, failed (refused for good), refused (a webhook post with a wrong secret or signature).",
+        );
+        for r in &channels {
+            for (kind, n) in [
+                ("received", r.received),
+                ("duplicate", r.duplicates),
+                ("sent", r.sent),
+                ("failed", r.failed),
+                ("refused", r.refused),
+            ] {
+                let _ = writeln!(
+                    out,
+                    "bantz_channel_messages_total{{channel=\"{}\",kind=\"{kind}\"}} {n}",
+                    r.channel
+                );
+            }
+        }
+        header(
+            &mut out,
+            "bantz_channel_backlog",
+            "gauge",
+            "Channel messages received and not answered yet.",
+        );
+        let _ = writeln!(
+            out,
+            "bantz_channel_backlog {}",
+            app.store.channel_pending_count().await?
+        );
+    }
     Ok(out)
 }
 
@@ -419,7 +456,8 @@ impl MetricsApi {
     /// HTTP requests by method, route template and status (`bantz_http_requests_total`) and
     /// their latency (`bantz_http_request_duration_seconds`, a histogram); skill calls, errors,
     /// timeouts and latency by skill; open event streams and WebSockets; notifications by
-    /// source; LLM calls, failures and tokens by tier; uptime and resident memory.
+    /// source; LLM calls, failures and tokens by tier; the channels' traffic and backlog
+    /// (`bantz_channel_messages_total`, `bantz_channel_backlog`); uptime and resident memory.
     #[oai(path = "/metrics", method = "get", operation_id = "getMetrics")]
     async fn metrics(
         &self,

@@ -8,6 +8,7 @@
 
 mod allow;
 mod auth;
+mod channels;
 mod chat;
 mod commands;
 mod conversations;
@@ -63,6 +64,8 @@ pub struct AppState {
     pub devices: Arc<crate::devices::Devices>,
     /// The WebSocket sessions, which outlive their HTTP request: shutdown waits for them to close.
     pub sessions: tokio_util::task::TaskTracker,
+    /// Telegram and WhatsApp.
+    pub channels: Arc<crate::channels::Channels>,
 }
 
 #[derive(Tags)]
@@ -81,6 +84,8 @@ enum ApiTags {
     Devices,
     /// Teaching the assistant: corrections of what a message means.
     Brain,
+    /// Telegram and WhatsApp: their webhooks and the linked chats.
+    Channels,
 }
 
 /// Every group of operations, in the order the document lists them.
@@ -95,6 +100,7 @@ type Operations = (
     devices::DevicesApi,
     status::StatusApi,
     metrics::MetricsApi,
+    channels::ChannelsApi,
 );
 
 fn service() -> OpenApiService<Operations, ()> {
@@ -110,6 +116,7 @@ fn service() -> OpenApiService<Operations, ()> {
             devices::DevicesApi,
             status::StatusApi,
             metrics::MetricsApi,
+            channels::ChannelsApi,
         ),
         "Bantz",
         VERSION,
@@ -121,7 +128,8 @@ fn service() -> OpenApiService<Operations, ()> {
     )
     .description(
         "A personal-assistant host whose abilities are sandboxed WebAssembly skills. \
-         Every endpoint except health, readiness, `POST /api/v1/pair/verify` and the docs needs \
+         Every endpoint except health, readiness, `POST /api/v1/pair/verify`, the channels' \
+         webhooks (which carry the messengers' own credentials) and the docs needs \
          `Authorization: Bearer <token>`, with the master token or a paired device's token (none \
          on the server's Unix socket); \
          errors always have the shape `{\"error\":{\"code\",\"message\",\"details\",\"request_id\"}}`.\n\n\

@@ -59,6 +59,25 @@ pub struct HttpStatus {
     pub latency: Latency,
 }
 
+/// A configured channel (Telegram, WhatsApp) since start-up.
+#[derive(Debug, Object)]
+pub struct ChannelStatus {
+    /// `telegram` or `whatsapp`.
+    pub channel: String,
+    /// `polling` or `webhook`.
+    pub mode: String,
+    /// Updates and messages received and kept.
+    pub received: u64,
+    /// Redeliveries dropped by their id.
+    pub duplicates: u64,
+    /// Messages sent: replies and notifications.
+    pub sent: u64,
+    /// Messages the messenger refused for good.
+    pub failed: u64,
+    /// Webhook posts refused for a wrong secret or signature.
+    pub refused: u64,
+}
+
 /// The host's numbers.
 #[derive(Debug, Object)]
 pub struct Status {
@@ -74,6 +93,10 @@ pub struct Status {
     pub notifications: u64,
     pub connections: Connections,
     pub http: HttpStatus,
+    /// The configured channels; empty when bantz.toml configures none.
+    pub channels: Vec<ChannelStatus>,
+    /// Channel messages received and not answered yet.
+    pub channel_backlog: u64,
 }
 
 #[derive(ApiResponse)]
@@ -105,7 +128,7 @@ impl StatusApi {
     /// The host's operational status.
     ///
     /// Version, uptime, memory, counts of skills, conversations, notifications and open
-    /// streams, and HTTP latency percentiles.
+    /// streams, HTTP latency percentiles, and the channels' counters and backlog.
     #[oai(path = "/status", method = "get", operation_id = "getStatus")]
     async fn status(
         &self,
@@ -141,6 +164,21 @@ impl StatusApi {
                     p99_ms: ms(p.p99),
                 },
             },
+            channels: app
+                .channels
+                .reports()
+                .into_iter()
+                .map(|r| ChannelStatus {
+                    channel: r.channel.into(),
+                    mode: r.mode.into(),
+                    received: r.received,
+                    duplicates: r.duplicates,
+                    sent: r.sent,
+                    failed: r.failed,
+                    refused: r.refused,
+                })
+                .collect(),
+            channel_backlog: app.store.channel_pending_count().await?,
         })))
     }
 

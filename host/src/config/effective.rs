@@ -1,6 +1,6 @@
 //! The effective configuration as TOML, for `bantz config check`: every setting with its
-//! default filled in, and every secret masked (the API token, LLM API keys, and skill settings
-//! whose names say they are secrets).
+//! default filled in, and every secret masked (the API token, LLM API keys, the channels'
+//! tokens and secrets, and skill settings whose names say they are secrets).
 
 use toml::{Table, Value};
 
@@ -129,6 +129,34 @@ impl Config {
         }
         if !llm.is_empty() {
             root.insert("llm".into(), Value::Table(llm));
+        }
+
+        let mut channels = Table::new();
+        if let Some(t) = &self.channels.telegram {
+            let mut section = Table::new();
+            section.insert("bot_token".into(), string(MASK));
+            section.insert("api_base".into(), string(&t.api_base));
+            section.insert("mode".into(), string(t.mode.as_str()));
+            if t.webhook_secret.is_some() {
+                section.insert("webhook_secret".into(), string(MASK));
+            }
+            channels.insert("telegram".into(), Value::Table(section));
+        }
+        if let Some(w) = &self.channels.whatsapp {
+            channels.insert(
+                "whatsapp".into(),
+                table([
+                    ("access_token", string(MASK)),
+                    ("app_secret", string(MASK)),
+                    ("verify_token", string(MASK)),
+                    ("phone_number_id", string(&w.phone_number_id)),
+                    ("allowed_numbers", serialized(&w.allowed_numbers)),
+                    ("api_base", string(&w.api_base)),
+                ]),
+            );
+        }
+        if !channels.is_empty() {
+            root.insert("channels".into(), Value::Table(channels));
         }
 
         let mut skills = Table::new();

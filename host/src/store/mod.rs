@@ -1,5 +1,5 @@
 //! Durable state in SQLite (sqlx, WAL): conversations, skill kv, notifications, paired devices,
-//! the user's routing corrections.
+//! the user's routing corrections, the channels' linked chats and inbox.
 //!
 //! Everything above this module sees only [`Store`]'s methods, never SQL, so another database can
 //! stand behind the same interface later. A method returns only once its write is committed.
@@ -16,6 +16,9 @@ use sqlx::sqlite::{
 };
 use sqlx::{QueryBuilder, Row, Sqlite};
 use tokio::sync::{mpsc, oneshot};
+
+mod channels;
+pub use channels::{InboxItem, StoredLink};
 
 /// Errors from the store; callers above turn them into their own layer's errors.
 #[derive(Debug, thiserror::Error)]
