@@ -825,3 +825,89 @@ fn word(i: u32) -> String {
         .collect();
     format!("q{letters}z")
 }
+
+/// The app's side of access: a new phone asks for a code with no token and is not shown it (the
+/// owner's devices are), a skill is installed by uploading its `.wasm` (bigger than
+/// `[http] max_body_bytes`) with the master token only, and `/` leads to the app under a strict
+/// content security policy.
+#[tokio::test]
+async fn a_phone_asks_for_a_code_and_the_owner_uploads_a_skill() {
+    let bantz = Bantz::start_with(unlimited()).await;
+    let phone = verify(&bantz, &request_code(&bantz, TOKEN).await, "phone").await;
+    let phone_token = json_status(phone, 201).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let asked = bantz
+        .http
+        .post(bantz.url("/api/v1/pair/ask"))
+        .send()
+        .await
+        .unwrap();
+    let asked = json_status(asked, 202).await;
+    assert_eq!(asked, json!({ "expires_in_seconds": 300 }));
+    let sent = bantz
+        .wait_for_notifications("system.pairing", 2, POLL_LIMIT)
+        .await;
+    // Newest first: "Pairing code 123456 (valid for 5 minutes)".
+    let body = sent[0]["body"].as_str().unwrap();
+    let code = body.split_whitespace().nth(2).unwrap().to_owned();
+    let whoami = json_status(get_as(&bantz, &phone_token, "/api/v1/whoami").await, 200).await;
+    assert_eq!(whoami["kind"], "device", "{whoami}");
+    let second = json_status(verify(&bantz, &code, "second phone").await, 201).await;
+    assert_eq!(second["device"]["name"], "second phone");
+
+    let wasm = std::fs::read(skill("reminders")).unwrap();
+    assert!(
+        wasm.len() > 1024 * 1024,
+        "the upload must pass the 1 MiB body cap"
+    );
+    let upload = |token: String, body: Vec<u8>| {
+        bantz
+            .http
+            .put(bantz.url("/api/v1/skills/reminders/file"))
+            .bearer_auth(token)
+            .header("content-type", "application/octet-stream")
+            .body(body)
+            .send()
+    };
+    let refused = json_status(
+        upload(phone_token.clone(), wasm.clone()).await.unwrap(),
+        403,
+    )
+    .await;
+    assert_eq!(refused["error"]["code"], "FORBIDDEN");
+    let not_wasm = json_status(upload(TOKEN.into(), b"hello".to_vec()).await.unwrap(), 422).await;
+    assert_eq!(not_wasm["error"]["code"], "NOT_WASM");
+    let written = json_status(upload(TOKEN.into(), wasm).await.unwrap(), 202).await;
+    assert_eq!(written["source"], "reminders.wasm");
+    assert_eq!(written["replaced"], false);
+    bantz
+        .wait_for_skills("the uploaded reminders to be active", |list| {
+            list.iter()
+                .any(|s| s["source"] == "reminders.wasm" && s["status"] == "active")
+        })
+        .await;
+    let leftovers: Vec<_> = std::fs::read_dir(bantz.skills_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let root = client.get(bantz.url("/")).send().await.unwrap();
+    assert_eq!(root.status(), 302);
+    assert_eq!(root.headers()["location"], "/app/");
+    let app = client.get(bantz.url("/app/")).send().await.unwrap();
+    let csp = app.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe"),
+        "{csp}"
+    );
+    assert_eq!(app.headers()["x-content-type-options"], "nosniff");
+}

@@ -162,6 +162,36 @@ impl From<PairError> for PairVerifyError {
     }
 }
 
+/// Makes a new pairing code and sends it the ways it reaches the owner: the server log and a
+/// `system.pairing.code` notification to the paired devices.
+pub(super) async fn announce_code(
+    app: &AppState,
+    asked_by: &str,
+) -> Result<crate::devices::Code, ApiError> {
+    let code = app.devices.new_code();
+    // The log is one of the ways the code reaches the user (the token never is).
+    tracing::info!(
+        asked_by = %asked_by,
+        "pairing code {} is valid for {} minutes",
+        code.code,
+        crate::devices::CODE_TTL.as_secs() / 60
+    );
+    let data = serde_json::json!({ "code": code.code, "expires_at_ms": code.expires_at_ms });
+    app.bus
+        .system_now(
+            "pairing.code",
+            "Pairing code",
+            &format!(
+                "Pairing code {} (valid for {} minutes)",
+                code.code,
+                crate::devices::CODE_TTL.as_secs() / 60
+            ),
+            Some(&data.to_string()),
+        )
+        .await?;
+    Ok(code)
+}
+
 #[derive(ApiResponse)]
 enum DeviceListResponse {
     /// Oldest first.
@@ -203,32 +233,12 @@ impl DevicesApi {
         Data(app): Data<&Arc<AppState>>,
         auth: BearerAuth,
     ) -> Result<PairRequestResponse, ApiError> {
-        let code = app.devices.new_code();
         let asked_by = match &auth.0 {
             auth::Identity::Master => "the master token".to_owned(),
             auth::Identity::Local => "the Unix socket".to_owned(),
             auth::Identity::Device(id) => format!("device {id}"),
         };
-        // The log is one of the ways the code reaches the user (the token never is).
-        tracing::info!(
-            asked_by = %asked_by,
-            "pairing code {} is valid for {} minutes",
-            code.code,
-            crate::devices::CODE_TTL.as_secs() / 60
-        );
-        let data = serde_json::json!({ "code": code.code, "expires_at_ms": code.expires_at_ms });
-        app.bus
-            .system_now(
-                "pairing.code",
-                "Pairing code",
-                &format!(
-                    "Pairing code {} (valid for {} minutes)",
-                    code.code,
-                    crate::devices::CODE_TTL.as_secs() / 60
-                ),
-                Some(&data.to_string()),
-            )
-            .await?;
+        let code = announce_code(app, &asked_by).await?;
         Ok(PairRequestResponse::Created(Json(PairingCode {
             code: code.code,
             expires_at_ms: code.expires_at_ms,

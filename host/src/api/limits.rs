@@ -61,6 +61,8 @@ impl Class {
             || under("/swagger-ui")
             || under("/redoc")
             || under("/api-docs")
+            || under(super::app::PREFIX)
+            || path == "/"
         {
             None
         } else if under("/api/v1/chat") || path == "/ws/chat" {
@@ -388,26 +390,39 @@ pub struct RequestLimitsEndpoint<E> {
 }
 
 impl<E: Endpoint> RequestLimitsEndpoint<E> {
-    fn too_large(&self) -> Response {
+    /// The body limit of a request: `[http] max_body_bytes`, except for a skill upload, which has
+    /// its own.
+    fn max_body_bytes(&self, req: &Request) -> usize {
+        if super::skill_file::is_upload(req.method(), req.uri().path()) {
+            super::skill_file::MAX_SKILL_FILE_BYTES
+        } else {
+            self.max_body_bytes
+        }
+    }
+
+    fn too_large(&self, max: usize) -> Response {
+        let setting = if max == self.max_body_bytes {
+            " ([http] max_body_bytes)"
+        } else {
+            ""
+        };
         error::response(
             StatusCode::PAYLOAD_TOO_LARGE,
             "PAYLOAD_TOO_LARGE",
-            format!(
-                "the body is larger than {} bytes ([http] max_body_bytes)",
-                self.max_body_bytes
-            ),
-            Some(serde_json::json!({ "max_body_bytes": self.max_body_bytes })),
+            format!("the body is larger than {max} bytes{setting}"),
+            Some(serde_json::json!({ "max_body_bytes": max })),
         )
     }
 
     /// Reads a body that does not say its length, up to the limit.
     async fn read_unsized_body(&self, req: &mut Request) -> Result<(), Response> {
+        let max = self.max_body_bytes(req);
         let bytes = req
             .take_body()
-            .into_bytes_limit(self.max_body_bytes)
+            .into_bytes_limit(max)
             .await
             .map_err(|e| match e {
-                ReadBodyError::PayloadTooLarge => self.too_large(),
+                ReadBodyError::PayloadTooLarge => self.too_large(max),
                 other => error::response(
                     StatusCode::BAD_REQUEST,
                     "BAD_REQUEST",
@@ -444,8 +459,9 @@ impl<E: Endpoint> Endpoint for RequestLimitsEndpoint<E> {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        if length.is_some_and(|n| n > self.max_body_bytes as u64) {
-            return Ok(self.too_large());
+        let max = self.max_body_bytes(&req);
+        if length.is_some_and(|n| n > max as u64) {
+            return Ok(self.too_large(max));
         }
         // Without a length, a body is read here, capped; with one, hyper reads no more than it says.
         let unsized_body = length.is_none()

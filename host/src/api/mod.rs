@@ -6,7 +6,9 @@
 //! comments: a description there makes the spec wrap the enum's `$ref` in `allOf`, which some
 //! client generators (openapi-python-client) cannot read. The enums document themselves.
 
+mod access;
 mod allow;
+mod app;
 mod auth;
 mod channels;
 mod chat;
@@ -20,6 +22,7 @@ mod limits;
 mod metrics;
 mod notifications;
 mod observe;
+mod skill_file;
 mod skills;
 mod sse;
 mod status;
@@ -92,12 +95,14 @@ enum ApiTags {
 type Operations = (
     health::HealthApi,
     skills::SkillsApi,
+    skill_file::SkillFileApi,
     chat::ChatApi,
     commands::CommandsApi,
     corrections::CorrectionsApi,
     conversations::ConversationsApi,
     notifications::NotificationsApi,
     devices::DevicesApi,
+    access::AccessApi,
     status::StatusApi,
     metrics::MetricsApi,
     channels::ChannelsApi,
@@ -108,12 +113,14 @@ fn service() -> OpenApiService<Operations, ()> {
         (
             health::HealthApi,
             skills::SkillsApi,
+            skill_file::SkillFileApi,
             chat::ChatApi,
             commands::CommandsApi,
             corrections::CorrectionsApi,
             conversations::ConversationsApi,
             notifications::NotificationsApi,
             devices::DevicesApi,
+            access::AccessApi,
             status::StatusApi,
             metrics::MetricsApi,
             channels::ChannelsApi,
@@ -211,6 +218,8 @@ pub fn app(state: Arc<AppState>, token: &str) -> impl Endpoint + use<> {
         "/",
         docs.nest("/", api.with(LenientJson(max_body_bytes)).into_endpoint()),
     );
+    // The app (`/app/`, and `/` redirecting there) before the API's routes.
+    let routes = app::WithApp(routes);
     layers(routes, &state.config, state.metrics.clone(), &spec)
         .data(state)
         .data(auth::ExpectedToken(token.into()))
@@ -254,7 +263,7 @@ fn layers<E: Endpoint + 'static>(
 fn cors(http: &HttpSettings) -> Cors {
     Cors::new()
         .allow_origins(http.cors_origins.iter().map(String::as_str))
-        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
         .allow_headers([
             "authorization",
             "content-type",
