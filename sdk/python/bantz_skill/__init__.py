@@ -16,7 +16,6 @@ next, so remember things with `kv`. It is not a host library: the bindings it im
 """
 
 import dataclasses
-import gc
 import json
 import typing
 
@@ -48,14 +47,6 @@ __all__ = [
     "log",
     "notify",
 ]
-
-# Bantz runs every call in a fresh instance of the snapshot componentize-py took after this
-# module was imported, and throws the instance away after the call. Python's cycle collector
-# would walk the whole snapshot heap during a call (the interpreter's and every imported
-# module's objects), writing to pages that are otherwise shared copy-on-write: that made each
-# call about ten times slower (docs/benchmarks.md). Reference counting still frees what a call
-# drops; only reference cycles wait until the instance is gone, bounded by its memory cap.
-gc.disable()
 
 #: How the host parses a slot (see `slot-kind` in the WIT): `SlotKind.DATE` arrives as
 #: `YYYY-MM-DD`, `TIME` as `HH:MM`, `DURATION` as whole seconds, `NUMBER` as a number.
