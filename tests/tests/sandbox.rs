@@ -1443,3 +1443,52 @@ async fn sigterm_while_a_manifest_hangs_at_start_up_still_ends_the_host() {
         "{status:?}"
     );
 }
+
+/// The hostile skills written in Python (componentize-py) and JavaScript (componentize-js):
+/// each carries a whole interpreter, and the sandbox must hold for it as for Rust.
+const INTERPRETED: [&str; 2] = ["hostile-python", "hostile-js"];
+
+/// One host for both cases, so each 13 to 19 MB component is compiled once.
+#[tokio::test]
+async fn python_and_javascript_skills_are_held_to_their_deadline_and_their_grants() {
+    let (url, hits) = http_server().await;
+    // A 2 s deadline; both manifests declare 127.0.0.1, but no section allows it.
+    let config: String = INTERPRETED
+        .iter()
+        .map(|name| section(name, "timeout_ms = 2000"))
+        .collect();
+    let bantz = start(&INTERPRETED, &(config + PRIVATE_LOOPBACK)).await;
+    for name in INTERPRETED {
+        let run = alongside(&bantz, &format!("{name}.spin"), json!({})).await;
+        json_error(run.response, 504, "SKILL_TIMEOUT").await;
+        assert!(
+            run.took >= Duration::from_millis(1900) && run.took < Duration::from_secs(8),
+            "{name}'s loop ran for {:?} with timeout_ms = 2000",
+            run.took
+        );
+        assert!(
+            run.answered_during >= 1,
+            "no chat answered during {name}'s loop (it took {:?})",
+            run.took
+        );
+        let status = bantz.skill_status(name).await;
+        assert_eq!(status["status"], "active", "{status}");
+        assert_recorded(&status, 1, 1, 1, "SKILL_TIMEOUT");
+
+        let run = alongside(&bantz, &format!("{name}.fetch"), json!({ "url": url })).await;
+        let error = json_error(run.response, 502, "SKILL_UPSTREAM").await;
+        assert!(
+            error["message"].as_str().unwrap().contains(&url),
+            "{name}: {error}"
+        );
+        let status = bantz.skill_status(name).await;
+        assert_eq!(
+            status["permissions"]["outbound_hosts"],
+            json!([]),
+            "{status}"
+        );
+        assert_recorded(&status, 2, 2, 1, "SKILL_UPSTREAM");
+    }
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "a request went out");
+    assert_clock_unaffected(&bantz).await;
+}

@@ -1,7 +1,7 @@
 //! `cargo xtask`: the project's build and check tasks.
 //!
 //! - `cargo xtask skills`   build every skill in skills/ to dist/skills/*.wasm (the testing ones
-//!   to dist/test-skills)
+//!   to dist/test-skills): Rust crates, and folders with a `skill.py` or `skill.js` (polyglot.rs)
 //! - `cargo xtask serve`    build the first-party skills and the host, then run it with embedded
 //!   defaults
 //! - `cargo xtask test`     everything CI checks: fmt, clippy, skills, tests, spec drift, and that
@@ -12,6 +12,7 @@
 
 mod bench;
 mod clients;
+mod polyglot;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -395,6 +396,8 @@ fn build_skills_of(which: Skills) -> Result<PathBuf> {
         }
         Ok(())
     })?;
+    // The skills written in Python and JavaScript, into the same folders.
+    polyglot::build(which)?;
     Ok(dist)
 }
 
@@ -700,7 +703,7 @@ fn test_steps() -> Result {
 /// Folders of the checkout that builds and the tools xtask runs fill; the clean-tree check of
 /// `cargo xtask test` does not look into them. Anything else a test run creates in the checkout
 /// is debris: tests must write only into temporary directories.
-const TOOL_DIRS: [&str; 9] = [
+const TOOL_DIRS: [&str; 10] = [
     // Git's own (a folder in a clone, a file in a worktree).
     ".git",
     // Cargo: the host, the skills (target/skills), the generated clients and their venv
@@ -714,6 +717,8 @@ const TOOL_DIRS: [&str; 9] = [
     ".venv",
     // The OpenAPI linter (`lint_spec`).
     ".tools",
+    // componentize-js and jco, for the JavaScript skills (`polyglot::componentize_js`).
+    "sdk/js/node_modules",
     // `npm ci` for the TypeScript client (clients.rs).
     "openapi/clients/typescript/node_modules",
     // pytest's compiled copy of test_e2e.py (clients.rs runs pytest there).

@@ -401,7 +401,7 @@ fn hour_minute(word: &str) -> Option<(u32, u32)> {
 }
 
 /// A length of time: 10 dakika, 2 saat 30 dakika, yarım saat, bir buçuk saat; 10 minutes,
-/// an hour, half an hour, 1.5 hours.
+/// an hour, half an hour, 1.5 hours, 5 and a half minutes, an hour and a half.
 pub fn duration(words: &[&str]) -> Option<Duration> {
     let words: Vec<&str> = words
         .iter()
@@ -415,11 +415,24 @@ pub fn duration(words: &[&str]) -> Option<Duration> {
     }
     let mut total = 0.0;
     let mut amount: Option<f64> = None;
-    for w in &words {
-        if let Some(unit) = unit_seconds(w) {
+    let mut last_unit: Option<f64> = None;
+    let mut rest = words.iter();
+    while let Some(w) = rest.next() {
+        // "buçuk", or "(and) a half": half of one more, before the unit ("5 and a half
+        // minutes", "beş buçuk dakika") or after it ("an hour and a half").
+        let half = *w == "bucuk" || (*w == "a" && rest.as_slice().first() == Some(&"half"));
+        if half {
+            if *w == "a" {
+                rest.next();
+            }
+            match (amount, last_unit) {
+                (Some(a), _) => amount = Some(a + 0.5),
+                (None, Some(unit)) => total += 0.5 * unit,
+                (None, None) => return None,
+            }
+        } else if let Some(unit) = unit_seconds(w) {
             total += amount.take()? * unit;
-        } else if *w == "bucuk" {
-            amount = Some(amount? + 0.5);
+            last_unit = Some(unit);
         } else {
             let n = number(&[w])?;
             // "yirmi beş" adds up; "1 saat" starts a new amount after a unit.
@@ -548,6 +561,10 @@ mod tests {
         assert_eq!(s("half an hour"), Some(1800));
         assert_eq!(s("1.5 hours"), Some(5400));
         assert_eq!(s("90 seconds"), Some(90));
+        assert_eq!(s("5 and a half minutes"), Some(330));
+        assert_eq!(s("an hour and a half"), Some(5400));
+        assert_eq!(s("beş buçuk dakika"), Some(330));
+        assert_eq!(s("10 dakikalık"), Some(600));
         assert_eq!(s("10"), None);
         let n = |text| p(SlotKind::Number, text).and_then(|v| v.as_f64());
         assert_eq!(n("12"), Some(12.0));

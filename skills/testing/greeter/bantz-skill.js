@@ -1,0 +1,1 @@
+../../../sdk/js/bantz-skill.js
