@@ -43,7 +43,10 @@ impl Skill for KvFiller {
                 "required": ["count", "bytes"],
             })),
         )
-        .command(Command::new("clear", "Delete the keys that start with `prefix`"))
+        .command(Command::new(
+            "clear",
+            "Delete the keys that start with `prefix`",
+        ))
         .intent(Intent::new("fill", "en", ["fill the disk"]))
         .intent(Intent::new("clear", "en", ["clear the disk"]))
     }
