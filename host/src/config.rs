@@ -515,6 +515,7 @@ struct FileConfig {
     rate_limits: RateLimits,
     #[serde(default)]
     server: ServerSettings,
+    #[serde(default)]
     channels: ChannelsFile,
 }
 
