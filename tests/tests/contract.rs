@@ -26,15 +26,18 @@ const CONFIG: &str =
 /// schemathesis's settings per operation.
 ///
 /// - The notification stream never ends by itself: read its first events, then hang up.
-/// - Three refusals depend on the server's state, which no static document can describe, so a
-///   request the schema allows may still get them (each is documented on its operation):
+/// - Four refusals depend on the server's state or on what a body holds, which no static document
+///   can describe, so a request the schema allows may still get them (each is documented on its
+///   operation):
 ///   - `runCommand`: 422 `SKILL_INVALID_ARGS`, when `args` does not fit the `args_schema` of the
 ///     command named (each skill's own, listed by `GET /api/v1/commands`);
 ///   - `addCorrection`: 422 `UNKNOWN_COMMAND` for a command no loaded skill has, and
 ///     `INVALID_REQUEST` for args without what the command requires or an utterance without a
 ///     word;
 ///   - `verifyPairingCode`: 410 when no pairing code is valid now (none was asked for, or it was
-///     used or burned).
+///     used or burned);
+///   - `uploadSkillFile`: 422 `NOT_WASM` for a body that is not a WebAssembly file (any bytes fit
+///     `application/octet-stream`).
 const SCHEMATHESIS_TOML: &str = r#"
 [[operations]]
 include-operation-id = "streamNotifications"
@@ -52,6 +55,10 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 [[operations]]
 include-operation-id = "verifyPairingCode"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "410", "429", "5xx"]
+
+[[operations]]
+include-operation-id = "uploadSkillFile"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429", "5xx"]
 "#;
 
 /// The `schemathesis` next to the tests' Python (`BANTZ_TEST_PYTHON`), else the one in .venv.
