@@ -146,11 +146,31 @@ fn main() -> std::process::ExitCode {
         // SAFETY: nothing else runs yet; no thread has been started.
         unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
     }
+    limit_malloc_arenas();
     match run(Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("bantz: {e:#}");
             std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Caps glibc's malloc arenas at two, unless `MALLOC_ARENA_MAX` says otherwise.
+///
+/// glibc gives every thread that allocates under contention an arena of its own (up to eight per
+/// core) and rarely hands an arena's freed pages back. Each skill load, swap and call runs on
+/// whichever tokio or blocking-pool thread is free, so under hot swaps and chat load the arenas
+/// multiply and resident memory ratchets up (the hot-swap soak in docs/benchmarks.md: +509% after
+/// 1,000 swaps with glibc's default, within +20% with two arenas). Two arenas keep allocation
+/// contention low on the few cores a personal host has.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: called first thing in `main`, before any other thread exists; mallopt only
+        // sets a malloc parameter.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
         }
     }
 }
