@@ -3,13 +3,17 @@
 // The type check (tsc --strict, against the client generated from openapi/openapi.json) is
 // `cargo xtask app`'s step before this one.
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const out = resolve(process.argv[2] ?? join(here, '../target/app'));
+const target = resolve(process.argv[2] ?? join(here, '../target/app'));
+// Built into a fresh folder first, then copied over only where a file changed: the host
+// re-embeds the app (and recompiles) when a file in target/app changes, so an unchanged app must
+// leave target/app untouched.
+const out = `${target}.new`;
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -41,4 +45,21 @@ await esbuild.build({
     SHELL_FILES: JSON.stringify(['./', ...shell.filter((f) => f !== 'index.html')]),
   },
 });
-console.log(`    built the app into ${out}: ${readdirSync(out).sort().join(', ')}`);
+mkdirSync(target, { recursive: true });
+const built = readdirSync(out).sort();
+const changed = [];
+for (const file of built) {
+  const fresh = readFileSync(join(out, file));
+  if (!existsSync(join(target, file)) || !fresh.equals(readFileSync(join(target, file)))) {
+    writeFileSync(join(target, file), fresh);
+    changed.push(file);
+  }
+}
+for (const file of readdirSync(target)) {
+  if (!built.includes(file)) {
+    rmSync(join(target, file), { recursive: true, force: true });
+    changed.push(`-${file}`);
+  }
+}
+rmSync(out, { recursive: true, force: true });
+console.log(`    built the app into ${target}: ${built.join(', ')} (${changed.length ? `changed: ${changed.join(', ')}` : 'unchanged'})`);

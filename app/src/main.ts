@@ -54,7 +54,8 @@ function renderNav(): void {
             'a',
             { href: `#/${r}`, 'aria-current': r === current ? 'page' : undefined, 'data-route': r },
             t(label),
-            unread > 0 ? h('span', { class: 'badge count', 'aria-label': t('inboxUnread', { n: unread }) }, String(unread)) : null,
+            unread > 0 ? h('span', { class: 'badge count', 'aria-hidden': 'true' }, String(unread)) : null,
+            unread > 0 ? h('span', { class: 'visually-hidden' }, ` (${t('inboxUnread', { n: unread })})`) : null,
           ),
         );
       }),

