@@ -11,7 +11,12 @@ import { errorSentence, t } from './i18n';
 const TOKEN_KEY = 'bantz.token';
 const KIND_KEY = 'bantz.kind';
 
-client.setConfig({ baseUrl: location.origin, auth: () => token() ?? undefined });
+// The token goes in the Authorization header only: the app's streams are fetched, not opened
+// with EventSource, so it never needs the `?token=` form that would put it in URLs and logs.
+client.setConfig({
+  baseUrl: location.origin,
+  auth: (scheme) => (scheme.in === 'query' ? undefined : (token() ?? undefined)),
+});
 
 export function token(): string | null {
   return localStorage.getItem(TOKEN_KEY);
