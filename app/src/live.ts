@@ -9,6 +9,9 @@ import type { Notification } from '@bantz/client';
 import { ApiError, apiError, call, keepingErrors, token } from './api';
 
 const LAST_ID_KEY = 'bantz.lastNotificationId';
+const INBOX_KEY = 'bantz.inbox';
+/** How many notifications the inbox shows and keeps on the phone. */
+const KEEP = 100;
 
 /** The inbox, newest first, and whether the stream is connected. */
 export const inbox = {
@@ -25,7 +28,17 @@ export function onInboxChange(listener: () => void): () => void {
 }
 
 function changed(): void {
+  // Kept on the phone too, so the inbox opens offline as it was.
+  localStorage.setItem(INBOX_KEY, JSON.stringify(inbox.items.slice(0, KEEP)));
   for (const listener of listeners) listener();
+}
+
+function cached(): Notification[] {
+  try {
+    return JSON.parse(localStorage.getItem(INBOX_KEY) ?? '[]') as Notification[];
+  } catch {
+    return [];
+  }
 }
 
 export function unreadCount(): number {
@@ -48,6 +61,8 @@ export function stop(): void {
   inbox.items = [];
   inbox.connected = false;
   changed();
+  localStorage.removeItem(INBOX_KEY);
+  localStorage.removeItem(LAST_ID_KEY);
 }
 
 function lastId(): number {
@@ -71,17 +86,28 @@ function showSystem(n: Notification): void {
   }
 }
 
-async function run(signal: AbortSignal): Promise<void> {
-  let delay = 500;
+/**
+ * The host's inbox (read state included), merged with what the stream brought since: called
+ * each time the stream connects, so a phone that was away sees what another device read.
+ */
+async function sync(): Promise<void> {
   try {
-    const history = await call(listNotifications({ query: { limit: 100 } }));
-    inbox.items = history;
+    const history = await call(listNotifications({ query: { limit: KEEP } }));
     const newest = history.reduce((max, n) => Math.max(max, n.id), 0);
+    inbox.items = [...inbox.items.filter((n) => n.id > newest), ...history];
     if (newest > lastId()) localStorage.setItem(LAST_ID_KEY, String(newest));
     changed();
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) return;
+    if (!(error instanceof ApiError) || error.status !== 401) return;
   }
+}
+
+async function run(signal: AbortSignal): Promise<void> {
+  let delay = 500;
+  inbox.items = cached();
+  changed();
+  // The first start has no last id: the inbox's history gives one, so the stream starts there.
+  if (lastId() === 0) await sync();
   while (!signal.aborted && token() !== null) {
     const seen: { status: number; body?: unknown } = { status: 0 };
     try {
@@ -95,6 +121,7 @@ async function run(signal: AbortSignal): Promise<void> {
             inbox.connected = true;
             delay = 500;
             changed();
+            void sync();
           } else if (event.event === 'notification') {
             add(event.data as unknown as Notification);
             changed();

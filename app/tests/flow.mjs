@@ -3,7 +3,8 @@
 //   the owner signs in with the master token; the phone asks for a pairing code, the owner sees
 //   it arrive live and the phone pairs with it; the phone chats and sees the answer stream in,
 //   confirms a calendar add with the Yes button, gets a reminder live, lists and deletes a
-//   conversation, sends a message offline that goes out once when it is back online; the owner
+//   conversation, opens offline and sends a message that goes out once when it is back online,
+//   and gets the reminder that fired while it was offline (the stream resumes); the owner
 //   disables a skill, uploads one and sees it go active (and two bad uploads turn into
 //   sentences), and revokes the phone, which lands on pairing.
 // axe-core checks every screen (no serious or critical violation) and every screen is
@@ -85,10 +86,23 @@ async function shoot(page, name) {
 }
 
 /** The master token's own view of the API, to check what the app did. */
-async function api(path) {
-  const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${master}` } });
-  check(response.ok, `GET ${path}: ${response.status}`);
+async function api(path, body) {
+  const response = await fetch(`${base}${path}`, {
+    method: body ? 'POST' : 'GET',
+    headers: { authorization: `Bearer ${master}`, 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  check(response.ok, `${path}: ${response.status}`);
   return response.json();
+}
+
+/** Asks `look` until it answers true, for at most `limit` ms. */
+async function until(what, look, limit = 60_000) {
+  const end = Date.now() + limit;
+  while (!(await look())) {
+    check(Date.now() < end, `gave up waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function send(page, text) {
@@ -226,7 +240,18 @@ try {
   await p.locator('.bubble.pending').waitFor();
   await axe(p, 'offline');
   await shoot(p, 'offline');
+  // A reminder fires while the phone has no connection at all: the stream must replay it.
+  const reminders = async () => (await api('/api/v1/notifications/history?types=skill.reminders')).length;
+  const firedBefore = await reminders();
+  await api('/api/v1/chat', { message: '1 saniye sonra suyu hatırlat' });
+  await until('the reminder fired on the host', async () => (await reminders()) > firedBefore);
+  const lastSeen = await p.evaluate(() => localStorage.getItem('bantz.lastNotificationId'));
+  const resumed = p.waitForRequest((request) => {
+    const url = new URL(request.url());
+    return url.pathname === '/api/v1/notifications' && url.searchParams.get('last_event_id') === lastSeen;
+  });
   await phone.context.setOffline(false);
+  await resumed;
   await p.locator('#offline[hidden]').waitFor({ state: 'attached' });
   await p.locator('.bubble.pending').waitFor({ state: 'detached' });
   await p.waitForFunction(() => {
@@ -240,6 +265,9 @@ try {
   const sent = messages.filter((m) => m.role === 'user' && m.text === 'bugün günlerden ne?');
   check(sent.length === 1, `the offline message was sent exactly once (${sent.length})`);
   check((await p.evaluate(() => localStorage.getItem('bantz.outbox'))) === '[]', 'the outbox is empty');
+  await p.getByRole('link', { name: /Gelen/ }).click();
+  await p.waitForFunction((count) => document.querySelectorAll('.note[data-type="skill.reminders.reminder"]').length === count, firedBefore + 1);
+  step(`the stream resumed after id ${lastSeen}, and the reminder that fired offline is in the inbox`);
 
   step('skills: the owner disables calendar');
   await o.getByRole('link', { name: 'Skills' }).click();
