@@ -77,7 +77,11 @@ pub fn bench() -> Result {
             .current_dir(root())
             .stderr(std::process::Stdio::inherit())
             .arg("app/tests/bench.mjs")
-            .env("BANTZ_BIN", host_binary())
+            // `BANTZ_BIN` picks another build, as for the tests.
+            .env(
+                "BANTZ_BIN",
+                std::env::var_os("BANTZ_BIN").unwrap_or_else(|| host_binary().into()),
+            )
             .env("BANTZ_APP_DIR", out_dir())
             .env("CHROMIUM", CHROMIUM),
     )?;
