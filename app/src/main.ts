@@ -29,6 +29,7 @@ const main = document.getElementById('main') as HTMLElement;
 const nav = document.getElementById('tabs') as HTMLElement;
 const banner = document.getElementById('offline') as HTMLElement;
 const signOutButton = document.getElementById('sign-out') as HTMLButtonElement;
+nav.setAttribute('aria-label', t('navLabel'));
 let dispose: (() => void) | null = null;
 let pairReason = '';
 

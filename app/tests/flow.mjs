@@ -279,6 +279,17 @@ try {
   const status = (await api('/api/v1/skills/calendar')).status;
   check(status === 'disabled', `calendar is disabled on the host: ${status}`);
 
+  step('chat: an error is a sentence in the phone\'s language, not a code');
+  await p.getByRole('link', { name: /Sohbet/ }).click();
+  n = await send(p, "yarın 10:00'da toplantı ekle");
+  await p.locator('.confirm').waitFor();
+  await answer(p, n);
+  await p.locator('.confirm').getByRole('button', { name: 'Evet' }).click();
+  const failure = p.locator('.log .error').last();
+  await failure.waitFor();
+  const said = await failure.textContent();
+  check(/kapalı/.test(said) && !/[A-Z]{4,}_[A-Z]+/.test(said), `a disabled skill's error is a Turkish sentence: ${said}`);
+
   step('skills: bad uploads are refused with sentences');
   const fileInput = o.locator('#skill-file');
   const uploadState = o.locator('.upload-status');

@@ -9,6 +9,7 @@
 //!   no test left a file in the checkout
 //! - `cargo xtask openapi [--check]`  write openapi/openapi.json, or fail if it drifted
 //! - `cargo xtask bench`    the benchmarks: docs/benchmarks.md and docs/benchmarks.json
+//!   (`bench app`: the app's size and first load in Chromium, app.rs)
 //! - `cargo xtask clients [--e2e]`  generate the API clients into target/clients (see clients.rs)
 
 mod app;
