@@ -97,7 +97,7 @@ async function api(path, body) {
 }
 
 /** Asks `look` until it answers true, for at most `limit` ms. */
-async function until(what, look, limit = 60_000) {
+async function until(what, look, limit = 90_000) {
   const end = Date.now() + limit;
   while (!(await look())) {
     check(Date.now() < end, `gave up waiting: ${what}`);
@@ -204,7 +204,7 @@ try {
   n = await send(p, '2 saniye sonra çayı hatırlat');
   reply = await answer(p, n);
   check(reply.chips.includes('reminders.add'), `the reminder was set: ${JSON.stringify(reply)}`);
-  await p.waitForFunction((before) => Number(document.querySelector('a[data-route="inbox"] .badge')?.textContent ?? '0') > before, unreadBefore, { timeout: 60_000 });
+  await p.waitForFunction((before) => Number(document.querySelector('a[data-route="inbox"] .badge')?.textContent ?? '0') > before, unreadBefore, { timeout: 90_000 });
   await p.getByRole('link', { name: /Gelen/ }).click();
   const reminder = p.locator('.note[data-type="skill.reminders.reminder"]').first();
   await reminder.waitFor();
