@@ -214,6 +214,8 @@ async function send(request: ChatRequest): Promise<void> {
 async function stream(request: ChatRequest): Promise<void> {
   if (!log) return;
   log.querySelector('.hint')?.remove();
+  // A new message answers (or moves past) any question still waiting: its buttons go.
+  for (const stale of log.querySelectorAll('.confirm')) stale.remove();
   if (request.confirm === undefined) {
     log.append(bubble({ role: 'user', text: request.message, tools_used: [], created_at_ms: Date.now() }));
   }
