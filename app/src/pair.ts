@@ -39,7 +39,7 @@ export function pairScreen(reason: string, done: () => void): HTMLElement {
     'form',
     { class: 'card', 'aria-labelledby': 'pair-title' },
     h('h1', { id: 'pair-title' }, t('pairTitle')),
-    h('p', {}, t('pairIntro')),
+    h('p', {}, ...withCode(t('pairIntro'))),
     ask,
     h('label', { for: 'pair-code' }, t('pairCode')),
     code,
@@ -82,4 +82,9 @@ export function pairScreen(reason: string, done: () => void): HTMLElement {
   });
 
   return h('section', { class: 'screen pair' }, status, form, h('details', {}, h('summary', {}, t('ownerTitle')), owner));
+}
+
+/** Text with `backticks` shown as code. */
+function withCode(text: string): (string | HTMLElement)[] {
+  return text.split('`').map((part, i) => (i % 2 === 1 ? h('code', {}, part) : part));
 }
