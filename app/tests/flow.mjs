@@ -214,6 +214,12 @@ try {
   const unread = await api('/api/v1/notifications/history?unread=true&types=skill.reminders');
   check(unread.length === 0, 'the read state reached the host');
   await axe(p, 'inbox (phone)');
+  // System notifications were never asked for on load: the button is still there, and only
+  // a tap on it asks.
+  check((await p.evaluate(() => Notification.permission)) === 'default', 'nothing asked for notifications by itself');
+  await phone.context.grantPermissions(['notifications'], { origin: base });
+  await p.getByRole('button', { name: 'Sistem bildirimlerini göster' }).click();
+  await p.getByText('Sistem bildirimleri açık.').waitFor();
 
   step('conversations: listed with their history, and deleted');
   await p.getByRole('link', { name: /Sohbet/ }).click();
