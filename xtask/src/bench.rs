@@ -13,6 +13,9 @@
 //! whose table replaces the "Routing" section of docs/benchmarks.md. The full bench rewrites
 //! that file and keeps the section as it was.
 //!
+//! `cargo xtask bench app` is separate too, and takes a minute once the host is built: the app's
+//! size and first load in Chromium (app.rs), into the "The app" section.
+//!
 //! `cargo xtask bench soak` is separate too, and takes a few minutes: the hot-swap soak of issue
 //! 13 (an ignored test in tests/tests/runtime.rs, run against the release build), which
 //! replaces a skill file 1,000 times while clients chat, and whose table replaces the "Hot-swap
@@ -36,17 +39,25 @@ pub fn bench(extra: &[String]) -> Result {
     if extra.first().map(String::as_str) == Some("polyglot") {
         return polyglot();
     }
+    if extra.first().map(String::as_str) == Some("app") {
+        return crate::app::bench();
+    }
     build_skills()?;
     let root = root();
     let report = root.join("docs/benchmarks.md");
-    let kept: Vec<(&str, Option<String>)> = [ROUTING_HEADING, SOAK_HEADING, POLYGLOT_HEADING]
-        .into_iter()
-        .map(|heading| {
-            let text = std::fs::read_to_string(&report).ok();
-            let kept = text.and_then(|t| section(&t, heading).map(str::to_owned));
-            (heading, kept)
-        })
-        .collect();
+    let kept: Vec<(&str, Option<String>)> = [
+        ROUTING_HEADING,
+        SOAK_HEADING,
+        POLYGLOT_HEADING,
+        crate::app::HEADING,
+    ]
+    .into_iter()
+    .map(|heading| {
+        let text = std::fs::read_to_string(&report).ok();
+        let kept = text.and_then(|t| section(&t, heading).map(str::to_owned));
+        (heading, kept)
+    })
+    .collect();
     let release = root.join("target/release");
     // Baseline B first, under its own name, so target/release/bantz is the normal build after.
     step("cargo build --release -p bantz --features bench-native-clock (baseline B)");
@@ -200,7 +211,7 @@ fn soak() -> Result {
 }
 
 /// The date and time now, in UTC, from the system's `date`.
-fn utc_now() -> String {
+pub(crate) fn utc_now() -> String {
     crate::output(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]))
         .map(|d| d.trim().to_owned())
         .unwrap_or_default()
@@ -216,7 +227,7 @@ fn section<'a>(text: &'a str, heading: &str) -> Option<&'a str> {
 }
 
 /// Replaces the section under `heading` in the file at `path` with `content` (or appends it).
-fn write_section(path: &std::path::Path, heading: &str, content: &str) -> Result {
+pub(crate) fn write_section(path: &std::path::Path, heading: &str, content: &str) -> Result {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let content = content.trim_end();
     let updated = match section(&text, heading) {

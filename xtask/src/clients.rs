@@ -57,15 +57,7 @@ pub fn generate() -> Result {
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let python = tools_venv()?;
     let bin = python.parent().expect("venv/bin").to_owned();
-    npm_ci()?;
-
-    step("TypeScript client: @hey-api/openapi-ts, then tsc --strict");
-    remove(&out.join("typescript"))?;
-    run(Command::new(ts_dir().join("node_modules/.bin/openapi-ts"))
-        .current_dir(ts_dir())
-        .args(["-i", "../../openapi.json"])
-        .args(["-o", "../../../target/clients/typescript/src/client"])
-        .args(["-c", "@hey-api/client-fetch", "--no-log-file"]))?;
+    typescript_client()?;
     run(Command::new(ts_dir().join("node_modules/.bin/tsc"))
         .current_dir(ts_dir())
         .args(["--strict", "-p", "tsconfig.json"]))?;
@@ -147,6 +139,19 @@ pub fn generate() -> Result {
         ));
     }
     free_form_fallbacks()
+}
+
+/// Generates the TypeScript client into target/clients/typescript/src/client, the code the e2e
+/// suite and the app (app/, `cargo xtask app`) are both type-checked against.
+pub fn typescript_client() -> Result {
+    npm_ci()?;
+    step("TypeScript client: @hey-api/openapi-ts, then tsc --strict");
+    remove(&out_dir().join("typescript"))?;
+    run(Command::new(ts_dir().join("node_modules/.bin/openapi-ts"))
+        .current_dir(ts_dir())
+        .args(["-i", "../../openapi.json"])
+        .args(["-o", "../../../target/clients/typescript/src/client"])
+        .args(["-c", "@hey-api/client-fetch", "--no-log-file"]))
 }
 
 /// Lists the model fields that the phone generators typed as "anything", and fails on one that
@@ -283,16 +288,24 @@ fn tools_venv() -> Result<PathBuf> {
 
 /// `npm ci` in openapi/clients/typescript when its lock file changed since the last install.
 fn npm_ci() -> Result {
-    let dir = ts_dir();
+    npm_ci_in(
+        &ts_dir(),
+        "openapi/clients/typescript: @hey-api/openapi-ts, typescript",
+    )
+}
+
+/// `npm ci` in `dir` from its committed package-lock.json, unless node_modules was installed
+/// from that very lock file already.
+pub fn npm_ci_in(dir: &Path, what: &str) -> Result {
     let lock = std::fs::read_to_string(dir.join("package-lock.json"))
-        .map_err(|e| format!("cannot read the TypeScript lock file: {e}"))?;
+        .map_err(|e| format!("cannot read {}/package-lock.json: {e}", dir.display()))?;
     let stamp = dir.join("node_modules/.installed-package-lock.json");
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(&lock) {
         return Ok(());
     }
-    step("npm ci (openapi/clients/typescript: @hey-api/openapi-ts, typescript)");
+    step(&format!("npm ci ({what})"));
     run(Command::new("npm")
-        .current_dir(&dir)
+        .current_dir(dir)
         .args(["ci", "--no-audit", "--no-fund"]))?;
     std::fs::write(&stamp, lock).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
 }

@@ -1,15 +1,18 @@
 //! `cargo xtask`: the project's build and check tasks.
 //!
+//! - `cargo xtask app`      build the app (app/) into target/app, which the host embeds (app.rs)
 //! - `cargo xtask skills`   build every skill in skills/ to dist/skills/*.wasm (the testing ones
 //!   to dist/test-skills): Rust crates, and folders with a `skill.py` or `skill.js` (polyglot.rs)
-//! - `cargo xtask serve`    build the first-party skills and the host, then run it with embedded
-//!   defaults
+//! - `cargo xtask serve`    build the first-party skills, the app and the host, then run it with
+//!   embedded defaults
 //! - `cargo xtask test`     everything CI checks: fmt, clippy, skills, tests, spec drift, and that
 //!   no test left a file in the checkout
 //! - `cargo xtask openapi [--check]`  write openapi/openapi.json, or fail if it drifted
 //! - `cargo xtask bench`    the benchmarks: docs/benchmarks.md and docs/benchmarks.json
+//!   (`bench app`: the app's size and first load in Chromium, app.rs)
 //! - `cargo xtask clients [--e2e]`  generate the API clients into target/clients (see clients.rs)
 
+mod app;
 mod bench;
 mod clients;
 mod polyglot;
@@ -26,6 +29,7 @@ const WASM_TARGET: &str = "wasm32-wasip2";
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let outcome = match args.first().map(String::as_str) {
+        Some("app") => app::build(),
         Some("skills") => build_skills().map(|_| ()),
         Some("serve") => serve(&args[1..]),
         Some("test") => test(),
@@ -33,7 +37,7 @@ fn main() -> ExitCode {
         Some("clients") => clients::clients(args.get(1).map(String::as_str) == Some("--e2e")),
         Some("bench") => bench::bench(&args[1..]),
         _ => Err(
-            "usage: cargo xtask <skills | serve [bantz flags…] | test | openapi [--check] | clients [--e2e] | bench [options]>".into(),
+            "usage: cargo xtask <app | skills | serve [bantz flags…] | test | openapi [--check] | clients [--e2e] | bench [options]>".into(),
         ),
     };
     match outcome {
@@ -475,6 +479,8 @@ fn serve(extra: &[String]) -> Result {
         );
     }
     let dist = build_skills_of(Skills::FirstParty)?;
+    // The host embeds target/app when it compiles: the app first.
+    app::build()?;
     // Cargo prints its own progress here (no --quiet); `cargo run` below then only starts it.
     timed("building bantz, the host", || {
         run(cargo().args(["build", "--package", "bantz"]))
@@ -625,6 +631,8 @@ fn test_steps() -> Result {
 
     let dist = build_skills()?;
     let python = python_venv()?;
+    // The host embeds target/app when it compiles (clippy too): the app first.
+    app::build()?;
 
     timed(
         "cargo clippy -D warnings (host workspace and skills, native)",
@@ -703,7 +711,7 @@ fn test_steps() -> Result {
 /// Folders of the checkout that builds and the tools xtask runs fill; the clean-tree check of
 /// `cargo xtask test` does not look into them. Anything else a test run creates in the checkout
 /// is debris: tests must write only into temporary directories.
-const TOOL_DIRS: [&str; 10] = [
+const TOOL_DIRS: [&str; 11] = [
     // Git's own (a folder in a clone, a file in a worktree).
     ".git",
     // Cargo: the host, the skills (target/skills), the generated clients and their venv
@@ -719,6 +727,8 @@ const TOOL_DIRS: [&str; 10] = [
     ".tools",
     // componentize-js and jco, for the JavaScript skills (`polyglot::componentize_js`).
     "sdk/js/node_modules",
+    // `npm ci` for the app (app.rs).
+    "app/node_modules",
     // `npm ci` for the TypeScript client (clients.rs).
     "openapi/clients/typescript/node_modules",
     // pytest's compiled copy of test_e2e.py (clients.rs runs pytest there).
