@@ -45,6 +45,9 @@ pub const INTENTS: &[(&str, &[&str])] = &[
             "(brifingimi|özetimi) ver",
             "günümü özetle",
             "bugün (günüm|günümüz) nasıl geçecek",
+            "(sabah|günlük|günün) (özetimi|brifingimi) (ver|söyle|oku)",
+            "bugün (beni|bizi) ne bekliyor",
+            "günaydın (bugün|günüm) nasıl",
         ],
     ),
     (
@@ -59,6 +62,9 @@ pub const INTENTS: &[(&str, &[&str])] = &[
             "(give me|read me|what's) my (daily|morning) (briefing|summary|rundown)",
             "(summarize|sum up) my day",
             "(give me|what's) the rundown [for today]",
+            "(what's|what does) my day look like [today]",
+            "(what's|how's) my day (looking|shaping up) [today]",
+            "good morning (what's up today|what's on today|brief me)",
         ],
     ),
 ];

@@ -8,6 +8,7 @@ mod briefing;
 pub mod classifier;
 mod confirmation;
 mod followup;
+mod lexicon;
 pub mod llm;
 mod normalise;
 mod router;
@@ -860,6 +861,7 @@ fn decide(routing: Routing, message: &str, tokens: &[normalise::Token]) -> Decis
                     tokens,
                     routing.now,
                     &format!("{}.{}", target.skill, target.command),
+                    target.confidence,
                 )
             });
         if !vetoed {
@@ -872,8 +874,26 @@ fn decide(routing: Routing, message: &str, tokens: &[normalise::Token]) -> Decis
         }
         route = Route::NoMatch;
     }
-    // Two commands fit equally well: the user is asked, not the classifier.
-    if matches!(route, Route::Ambiguous(_)) {
+    // Several commands fit the templates equally well: the classifier picks one when it
+    // clearly prefers it among them; otherwise the user is asked which one was meant.
+    if let Route::Ambiguous(targets) = &route {
+        let names: Vec<String> = targets
+            .iter()
+            .map(|t| format!("{}.{}", t.skill, t.command))
+            .collect();
+        if let Some(model) = &routing.model
+            && let Some(chosen) = model.prefers(tokens, routing.now, &names)
+        {
+            let Route::Ambiguous(mut targets) = route else {
+                unreachable!()
+            };
+            return Decision {
+                route: Route::Command(targets.swap_remove(chosen)),
+                tier: Some(Tier::Rules),
+                runner_up: None,
+                confidence: 0.0,
+            };
+        }
         return Decision {
             route,
             tier: None,

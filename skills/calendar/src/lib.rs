@@ -234,6 +234,11 @@ impl Skill for Calendar {
                     "[{date}] bir (toplantım|randevum|planım|etkinliğim) var mı",
                     "{date} için (programım|planım|takvimim) (ne|nasıl|neler)",
                     "bu {range} (neyim|nelerim|planım) var",
+                    "[{date}] (planım|planlarım|programım|ajandam) (ne|neler|nedir|nasıl)",
+                    "[{date}] (neler|ne) (yapacağım|yapıyorum|yapmam gerekiyor)",
+                    "[{date}] (meşgul|yoğun) (muyum|miyim)",
+                    "[{date}] (takvimimde|takvimde|programımda|ajandamda) (bir şey|birşey|toplantı|randevu) var mı",
+                    "[{date}] (toplantılarım|randevularım|etkinliklerim) (var mı|hangileri)",
                 ],
             )
             .text_slot("range"),
@@ -271,6 +276,12 @@ impl Skill for Calendar {
                     "what am i doing [{date}]",
                     "(what does|how does) my (schedule|calendar|agenda) look [like] [{date}]",
                     "show [me] {date} (events|meetings|appointments|schedule|agenda)",
+                    "(anything|is there anything) (on|in) my (calendar|schedule|agenda) [for] [{date}]",
+                    "do i have anything (planned|scheduled|on) [for] [{date}]",
+                    "(am i|will i be) busy [{date}]",
+                    "(what's|what is) on (the|my) (calendar|schedule|agenda) [for] this {range}",
+                    "what (meetings|appointments|events|plans) do i have [on] this {date}",
+                    "(what's|what is) (on|happening) this {range}",
                 ],
             )
             .text_slot("range"),
@@ -329,6 +340,7 @@ impl Skill for Calendar {
                 "{date} [{time}] {title} (oluştur|kaydet|planla)",
                 "[{date}] {time} {title} (oluştur|kaydet|planla)",
                 "[{date}] [{time}] {title} (takvime|takvimime) (eklesene|ekler misin|ekleyebilir misin)",
+                "[{date}] [{time}] {title} ekle (takvime|takvimime)",
             ],
         ))
         .intent(add_intent(
@@ -386,6 +398,7 @@ impl Skill for Calendar {
                     "{title} (randevusu|toplantısı|etkinliği) iptal",
                     "{title} (etkinliğini|toplantısını|randevusunu|randevumu|toplantımı) iptal edebilir misin",
                     "{title} (etkinliğini|toplantısını|randevusunu|randevumu|toplantımı|planını) (sil|iptal et|kaldır) [lütfen]",
+                    "[bugünkü|yarınki] (toplantıyı|toplantımı|randevuyu|randevumu|etkinliği|etkinliğimi) (sil|iptal et|kaldır)",
                 ],
             )
             .text_slot("title"),
@@ -414,6 +427,9 @@ impl Skill for Calendar {
                     "[{date}] (boş|müsait) miyim",
                     "[{date}] boş (zamanım|vaktim|saatlerim) (var mı|ne zaman|neler)",
                     "[{date}] (boş|müsait) (zamanlarım|saatlerim)",
+                    "[{date}] (boş|müsait) (vaktim|zamanım) (var mı|ne zaman)",
+                    "[{date}] ne zaman (boş|müsait) (olacağım|olurum)",
+                    "[{date}] (sabah|öğleden sonra|öğlen|akşam|akşamüstü) (boş|müsait) (miyim|mıyım|muyum|zamanım var mı|vaktim var mı)",
                     "[{date}] {duration} boş (zaman|vakit|yer) [var mı|bul]",
                     "[{date}] {duration} boşluk bul",
                 ],
@@ -427,6 +443,8 @@ impl Skill for Calendar {
                 [
                     "when am i free [{date}]",
                     "am i free [{date}]",
+                    "(am i free|am i available|when am i free) [{date}] [in the|this] (morning|afternoon|evening)",
+                    "(am i free|am i available|when am i free) [this] (morning|afternoon|evening) [{date}]",
                     "(find|show) [me] [a] free (slot|slots|time) [{date}]",
                     "(find|show) [me] [a] free (slot|slots|time) for {duration} [{date}]",
                     "(find|show) [me] [a] {duration} (slot|gap) [{date}]",

@@ -123,6 +123,12 @@ impl Skill for Reminders {
                     "[{date}] [{time}] {what} (diye|için) (hatırlatıcı|hatırlatma) (kur|ekle|oluştur)",
                     "{duration} sonra {what} (diye|için) (hatırlatıcı|hatırlatma) (kur|ekle|oluştur)",
                     "[{date}] [{time}] {what} (unutmayayım|unutmamamı sağla)",
+                    "[{date}] [{time}] {what} hatırlat bana",
+                    "{duration} sonra {what} hatırlat bana",
+                    "{duration} sonra bana {what} (hatırlat|hatırlatır mısın|hatırlatabilir misin)",
+                    "[{date}] [{time}] için {what} (hatırlatıcısı|hatırlatması|hatırlatıcı|hatırlatma) (kur|ekle|oluştur|ayarla)",
+                    "[{date}] [{time}] bana {what} (hatırlat|hatırlatır mısın|hatırlatabilir misin)",
+                    "(hatırlatıcı|hatırlatma) (kur|ekle|oluştur) [{date}] [{time}] {what}",
                 ],
             ))
             .intent(add(
@@ -146,6 +152,15 @@ impl Skill for Reminders {
                     "i need a reminder (to|for|about) {what} [{date}] [{time}]",
                     "(can|could|would) you remind me to {what} [{date}] [{time}]",
                     "(can|could|would) you remind me [{date}] [{time}] to {what}",
+                    "(set|create|make|add) a reminder (for|at) {time} [{date}] (to|about|for) {what}",
+                    "(set|create|make|add) a reminder (to|for|about) {what} in {duration}",
+                    "(set|create|make|add) [a] reminder in {duration} (to|for|about) {what}",
+                    "(can|could|would) you remind me (about|of) {what} [{date}] [{time}]",
+                    "(please|can you|could you) set a reminder (to|for|about) {what} [{date}] [{time}]",
+                    "remind me {date} {time} to {what}",
+                    "remind me to {what} {date} {time}",
+                    "remind me [{date}] [this|in the] (morning|afternoon|evening|night|tonight) to {what}",
+                    "remind me to {what} [{date}] [this|in the] (morning|afternoon|evening|tonight)",
                 ],
             ))
             .intent(Intent::new(
@@ -160,6 +175,13 @@ impl Skill for Reminders {
                     "(hangi|kaç) (hatırlatıcım|hatırlatmam|hatırlatıcılarım|hatırlatmalarım) var",
                     "(hatırlatıcı|hatırlatma) (listemi|listesini) (göster|oku)",
                     "(hatırlatıcım|hatırlatmam) var mı",
+                    "(hatırlatıcılarıma|hatırlatmalarıma) (bak|bakar mısın|bakabilir misin|göz at)",
+                    "(bekleyen|kurulu|sıradaki|kurduğum|ayarladığım|yaklaşan) (hatırlatıcılar|hatırlatmalar|hatırlatıcılarım|hatırlatmalarım)",
+                    "[bütün|tüm] (hatırlatıcılarımı|hatırlatmalarımı) (listeler misin|gösterir misin|okur musun|söyler misin|listeleyebilir misin|gösterebilir misin)",
+                    "(bugün|yarın|bugünkü|yarınki|bugün için|yarın için|bu hafta) (hatırlatıcılarım|hatırlatmalarım|hatırlatıcım|hatırlatmam) (neler|ne|var mı|nedir)",
+                    "(hangi|ne) (hatırlatıcılar|hatırlatmalar|hatırlatıcılarım|hatırlatmalarım) (var|kurulu)",
+                    "(hatırlatıcı|hatırlatma) listem [ne|neler]",
+                    "bana (neyi|neleri|ne) hatırlatacaktın",
                 ],
             ))
             .intent(Intent::new(
@@ -173,6 +195,13 @@ impl Skill for Reminders {
                     "(any|do i have any) [upcoming|pending] reminders",
                     "[all] my reminders",
                     "what do i (need|have) to remember [today|tomorrow]",
+                    "(list|show|read|check|give) [me] [all] [of] (the|my) [upcoming|pending] reminders [please]",
+                    "(list|show|read|check) [all] reminders",
+                    "[do i have] any reminders (for|today|tomorrow|this) [today|tomorrow|week]",
+                    "what (have i asked you|did i ask you) to remind me [about|of]",
+                    "(what|which) reminders (are there|do i have) [for] [today|tomorrow|this week]",
+                    "(what's|what is) on my reminder list",
+                    "my reminders [please]",
                 ],
             ))
             .intent(
