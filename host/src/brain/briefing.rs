@@ -48,6 +48,8 @@ pub const INTENTS: &[(&str, &[&str])] = &[
             "(sabah|günlük|günün) (özetimi|brifingimi) (ver|söyle|oku)",
             "bugün (beni|bizi) ne bekliyor",
             "günaydın (bugün|günüm) nasıl",
+            "(bugünü|günü|günümü|bugün neler olacak) (özetle|özetler misin|özetleyebilir misin)",
+            "(sabah|günlük) (raporu|raporum|raporumu ver)",
         ],
     ),
     (
@@ -65,6 +67,9 @@ pub const INTENTS: &[(&str, &[&str])] = &[
             "(what's|what does) my day look like [today]",
             "(what's|how's) my day (looking|shaping up) [today]",
             "good morning (what's up today|what's on today|brief me)",
+            "(give me|what's) [a|the] (rundown|summary|overview) of my day",
+            "(daily|morning) (update|report|summary|briefing) [please]",
+            "start my day",
         ],
     ),
 ];

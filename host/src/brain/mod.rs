@@ -929,12 +929,19 @@ fn decide(routing: Routing, message: &str, tokens: &[normalise::Token]) -> Decis
 }
 
 /// Whether a rules route took free text into one of its command's text slots.
+///
+/// A match that also took a typed value (a date, a time, a duration: "cuma akşam 8'de doğum
+/// günü partisi ekle") is made of more than a verb and free text, and does not count as one.
 fn has_free_text(runtime: &Runtime, target: &Target) -> bool {
     runtime.skill(&target.skill).is_some_and(|skill| {
-        skill
-            .command_slots(&target.command)
-            .iter()
-            .any(|(name, kind)| *kind == SlotKind::Text && target.args.contains_key(name))
+        let slots = skill.command_slots(&target.command);
+        let took = |wanted: fn(&SlotKind) -> bool| {
+            slots
+                .iter()
+                .any(|(name, kind)| wanted(kind) && target.args.contains_key(name))
+        };
+        took(|k| *k == SlotKind::Text)
+            && !took(|k| matches!(k, SlotKind::Date | SlotKind::Time | SlotKind::Duration))
     })
 }
 

@@ -129,6 +129,8 @@ impl Skill for Reminders {
                     "[{date}] [{time}] için {what} (hatırlatıcısı|hatırlatması|hatırlatıcı|hatırlatma) (kur|ekle|oluştur|ayarla)",
                     "[{date}] [{time}] bana {what} (hatırlat|hatırlatır mısın|hatırlatabilir misin)",
                     "(hatırlatıcı|hatırlatma) (kur|ekle|oluştur) [{date}] [{time}] {what}",
+                    "(hatırlat bana|bana hatırlat) [{date}] [{time}] {what}",
+                    "(hatırlat bana|bana hatırlat) {duration} sonra {what}",
                 ],
             ))
             .intent(add(
@@ -159,8 +161,10 @@ impl Skill for Reminders {
                     "(please|can you|could you) set a reminder (to|for|about) {what} [{date}] [{time}]",
                     "remind me {date} {time} to {what}",
                     "remind me to {what} {date} {time}",
-                    "remind me [{date}] [this|in the] (morning|afternoon|evening|night|tonight) to {what}",
-                    "remind me to {what} [{date}] [this|in the] (morning|afternoon|evening|tonight)",
+                    "remind me [{date}] [this] (morning|afternoon|evening|night|tonight) to {what}",
+                    "remind me to {what} [{date}] [this] (morning|afternoon|evening|tonight)",
+                    "in {duration} remind me to {what}",
+                    "[{date}] [{time}] remind me to {what}",
                 ],
             ))
             .intent(Intent::new(
@@ -172,7 +176,7 @@ impl Skill for Reminders {
                     "(neyi|neleri) hatırlatacaksın [bana]",
                     "(kurduğum|bekleyen|kurulu|ayarladığım|sıradaki) (hatırlatıcılar|hatırlatmalar|hatırlatıcılarım|hatırlatmalarım) (neler|ne)",
                     "(kurduğum|bekleyen|kurulu|ayarladığım|sıradaki) (hatırlatıcıları|hatırlatmaları|hatırlatıcılarımı|hatırlatmalarımı) (göster|listele)",
-                    "(hangi|kaç) (hatırlatıcım|hatırlatmam|hatırlatıcılarım|hatırlatmalarım) var",
+                    "(hangi|kaç) [tane] (hatırlatıcım|hatırlatmam|hatırlatıcılarım|hatırlatmalarım) var",
                     "(hatırlatıcı|hatırlatma) (listemi|listesini) (göster|oku)",
                     "(hatırlatıcım|hatırlatmam) var mı",
                     "(hatırlatıcılarıma|hatırlatmalarıma) (bak|bakar mısın|bakabilir misin|göz at)",

@@ -145,6 +145,7 @@ impl Skill for Weather {
                 "(hava durumuna|havaya|hava durumu için) (bak|bakar mısın|bakabilir misin|bakıver|bakar mısınız)",
                 "[{place}] [şu an|şimdi|şu anda] (rüzgar|rüzgâr) (var mı|esiyor mu|çok mu|nasıl)",
                 "(mont|ceket|kazak|palto|hırka) (giymeli miyim|giyeyim mi|giymem lazım mı|giymem gerekir mi|almalı mıyım|alayım mı|lazım mı|gerekir mi)",
+                "[{place}] [şu an|şimdi|şu anda] (nem|nem oranı|rüzgar hızı) (kaç|ne|nasıl|ne kadar)",
                 "(dışarısı|dışarıda durum|dışarıda hava durumu) nasıl [acaba]",
                 "[{place}] hava nasıl [acaba] (söyler misin|biliyor musun|öğrenebilir miyim)",
                 "[{place}] [şu an|şimdi|şu anda] (sıcaklık|hava sıcaklığı|derece) (kaç|ne kadar|nedir) [derece]",
@@ -182,6 +183,10 @@ impl Skill for Weather {
                 "[what's the] weather (like|in) {place} [now|right now]",
                 "is it (cold|hot|warm|chilly|freezing|sunny|cloudy|windy|foggy|raining|snowing) (outside|out there) [right now]",
                 "(what's|what is) the (current|outside) temperature [in {place}]",
+                "(should i|do i need to|do i have to) wear (shorts|a coat|a jacket|a sweater|a hat|gloves|a scarf|layers) [now|right now]",
+                "how many degrees (is it|is it outside|outside|is it out) [in {place}] [now|right now]",
+                "(what's|what is|how's|how is) the (humidity|wind|wind speed|uv index|air temperature) [like] [in {place}] [now|right now]",
+                "is it (humid|freezing|chilly|nice|dark|stormy) (outside|out) [in {place}] [now|right now]",
             ],
         )))
         .intent(slots(Intent::new(
@@ -216,11 +221,16 @@ impl Skill for Weather {
                 "{date} [{place}] (hava|havalar) nasıl olacak [acaba]",
                 "{date} [{place}] kar (yağacak|yağar|var) mı",
                 "{date} için [{place}] hava (durumu|tahmini) [nasıl|nedir|ne]",
-                "{date} [{place}] [hava] (sıcak|soğuk|güneşli|güzel|karlı|bulutlu|serin|yağışlı|rüzgarlı) (olacak mı|mı olacak) [acaba]",
+                "{date} [{place}] [hava|havalar|dışarısı|dışarıda] (sıcak|soğuk|güneşli|güzel|karlı|bulutlu|serin|yağışlı|rüzgarlı) (olacak mı|mı olacak) [acaba]",
                 "[{place}] {date} [hava] (sıcak|soğuk|güneşli|güzel|karlı|bulutlu|serin|yağışlı|rüzgarlı) (olacak mı|mı olacak|mı) [acaba]",
                 "{date} [{place}] hava nasıl (olacak|olur) [acaba] (söyler misin|biliyor musun)",
                 "[{place}] (önümüzdeki|gelecek) (günlerde|günler|hafta) (hava|havalar) [durumu] (nasıl|ne durumda) [olacak] [acaba]",
                 "[{place}] (hava tahmini|hava tahminleri) [nedir|nasıl|ne]",
+                "{date} (mont|ceket|kazak|palto|hırka) (giymeli miyim|giyeyim mi|giymem lazım mı|giymem gerekir mi|almalı mıyım|alayım mı|lazım mı|gerekir mi)",
+                "[bu] (hafta sonu|hafta) [{place}] kar (yağacak|yağar|var) mı [acaba]",
+                "{date} [{place}] (en yüksek|en düşük) (sıcaklık|derece|hava sıcaklığı) (kaç|ne|nedir|ne kadar) [olacak]",
+                "{date} [{place}] (hava|havalar) nasıl olur [acaba]",
+                "[{place}] (hava|havalar) {date} (nasıl|ne durumda) [olacak] [acaba]",
             ],
         )))
         .intent(slots(Intent::new(
@@ -265,6 +275,13 @@ impl Skill for Weather {
                 "(will it be|is it going to be|is it gonna be) (hot|cold|warm|sunny|cloudy|windy|chilly|freezing|nice) [in {place}] {date}",
                 "(will it be|is it going to be|is it gonna be) (hot|cold|warm|sunny|cloudy|windy|chilly|freezing|nice) {date} [in {place}]",
                 "(what's|what is) the forecast (for|in) {place} [{date}]",
+                "(should i|do i need to|do i have to) wear (shorts|a coat|a jacket|a sweater|a hat|gloves|a scarf|layers) {date}",
+                "(what's|what is) the (high|low|high temperature|low temperature|max temperature|highest temperature|lowest temperature) [for] {date} [in {place}]",
+                "(what's|what is) {date} (high|low)",
+                "how (cold|hot|warm) will it (get|be) (tonight|this evening|this afternoon) [in {place}]",
+                "how (cold|hot|warm) will it get {date} [in {place}]",
+                "(is it going to be|will it be|is it gonna be|is it) (humid|stormy|foggy|nice) {date} [in {place}]",
+                "(will there be|is there going to be) a (storm|thunderstorm|blizzard|heatwave) [in {place}] [{date}]",
             ],
         )))
         .intent(slots(Intent::new(
@@ -282,6 +299,7 @@ impl Skill for Weather {
                 "[{date}] [{place}] (yağmur|yağış) (yağacak|yağar|olacak|var|bekleniyor) (mı|mu) [acaba] (biliyor musun|söyler misin)",
                 "[{date}] şemsiye (almam|almalı mıyım|lazım mı|gerekli mi|gerekir mi|alayım mı|alsam mı|gerekecek mi|ihtiyacım var mı)",
                 "[{date}] (şemsiyeye|şemsiye) ihtiyacım (var mı|olacak mı)",
+                "[bu] (hafta sonu|hafta|önümüzdeki günlerde) [{place}] (yağmur|yağış) (yağacak|yağar|var|olacak|bekleniyor) mı [acaba]",
             ],
         )))
         .intent(slots(Intent::new(
@@ -309,6 +327,9 @@ impl Skill for Weather {
                 "(is it|will it be) (raining|rainy|wet) {date} [in {place}]",
                 "(any|what's the|what is the|is there a|is there any) (chance|risk|possibility) of rain [{date}] [in {place}]",
                 "(will|should) i need (an|my) umbrella [{date}]",
+                "will it be raining [later] [{date}] [in {place}]",
+                "(will it|is it going to) (rain|be raining) when i (leave|go out|get home|leave work|go home)",
+                "(what are|what're) the chances of rain [{date}] [in {place}]",
             ],
         )))
         .outbound_host("api.open-meteo.com")
