@@ -538,8 +538,12 @@ fn anchor(word: &str) -> Option<String> {
 /// A word's anchors: its [`anchor`], and its class of related words ([`lexicon`]), so that
 /// "chilly" names what "cold" does.
 fn anchors_of(word: &str) -> impl Iterator<Item = String> {
+    // The stem's anchor too: short Turkish stems carry their endings into the first four
+    // letters ("kaça", "günü"), which their stems do not ("kac", "gun").
+    let stem = normalise::stem(word);
     anchor(word)
         .into_iter()
+        .chain((stem != word).then(|| anchor(stem)).flatten())
         .chain(lexicon::class_of(word).map(|class| format!("@{class}")))
 }
 
@@ -723,7 +727,8 @@ impl Model {
             && names_it
             && confidence >= MIN_CONFIDENCE
             && confidence - second >= MIN_MARGIN
-            && (!self.free_text[best].is_empty() || self.mostly_known(tokens, now));
+            && (!self.free_text[best].is_empty() || self.mostly_known(tokens, now))
+            && !lexicon::names_elsewhere(tokens.iter().map(|t| t.folded.as_str()));
         let mut args = if answers {
             self.slots_for(best, tokens, now)
         } else {

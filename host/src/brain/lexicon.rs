@@ -317,6 +317,19 @@ pub fn class_of(word: &str) -> Option<&'static str> {
         })
 }
 
+/// The classes of what other assistants are asked for (films, books, songs, games,
+/// restaurants): no first-party command takes them.
+const ELSEWHERE: &[&str] = &["media", "food"];
+
+/// Whether a message names something of [`ELSEWHERE`] ("find the book Dune", "is it going to be
+/// a good movie"): the classifier then chooses no command, and a rules match made mostly of free
+/// text does not count.
+pub fn names_elsewhere(words: impl IntoIterator<Item = impl AsRef<str>>) -> bool {
+    words
+        .into_iter()
+        .any(|w| class_of(w.as_ref()).is_some_and(|c| ELSEWHERE.contains(&c)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,5 +342,7 @@ mod tests {
         assert_eq!(class_of("hatirlaticilarimi"), Some("reminder"));
         assert_eq!(class_of("pizza"), Some("food"));
         assert_eq!(class_of("keyboard"), None);
+        assert!(names_elsewhere(["find", "the", "book", "dune"]));
+        assert!(!names_elsewhere(["find", "my", "flight"]));
     }
 }

@@ -856,14 +856,15 @@ fn decide(routing: Routing, message: &str, tokens: &[normalise::Token]) -> Decis
         // the nearest pharmacy"), the match does not count.
         let vetoed = target.confidence < classifier::VETO_BELOW
             && has_free_text(&routing.runtime, target)
-            && routing.model.as_ref().is_some_and(|m| {
-                m.says_none(
-                    tokens,
-                    routing.now,
-                    &format!("{}.{}", target.skill, target.command),
-                    target.confidence,
-                )
-            });
+            && (lexicon::names_elsewhere(tokens.iter().map(|t| t.folded.as_str()))
+                || routing.model.as_ref().is_some_and(|m| {
+                    m.says_none(
+                        tokens,
+                        routing.now,
+                        &format!("{}.{}", target.skill, target.command),
+                        target.confidence,
+                    )
+                }));
         if !vetoed {
             return Decision {
                 route,

@@ -296,6 +296,8 @@ impl Skill for Calendar {
                     "(list|show) [me] my (events|meetings|appointments|plans) [for] [{date}]",
                     "(list|show) [me] my (events|meetings|appointments|plans) [for] this {range}",
                     "(what's|what is) next on my (calendar|schedule|agenda)",
+                    "what have i got [on] [{date}]",
+                    "what have i got [on] this {range}",
                 ],
             )
             .text_slot("range"),
@@ -350,8 +352,9 @@ impl Skill for Calendar {
                 "[{date}] {time} {title} ekle",
                 "[{date}] {time} {duration} {title} ekle",
                 "{title} için [{date}] [{time}] randevu (ekle|oluştur)",
-                "{date} [{time}] {title} (ayarla|koy|yaz|kur)",
-                "[{date}] {time} {title} (ayarla|koy|yaz|kur)",
+                "{date} [{time}] {title} (koy|yaz)",
+                "[{date}] {time} {title} (koy|yaz)",
+                "[{date}] [{time}] {title} (görüşmesi|toplantısı|randevusu|buluşması|toplantı|randevu|görüşme|buluşma) (ayarla|kur)",
                 "[{date}] [{time}] {title} (takvime|takvimime) (kaydet|yaz|koy|işle)",
                 "(takvime|takvimime) [{date}] [{time}] {title} (kaydet|yaz|koy|işle)",
                 "yeni (etkinlik|toplantı|randevu) (oluştur|ekle) [{date}] [{time}] {title}",
@@ -386,6 +389,8 @@ impl Skill for Calendar {
                 "schedule {title} (on|for) {date} [{time}]",
                 "(book|set up|arrange) a (meeting|call|appointment) with {title} [{date}] [{time}]",
                 "(create|add|make) [a|an] [new] (calendar event|calendar entry|event|appointment) (for|called|named|about) {title} [{date}] [{time}]",
+                "pencil in {title} [for|on] {date} [{time}]",
+                "pencil in {title} [for|at] {time} [{date}]",
             ],
         ))
         .intent(update_intent(
@@ -405,6 +410,8 @@ impl Skill for Calendar {
                 "(change|set) the time of [the|my] {title} to {time}",
                 "(move|reschedule|push|postpone|shift|change) [the|my] {title} (to|until|till) {date} [{time}]",
                 "(move|reschedule|push|postpone|shift|change) [the|my] {title} (to|until|till) {time} [{date}]",
+                "(can you|could you|please) (move|reschedule|push|postpone|shift) [the|my] {title} to {date} [{time}]",
+                "(can you|could you|please) (move|reschedule|push|postpone|shift) [the|my] {title} to {time} [{date}]",
             ],
         ))
         .intent(

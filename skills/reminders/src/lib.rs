@@ -164,6 +164,7 @@ impl Skill for Reminders {
                     "remind me [{date}] [this] (morning|afternoon|evening|night|tonight) to {what}",
                     "remind me to {what} [{date}] [this] (morning|afternoon|evening|tonight)",
                     "in {duration} remind me to {what}",
+                    "make sure i (remember|don't forget) to {what} [{date}] [{time}]",
                     "[{date}] [{time}] remind me to {what}",
                 ],
             ))
@@ -186,6 +187,8 @@ impl Skill for Reminders {
                     "(hangi|ne) (hatırlatıcılar|hatırlatmalar|hatırlatıcılarım|hatırlatmalarım) (var|kurulu)",
                     "(hatırlatıcı|hatırlatma) listem [ne|neler]",
                     "bana (neyi|neleri|ne) hatırlatacaktın",
+                    "[bana] hatırlatacağın (şeyler|şeyleri|işler) [neler|ne]",
+                    "(hatırlatıcılarım|hatırlatmalarım) (nelerdi|neydi)",
                 ],
             ))
             .intent(Intent::new(

@@ -187,6 +187,7 @@ impl Skill for Weather {
                 "how many degrees (is it|is it outside|outside|is it out) [in {place}] [now|right now]",
                 "(what's|what is|how's|how is) the (humidity|wind|wind speed|uv index|air temperature) [like] [in {place}] [now|right now]",
                 "is it (humid|freezing|chilly|nice|dark|stormy) (outside|out) [in {place}] [now|right now]",
+                "is it (warm|cold|nice) enough (for|to wear) (a t-shirt|shorts|a walk|a swim|sandals) [outside] [now|right now]",
             ],
         )))
         .intent(slots(Intent::new(
@@ -275,6 +276,9 @@ impl Skill for Weather {
                 "(will it be|is it going to be|is it gonna be) (hot|cold|warm|sunny|cloudy|windy|chilly|freezing|nice) [in {place}] {date}",
                 "(will it be|is it going to be|is it gonna be) (hot|cold|warm|sunny|cloudy|windy|chilly|freezing|nice) {date} [in {place}]",
                 "(what's|what is) the forecast (for|in) {place} [{date}]",
+                "(what's|what is) the (outlook|forecast|weather outlook) for the (week|weekend|coming days|next few days) [in {place}]",
+                "[{place}] hava durumu {date}",
+                "hava durumu {date} [{place}]",
                 "(should i|do i need to|do i have to) wear (shorts|a coat|a jacket|a sweater|a hat|gloves|a scarf|layers) {date}",
                 "(what's|what is) the (high|low|high temperature|low temperature|max temperature|highest temperature|lowest temperature) [for] {date} [in {place}]",
                 "(what's|what is) {date} (high|low)",
@@ -330,6 +334,8 @@ impl Skill for Weather {
                 "will it be raining [later] [{date}] [in {place}]",
                 "(will it|is it going to) (rain|be raining) when i (leave|go out|get home|leave work|go home)",
                 "(what are|what're) the chances of rain [{date}] [in {place}]",
+                "is (rain|a storm|bad weather) (on the way|coming|expected) [{date}] [in {place}]",
+                "is it supposed to rain [{date}] [in {place}]",
             ],
         )))
         .outbound_host("api.open-meteo.com")
