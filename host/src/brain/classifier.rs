@@ -693,6 +693,8 @@ impl Model {
 
     /// The probability of every class, None first.
     fn probabilities(&self, tokens: &[Token], now: NaiveDateTime) -> Vec<f32> {
+        // Politeness at the ends ("… please", "lütfen …") says nothing of the request.
+        let tokens = super::router::without_politeness(tokens);
         let n = self.classes.len();
         let features = features(tokens, now, &place_words(tokens, &self.vocabulary));
         let rows: Vec<usize> = features

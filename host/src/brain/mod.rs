@@ -875,9 +875,13 @@ fn decide(routing: Routing, message: &str, tokens: &[normalise::Token]) -> Decis
         }
         route = Route::NoMatch;
     }
-    // Several commands fit the templates equally well: the classifier picks one when it
-    // clearly prefers it among them; otherwise the user is asked which one was meant.
-    if let Route::Ambiguous(targets) = &route {
+    // Several commands of one skill fit the templates equally well: the classifier picks one
+    // when it clearly prefers it among them. Otherwise (or when the commands belong to
+    // different skills, whose owner the user should choose) the user is asked which one was
+    // meant.
+    if let Route::Ambiguous(targets) = &route
+        && targets.iter().all(|t| t.skill == targets[0].skill)
+    {
         let names: Vec<String> = targets
             .iter()
             .map(|t| format!("{}.{}", t.skill, t.command))
@@ -895,6 +899,8 @@ fn decide(routing: Routing, message: &str, tokens: &[normalise::Token]) -> Decis
                 confidence: 0.0,
             };
         }
+    }
+    if matches!(route, Route::Ambiguous(_)) {
         return Decision {
             route,
             tier: None,
