@@ -70,6 +70,8 @@ pub const INTENTS: &[(&str, &[&str])] = &[
             "(give me|what's) [a|the] (rundown|summary|overview) of my day",
             "(daily|morning) (update|report|summary|briefing) [please]",
             "start my day",
+            "what's up today",
+            "catch me up [on today|on my day]",
         ],
     ),
 ];

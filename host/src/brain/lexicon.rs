@@ -282,6 +282,34 @@ const CLASSES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "commerce",
+        &[
+            "mall",
+            "store",
+            "shop",
+            "shopping",
+            "stock",
+            "stocks",
+            "shares",
+            "bitcoin",
+            "crypto",
+            "price",
+            "prices",
+            "subscription",
+            "account",
+            "borsa",
+            "hisse",
+            "avm",
+            "magaza",
+            "carsi",
+            "fiyat",
+            "fiyati",
+            "abonelik",
+            "aboneligimi",
+            "kripto",
+        ],
+    ),
+    (
         "clock",
         &["time", "clock", "hour", "saat", "saati", "saatin"],
     ),
@@ -319,7 +347,7 @@ pub fn class_of(word: &str) -> Option<&'static str> {
 
 /// The classes of what other assistants are asked for (films, books, songs, games,
 /// restaurants): no first-party command takes them.
-const ELSEWHERE: &[&str] = &["media", "food"];
+const ELSEWHERE: &[&str] = &["media", "food", "commerce"];
 
 /// Whether a message names something of [`ELSEWHERE`] ("find the book Dune", "is it going to be
 /// a good movie"): the classifier then chooses no command, and a rules match made mostly of free

@@ -854,17 +854,18 @@ fn decide(routing: Routing, message: &str, tokens: &[normalise::Token]) -> Decis
         // A template made mostly of free text ("find {query}") takes any request that starts
         // with its word: when the classifier is sure the message belongs to no command ("find
         // the nearest pharmacy"), the match does not count.
+        let elsewhere = lexicon::names_elsewhere(tokens.iter().map(|t| t.folded.as_str()));
         let vetoed = target.confidence < classifier::VETO_BELOW
-            && has_free_text(&routing.runtime, target)
-            && (lexicon::names_elsewhere(tokens.iter().map(|t| t.folded.as_str()))
-                || routing.model.as_ref().is_some_and(|m| {
-                    m.says_none(
-                        tokens,
-                        routing.now,
-                        &format!("{}.{}", target.skill, target.command),
-                        target.confidence,
-                    )
-                }));
+            && ((elsewhere && took_words(&routing.runtime, target))
+                || (has_free_text(&routing.runtime, target)
+                    && routing.model.as_ref().is_some_and(|m| {
+                        m.says_none(
+                            tokens,
+                            routing.now,
+                            &format!("{}.{}", target.skill, target.command),
+                            target.confidence,
+                        )
+                    })));
         if !vetoed {
             return Decision {
                 route,
@@ -933,6 +934,19 @@ fn decide(routing: Routing, message: &str, tokens: &[normalise::Token]) -> Decis
         runner_up: classified.runner_up,
         confidence: 0.0,
     }
+}
+
+/// Whether a rules route took words of the message as they are: free text or a place ("the
+/// forecast for *the stock market*").
+fn took_words(runtime: &Runtime, target: &Target) -> bool {
+    runtime.skill(&target.skill).is_some_and(|skill| {
+        skill
+            .command_slots(&target.command)
+            .iter()
+            .any(|(name, kind)| {
+                matches!(kind, SlotKind::Text | SlotKind::Place) && target.args.contains_key(name)
+            })
+    })
 }
 
 /// Whether a rules route took free text into one of its command's text slots.

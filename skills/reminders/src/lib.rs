@@ -165,6 +165,7 @@ impl Skill for Reminders {
                     "remind me to {what} [{date}] [this] (morning|afternoon|evening|tonight)",
                     "in {duration} remind me to {what}",
                     "make sure i (remember|don't forget) to {what} [{date}] [{time}]",
+                    "[a] reminder (to|for|about) {what} [{date}] [{time}]",
                     "[{date}] [{time}] remind me to {what}",
                 ],
             ))
@@ -188,6 +189,7 @@ impl Skill for Reminders {
                     "(hatırlatıcı|hatırlatma) listem [ne|neler]",
                     "bana (neyi|neleri|ne) hatırlatacaktın",
                     "[bana] hatırlatacağın (şeyler|şeyleri|işler) [neler|ne]",
+                    "[bütün|tüm] (hatırlatıcıları|hatırlatmaları|hatırlatıcılarımı|hatırlatmalarımı) (aç|açar mısın)",
                     "(hatırlatıcılarım|hatırlatmalarım) (nelerdi|neydi)",
                 ],
             ))
@@ -219,6 +221,7 @@ impl Skill for Reminders {
                         "{what} (hatırlatıcısını|hatırlatmasını) (iptal et|sil|kaldır)",
                         "{what} (için|diye) kurduğum (hatırlatıcıyı|hatırlatmayı) (iptal et|sil|kaldır)",
                         "{what} (hatırlatıcısı|hatırlatması) (iptal|silinsin)",
+                        "{what} (hatırlatmayı|hatırlatıcıyı) (iptal et|sil|kaldır)",
                     ],
                 )
                 .text_slot("what"),
