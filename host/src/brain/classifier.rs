@@ -345,6 +345,11 @@ pub fn train(specs: &[CommandSpec], lessons: &[Lesson], now: NaiveDateTime) -> M
             for template in &own {
                 literals[class].extend(template.words());
             }
+            // Each intent draws from its own seeded stream, so that changing one skill's
+            // templates does not reshuffle what every other command is trained on.
+            let intent_seed = hash(&[spec.name.as_bytes(), locale.as_bytes()]);
+            let mut rng = StdRng::seed_from_u64(SEED ^ intent_seed);
+            let mut fill_rng = StdRng::seed_from_u64(SEED ^ intent_seed ^ 1);
             let mut seen = HashSet::new();
             for i in 0..SAMPLES_PER_INTENT * 2 {
                 if seen.len() >= SAMPLES_PER_INTENT {

@@ -146,6 +146,7 @@ impl Skill for Weather {
                 "[{place}] [şu an|şimdi|şu anda] (rüzgar|rüzgâr) (var mı|esiyor mu|çok mu|nasıl)",
                 "(mont|ceket|kazak|palto|hırka) (giymeli miyim|giyeyim mi|giymem lazım mı|giymem gerekir mi|almalı mıyım|alayım mı|lazım mı|gerekir mi)",
                 "[{place}] [şu an|şimdi|şu anda] (nem|nem oranı|rüzgar hızı) (kaç|ne|nasıl|ne kadar)",
+                "[{place}] [şu an|şimdi|şu anda] güneş (var mı|açtı mı|açık mı)",
                 "(dışarısı|dışarıda durum|dışarıda hava durumu) nasıl [acaba]",
                 "[{place}] hava nasıl [acaba] (söyler misin|biliyor musun|öğrenebilir miyim)",
                 "[{place}] [şu an|şimdi|şu anda] (sıcaklık|hava sıcaklığı|derece) (kaç|ne kadar|nedir) [derece]",
@@ -231,6 +232,7 @@ impl Skill for Weather {
                 "[bu] (hafta sonu|hafta) [{place}] kar (yağacak|yağar|var) mı [acaba]",
                 "{date} [{place}] (en yüksek|en düşük) (sıcaklık|derece|hava sıcaklığı) (kaç|ne|nedir|ne kadar) [olacak]",
                 "{date} [{place}] (hava|havalar) nasıl olur [acaba]",
+                "{date} [{place}] güneş (var mı|açacak mı|olacak mı|görecek miyiz)",
                 "[{place}] (hava|havalar) {date} (nasıl|ne durumda) [olacak] [acaba]",
             ],
         )))
@@ -336,6 +338,8 @@ impl Skill for Weather {
                 "(what are|what're) the chances of rain [{date}] [in {place}]",
                 "is (rain|a storm|bad weather) (on the way|coming|expected) [{date}] [in {place}]",
                 "is it supposed to rain [{date}] [in {place}]",
+                "(does it|will it) look like rain [{date}] [in {place}]",
+                "is there [any] rain in the forecast [{date}] [for {place}]",
             ],
         )))
         .outbound_host("api.open-meteo.com")
