@@ -9,8 +9,10 @@
 //! (`classifier/out_of_domain_*.txt`).
 //!
 //! Features survive Turkish suffixes and missing letters: on the folded words, word unigrams and
-//! bigrams plus character n-grams within word boundaries (Rasa's `char_wb`), hashed into a sparse
-//! space; typed values (dates, times, durations, numbers) become one placeholder feature each. The
+//! bigrams plus character n-grams within word boundaries (Rasa's `char_wb`), a rough stem, and the
+//! word's class of related words ([`super::lexicon`]: "chilly" and "soğuk" share one), hashed into
+//! a sparse space; typed values (dates, times, durations, numbers) become one placeholder feature
+//! each. The
 //! model is a multinomial logistic regression (softmax, L2) trained with AdaGrad on the sparse
 //! vectors. It is hand-written: `linfa-logistic` fits dense `ndarray` matrices with L-BFGS, which
 //! for tens of thousands of hashed features would need gigabytes and seconds; the sparse
@@ -18,7 +20,10 @@
 //! well under a second.
 //!
 //! Its answers are probabilities, and it answers only when the best class is a command, with at
-//! least [`MIN_CONFIDENCE`] and a margin of [`MIN_MARGIN`] over the runner-up. Typed slots of the
+//! least [`MIN_CONFIDENCE`] and a margin of [`MIN_MARGIN`] over the runner-up, when the message
+//! names something the command's templates do (an anchor), when at least [`MIN_KNOWN_SHARE`] of
+//! its content words are words the skills use, and when it names no film, song, book, game,
+//! restaurant or shop (what other assistants are for). Typed slots of the
 //! command it chose are then looked for anywhere in the message. Free-text slots stay empty, so a
 //! command whose schema requires one of them ("remind me" without what) is not chosen: the help
 //! reply (or the LLM tier) is better than a call that cannot run.
