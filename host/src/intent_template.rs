@@ -27,7 +27,7 @@ pub const MAX_TEMPLATE_SIZE: usize = 128;
 /// Most templates one skill may have, over all its intents, unless bantz.toml says otherwise
 /// (`max_templates` in `[limits]` or `[skills.<name>]`): enough for a skill generated from a
 /// large phrase list, while the router's index keeps such a skill from slowing messages that
-/// share no word with it. The first-party skills have at most about 100.
+/// share no word with it. The first-party skills have at most about 230.
 pub const MAX_SKILL_TEMPLATES: usize = 10_000;
 
 /// Largest compiled size of all of one skill's templates together, which bounds the memory

@@ -30,6 +30,7 @@ use crate::config::{Config, TokenSource};
 /// 128 + the signal's number; a second signal ends it at once, with the same status.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
+    let started_at = chrono::Utc::now();
     let config = Arc::new(config);
     match &config.token.source {
         TokenSource::Env => tracing::info!("API token taken from {}", config::TOKEN_ENV),
@@ -109,6 +110,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             at,
             config.briefing.locale,
             config.timezone,
+            started_at,
         ));
     }
     let app = api::app(state, &config.token.secret);
@@ -201,19 +203,28 @@ fn remove_stale_socket(path: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("cannot remove the stale socket {}", path.display()))
 }
 
-/// Sends the morning briefing every day at `at`, local time.
+/// Sends the morning briefing every day at `at`, local time. A briefing that fell due while the
+/// host was starting (since `started`: loading the skills, training the classifier) is sent at
+/// once, not a day late.
 async fn briefing_schedule(
     state: Arc<api::AppState>,
     at: chrono::NaiveTime,
     locale: &'static str,
     tz: chrono_tz::Tz,
+    started: chrono::DateTime<chrono::Utc>,
 ) {
     use chrono::TimeZone;
+    let mut since = Some(started);
     loop {
         let now = chrono::Utc::now();
         let local = now.with_timezone(&tz);
         let mut date = local.date_naive();
-        if local.time() >= at {
+        let missed = since.take().is_some_and(|since| {
+            tz.from_local_datetime(&date.and_time(at))
+                .earliest()
+                .is_some_and(|due| due >= since && due <= now)
+        });
+        if local.time() >= at && !missed {
             date = date.succ_opt().unwrap_or(date);
         }
         let Some(next) = tz.from_local_datetime(&date.and_time(at)).earliest() else {

@@ -8,6 +8,7 @@ mod briefing;
 pub mod classifier;
 mod confirmation;
 mod followup;
+mod lexicon;
 pub mod llm;
 mod normalise;
 mod router;
@@ -853,15 +854,18 @@ fn decide(routing: Routing, message: &str, tokens: &[normalise::Token]) -> Decis
         // A template made mostly of free text ("find {query}") takes any request that starts
         // with its word: when the classifier is sure the message belongs to no command ("find
         // the nearest pharmacy"), the match does not count.
+        let elsewhere = lexicon::names_elsewhere(tokens.iter().map(|t| t.folded.as_str()));
         let vetoed = target.confidence < classifier::VETO_BELOW
-            && has_free_text(&routing.runtime, target)
-            && routing.model.as_ref().is_some_and(|m| {
-                m.says_none(
-                    tokens,
-                    routing.now,
-                    &format!("{}.{}", target.skill, target.command),
-                )
-            });
+            && ((elsewhere && took_words(&routing.runtime, target))
+                || (has_free_text(&routing.runtime, target)
+                    && routing.model.as_ref().is_some_and(|m| {
+                        m.says_none(
+                            tokens,
+                            routing.now,
+                            &format!("{}.{}", target.skill, target.command),
+                            target.confidence,
+                        )
+                    })));
         if !vetoed {
             return Decision {
                 route,
@@ -872,7 +876,31 @@ fn decide(routing: Routing, message: &str, tokens: &[normalise::Token]) -> Decis
         }
         route = Route::NoMatch;
     }
-    // Two commands fit equally well: the user is asked, not the classifier.
+    // Several commands of one skill fit the templates equally well: the classifier picks one
+    // when it clearly prefers it among them. Otherwise (or when the commands belong to
+    // different skills, whose owner the user should choose) the user is asked which one was
+    // meant.
+    if let Route::Ambiguous(targets) = &route
+        && targets.iter().all(|t| t.skill == targets[0].skill)
+    {
+        let names: Vec<String> = targets
+            .iter()
+            .map(|t| format!("{}.{}", t.skill, t.command))
+            .collect();
+        if let Some(model) = &routing.model
+            && let Some(chosen) = model.prefers(tokens, routing.now, &names)
+        {
+            let Route::Ambiguous(mut targets) = route else {
+                unreachable!()
+            };
+            return Decision {
+                route: Route::Command(targets.swap_remove(chosen)),
+                tier: Some(Tier::Rules),
+                runner_up: None,
+                confidence: 0.0,
+            };
+        }
+    }
     if matches!(route, Route::Ambiguous(_)) {
         return Decision {
             route,
@@ -908,13 +936,33 @@ fn decide(routing: Routing, message: &str, tokens: &[normalise::Token]) -> Decis
     }
 }
 
-/// Whether a rules route took free text into one of its command's text slots.
-fn has_free_text(runtime: &Runtime, target: &Target) -> bool {
+/// Whether a rules route took words of the message as they are: free text or a place ("the
+/// forecast for *the stock market*").
+fn took_words(runtime: &Runtime, target: &Target) -> bool {
     runtime.skill(&target.skill).is_some_and(|skill| {
         skill
             .command_slots(&target.command)
             .iter()
-            .any(|(name, kind)| *kind == SlotKind::Text && target.args.contains_key(name))
+            .any(|(name, kind)| {
+                matches!(kind, SlotKind::Text | SlotKind::Place) && target.args.contains_key(name)
+            })
+    })
+}
+
+/// Whether a rules route took free text into one of its command's text slots.
+///
+/// A match that also took a typed value (a date, a time, a duration: "cuma akşam 8'de doğum
+/// günü partisi ekle") is made of more than a verb and free text, and does not count as one.
+fn has_free_text(runtime: &Runtime, target: &Target) -> bool {
+    runtime.skill(&target.skill).is_some_and(|skill| {
+        let slots = skill.command_slots(&target.command);
+        let took = |wanted: fn(&SlotKind) -> bool| {
+            slots
+                .iter()
+                .any(|(name, kind)| wanted(kind) && target.args.contains_key(name))
+        };
+        took(|k| *k == SlotKind::Text)
+            && !took(|k| matches!(k, SlotKind::Date | SlotKind::Time | SlotKind::Duration))
     })
 }
 

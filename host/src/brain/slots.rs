@@ -244,7 +244,7 @@ pub fn date(words: &[&str], today: NaiveDate) -> Option<NaiveDate> {
         | ["day", "after", "tomorrow"] => {
             return days(2);
         }
-        ["haftaya"] | ["next", "week"] | ["gelecek", "hafta"] => return days(7),
+        ["haftaya"] | ["next", "week"] | ["gelecek" | "onumuzdeki", "hafta"] => return days(7),
         [n, "gun", "sonra"] | ["in", n, "days"] | ["in", n, "day"] => {
             return days(number(&[n])? as i64);
         }

@@ -46,6 +46,15 @@ impl Skill for Clock {
                 "saat kaç (biliyor musun|söyler misin|oldu acaba)",
                 "[şu an|şimdi] saat (kaçı|kaç) gösteriyor",
                 "saati (öğrenebilir miyim|söyler misin|alabilir miyim)",
+                "saat (şu an|şimdi|şu anda) (kaç|kaçtır) [oldu] [acaba]",
+                "saat (kaç|kaçtır) (şimdi|şu an|şu anda) [acaba]",
+                "[şu an|şimdi] saat (kaçtır|kaç olmuş|kaç olmuştur) [acaba]",
+                "(şimdiki|şu anki|şu andaki) saat (kaç|ne|nedir) [acaba]",
+                "[bana] saati (öğrenmek istiyorum|merak ediyorum|söyle|söyler misin|söyleyebilir misin|söylesene)",
+                "saatin kaç olduğunu (merak ediyorum|öğrenmek istiyorum|söyleyebilir misin)",
+                "saat kaç (oldu|olmuş) (biliyor musun|söyler misin|söyleyebilir misin)",
+                "kaç oldu saat [acaba]",
+                "saat kaç diye (soruyorum|merak ettim)",
             ],
         ))
         .intent(Intent::new(
@@ -65,6 +74,16 @@ impl Skill for Clock {
                 "[the] current time [please]",
                 "do you (have|know) the time",
                 "what time (do you have|have you got)",
+                "what time is it (at the moment|currently|just now)",
+                "(what's|what is) the time (right now|at the moment|please)",
+                "(what's|what is) the time",
+                "what hour is it [now|right now]",
+                "(tell me|show me) what time it is [now|right now]",
+                "i (need|want) (the time|to know the time|to know what time it is)",
+                "(check|say) the time",
+                "[the] time (now|right now)",
+                "(have you|you) got the time",
+                "got the time",
             ],
         ))
         .intent(Intent::new(
@@ -85,6 +104,13 @@ impl Skill for Clock {
                 "günlerden ne [bugün] [acaba]",
                 "bugün (hangi|ne) gün [acaba]",
                 "(tarihi|bugünün tarihini) (söyle|söyler misin|öğrenebilir miyim)",
+                "bugün (tarih|ayın) (kaç|kaçı) [acaba]",
+                "bugün haftanın (hangi|kaçıncı) günü",
+                "bugün (ne|hangi) günü [acaba]",
+                "(bugünün tarihi|tarih) (kaç|nedir)",
+                "bugün (ayın kaçı|tarih ne) [oldu] [acaba]",
+                "hangi (ayın kaçındayız|gündeyiz) [bugün]",
+                "[bana] (tarihi|bugünün tarihini|günü) (söyler misin|söyleyebilir misin|söyle)",
             ],
         ))
         .intent(Intent::new(
@@ -102,6 +128,13 @@ impl Skill for Clock {
                 "(what's|what is) (today|the day today)",
                 "(tell me|give me) [today's|the] date [please]",
                 "which date is it [today]",
+                "[today's|the] date [today|please]",
+                "date today",
+                "(can|could) you tell me [today's|the] date",
+                "(can|could) you tell me what day it is [today]",
+                "(what's|what is) the date (right now|now)",
+                "what (date|day) is it [today]",
+                "today's date",
             ],
         ))
     }

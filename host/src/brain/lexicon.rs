@@ -1,0 +1,376 @@
+//! Related words: small hand-written classes of words that ask for the same kind of thing in
+//! Turkish and English ("chilly", "soğuk", "freezing"; "umbrella", "şemsiye"). The classifier
+//! sees a word's class as one more feature and as one more anchor, so a message that uses a
+//! word no template spells out still looks like the messages that use its neighbours. It never
+//! changes what a message says, and the rules do not use it.
+//!
+//! Words are folded (lowercase, Turkish letters as ASCII); a Turkish word is also looked up by
+//! its stem, so "soğuktu" and "bulutluymuş" find their class.
+
+use super::normalise;
+
+/// (class, words): each word in its folded form.
+const CLASSES: &[(&str, &[&str])] = &[
+    (
+        "weather-state",
+        &[
+            "cold",
+            "colder",
+            "hot",
+            "hotter",
+            "warm",
+            "warmer",
+            "chilly",
+            "freezing",
+            "sunny",
+            "cloudy",
+            "windy",
+            "foggy",
+            "humid",
+            "snowy",
+            "stormy",
+            "cooler",
+            "overcast",
+            "muggy",
+            "icy",
+            "frosty",
+            "mild",
+            "sunshine",
+            "gloomy",
+            "breezy",
+            "hazy",
+            "soguk",
+            "sicak",
+            "serin",
+            "ilik",
+            "bulutlu",
+            "gunesli",
+            "karli",
+            "ruzgarli",
+            "sisli",
+            "nemli",
+            "ayaz",
+            "dondurucu",
+            "bunaltici",
+            "firtinali",
+            "bunaltic",
+            "kavurucu",
+            "pus",
+            "puslu",
+            "soguktu",
+            "sicakti",
+        ],
+    ),
+    (
+        "temperature",
+        &[
+            "temperature",
+            "temperatures",
+            "temp",
+            "degrees",
+            "degree",
+            "celsius",
+            "fahrenheit",
+            "derece",
+            "sicaklik",
+            "sicakligi",
+            "sicakliklar",
+            "santigrat",
+            "humidity",
+            "nem",
+            "wind",
+            "ruzgar",
+        ],
+    ),
+    (
+        "precipitation",
+        &[
+            "rain",
+            "raining",
+            "rainy",
+            "rains",
+            "shower",
+            "showers",
+            "drizzle",
+            "drizzling",
+            "downpour",
+            "pouring",
+            "precipitation",
+            "wet",
+            "yagmur",
+            "yagis",
+            "saganak",
+            "cisenti",
+            "yagmurlu",
+            "yagar",
+            "yagacak",
+            "yagiyor",
+        ],
+    ),
+    (
+        "snow",
+        &[
+            "snow",
+            "snowing",
+            "snowfall",
+            "blizzard",
+            "sleet",
+            "hail",
+            "storm",
+            "thunderstorm",
+            "thunder",
+            "lightning",
+            "kar",
+            "kartopu",
+            "dolu",
+            "firtina",
+            "tipi",
+            "yildirim",
+        ],
+    ),
+    (
+        "umbrella",
+        &[
+            "umbrella",
+            "raincoat",
+            "wellies",
+            "semsiye",
+            "semsiyemi",
+            "yagmurluk",
+        ],
+    ),
+    (
+        "clothing",
+        &[
+            "jacket",
+            "coat",
+            "sweater",
+            "jumper",
+            "hoodie",
+            "scarf",
+            "gloves",
+            "shorts",
+            "layers",
+            "mont",
+            "ceket",
+            "kazak",
+            "atki",
+            "eldiven",
+            "sort",
+            "palto",
+            "hirka",
+            "giyeyim",
+            "giymeli",
+            "giymem",
+            "giyinmeli",
+        ],
+    ),
+    (
+        "forecast",
+        &[
+            "forecast",
+            "forecasts",
+            "outlook",
+            "prediction",
+            "tahmin",
+            "tahmini",
+            "tahminleri",
+            "weather",
+            "hava",
+            "havalar",
+            "havada",
+        ],
+    ),
+    (
+        "reminder",
+        &[
+            "reminder",
+            "reminders",
+            "remind",
+            "reminding",
+            "hatirlatici",
+            "hatirlatma",
+            "hatirlat",
+            "hatirlatmalar",
+            "hatirlaticilar",
+            "animsat",
+            "animsatici",
+        ],
+    ),
+    (
+        "remove",
+        &[
+            "cancel", "delete", "remove", "drop", "clear", "erase", "scrap", "discard", "kill",
+            "sil", "iptal", "kaldir", "cikar", "temizle", "vazgec",
+        ],
+    ),
+    (
+        "show",
+        &[
+            "show", "display", "read", "check", "view", "goster", "listele", "oku", "bak", "sirala",
+        ],
+    ),
+    (
+        "calendar",
+        &[
+            "calendar",
+            "schedule",
+            "agenda",
+            "diary",
+            "planner",
+            "plans",
+            "takvim",
+            "program",
+            "ajanda",
+            "plan",
+            "planim",
+            "planlarim",
+        ],
+    ),
+    (
+        "event",
+        &[
+            "meeting",
+            "meetings",
+            "appointment",
+            "appointments",
+            "event",
+            "events",
+            "session",
+            "toplanti",
+            "randevu",
+            "etkinlik",
+            "gorusme",
+            "bulusma",
+        ],
+    ),
+    // What other assistants are asked for: no command takes these, and the classifier learns
+    // their class from its out-of-domain messages, so a film or a song it never saw looks like
+    // the ones it did.
+    (
+        "media",
+        &[
+            "film", "films", "movie", "movies", "cinema", "book", "books", "novel", "novels",
+            "author", "song", "songs", "album", "albums", "track", "tracks", "playlist", "music",
+            "band", "singer", "artist", "podcast", "episode", "series", "game", "games", "trailer",
+            "kitap", "kitabi", "roman", "yazar", "sarki", "sarkisi", "album", "muzik", "sanatci",
+            "sarkici", "calma", "oyun", "oyunu", "dizi", "dizisi", "bolum", "fragman", "sinema",
+            "filmi",
+        ],
+    ),
+    (
+        "food",
+        &[
+            "restaurant",
+            "restaurants",
+            "table",
+            "reservation",
+            "pizza",
+            "sushi",
+            "burger",
+            "menu",
+            "takeaway",
+            "delivery",
+            "cafe",
+            "restoran",
+            "lokanta",
+            "masa",
+            "rezervasyon",
+            "kebap",
+            "kafe",
+            "siparis",
+        ],
+    ),
+    (
+        "commerce",
+        &[
+            "mall",
+            "store",
+            "shop",
+            "shopping",
+            "stock",
+            "stocks",
+            "shares",
+            "bitcoin",
+            "crypto",
+            "price",
+            "prices",
+            "subscription",
+            "account",
+            "borsa",
+            "hisse",
+            "avm",
+            "magaza",
+            "carsi",
+            "fiyat",
+            "fiyati",
+            "abonelik",
+            "aboneligimi",
+            "kripto",
+        ],
+    ),
+    (
+        "clock",
+        &["time", "clock", "hour", "saat", "saati", "saatin"],
+    ),
+    (
+        "date",
+        &["date", "day", "tarih", "tarihi", "gun", "gunlerden"],
+    ),
+];
+
+/// The class of a folded word, if it has one: the word itself, a word of at least five letters
+/// that it starts with (Turkish adds its endings: "takvimimde", "şemsiyemi"), or its stem.
+pub fn class_of(word: &str) -> Option<&'static str> {
+    let find = |w: &str| {
+        CLASSES
+            .iter()
+            .find(|(_, words)| words.contains(&w))
+            .map(|(class, _)| *class)
+    };
+    find(word)
+        .or_else(|| {
+            CLASSES
+                .iter()
+                .find(|(_, words)| {
+                    words
+                        .iter()
+                        .any(|w| w.len() >= 5 && word.len() > w.len() && word.starts_with(w))
+                })
+                .map(|(class, _)| *class)
+        })
+        .or_else(|| {
+            let stem = normalise::stem(word);
+            (stem != word).then(|| find(stem)).flatten()
+        })
+}
+
+/// The classes of what other assistants are asked for (films, books, songs, games,
+/// restaurants): no first-party command takes them.
+const ELSEWHERE: &[&str] = &["media", "food", "commerce"];
+
+/// Whether a message names something of [`ELSEWHERE`] ("find the book Dune", "is it going to be
+/// a good movie"): the classifier then chooses no command, and a rules match made mostly of free
+/// text does not count.
+pub fn names_elsewhere(words: impl IntoIterator<Item = impl AsRef<str>>) -> bool {
+    words
+        .into_iter()
+        .any(|w| class_of(w.as_ref()).is_some_and(|c| ELSEWHERE.contains(&c)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_classes_of_words_and_their_inflections() {
+        assert_eq!(class_of("chilly"), class_of("soguk"));
+        assert_eq!(class_of("semsiye"), Some("umbrella"));
+        assert_eq!(class_of("bulutluymus"), Some("weather-state"));
+        assert_eq!(class_of("hatirlaticilarimi"), Some("reminder"));
+        assert_eq!(class_of("pizza"), Some("food"));
+        assert_eq!(class_of("keyboard"), None);
+        assert!(names_elsewhere(["find", "the", "book", "dune"]));
+        assert!(!names_elsewhere(["find", "my", "flight"]));
+    }
+}
