@@ -35,7 +35,7 @@ impl Skill for Clock {
             "now",
             "tr",
             [
-                "[şu an|şu anda] [şimdi] saat kaç [oldu] [acaba] [lütfen]",
+                "[şu an|şu anda] [şimdi] saat kaç [oldu|oluyor|olmuş] [acaba] [lütfen]",
                 "kaç oldu saat",
                 "saati öğrenebilir miyim",
                 "saat kaçı gösteriyor",
@@ -111,6 +111,9 @@ impl Skill for Clock {
                 "bugün (ayın kaçı|tarih ne) [oldu] [acaba]",
                 "hangi (ayın kaçındayız|gündeyiz) [bugün]",
                 "[bana] (tarihi|bugünün tarihini|günü) (söyler misin|söyleyebilir misin|söyle)",
+                "bugün (pazartesi|salı|çarşamba|perşembe|cuma|cumartesi|pazar) (mı|mıydı) [acaba]",
+                "bugün ayın (kaçı|kaçıncı günü) [acaba]",
+                "(hangi ayda|hangi aydayız|ayın kaçındayız|hangi yıldayız) [acaba]",
             ],
         ))
         .intent(Intent::new(
@@ -135,6 +138,9 @@ impl Skill for Clock {
                 "(what's|what is) the date (right now|now)",
                 "what (date|day) is it [today]",
                 "today's date",
+                "is (it|today) (monday|tuesday|wednesday|thursday|friday|saturday|sunday) [today]",
+                "(what|which) (month|year) is it [now]",
+                "(whats|what's) todays date",
             ],
         ))
     }
