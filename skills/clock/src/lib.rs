@@ -54,6 +54,8 @@ impl Skill for Clock {
                 "saatin kaç olduğunu (merak ediyorum|öğrenmek istiyorum|söyleyebilir misin)",
                 "saat kaç (oldu|olmuş) (biliyor musun|söyler misin|söyleyebilir misin)",
                 "kaç oldu saat [acaba]",
+                "saat bilgisi [ver|verir misin|nedir|lütfen]",
+                "(saatin|saat) (kaç|kaçta) (olduğunu|olduğumuzu) (söyle|söyler misin|söyleyebilir misin|biliyor musun)",
                 "saat kaç diye (soruyorum|merak ettim)",
             ],
         ))
@@ -138,6 +140,7 @@ impl Skill for Clock {
                 "(what's|what is) the date (right now|now)",
                 "what (date|day) is it [today]",
                 "today's date",
+                "(remind me|tell me) what (day|date) it is [today]",
                 "is (it|today) (monday|tuesday|wednesday|thursday|friday|saturday|sunday) [today]",
                 "(what|which) (month|year) is it [now]",
                 "(whats|what's) todays date",

@@ -253,6 +253,7 @@ impl Skill for Weather {
                 "[what's the] [weather] forecast [(for|in) {place}] [{date}]",
                 "[the] {days} day forecast [(for|in) {place}]",
                 "[the] [weather] forecast for the next {days} days [(for|in) {place}]",
+                "[the] [weather] forecast for the (next few|coming|next couple of|next couple|following) days [(for|in) {place}]",
                 "[the] weather for the next {days} days [(in|for) {place}]",
                 "(will it be|is it going to be|is it) (hot|cold|warm|sunny|cloudy|windy) [outside] [in {place}] {date}",
                 "{place} weather {date}",
