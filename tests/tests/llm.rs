@@ -382,7 +382,7 @@ async fn whole_json_answers_work_when_the_server_does_not_stream() {
     ])
     .await;
     let bantz = start(tier("fast", &fast, "")).await;
-    let answer = chat(&bantz, json!({"message": "what a strange week"})).await;
+    let answer = chat(&bantz, json!({"message": "anything special about today"})).await;
     assert_eq!(answer["response"], "A fine day.", "{answer}");
     assert_eq!(answer["tools_used"], json!(["clock.today"]));
     assert_eq!(answer["tokens"]["total"], 19);

@@ -849,7 +849,14 @@ fn decide(routing: Routing, message: &str, tokens: &[normalise::Token]) -> Decis
             confidence: 1.0,
         };
     }
-    let mut route = cached_router(&routing.runtime, &routing.router).route(tokens, routing.now);
+    let router = cached_router(&routing.runtime, &routing.router);
+    let mut route = router.route(tokens, routing.now);
+    // No template matched: the same message with its misspelt words corrected may.
+    if route == Route::NoMatch
+        && let Some(spelled) = router.respelled(tokens)
+    {
+        route = router.route(&spelled, routing.now);
+    }
     if let Route::Command(target) = &route {
         // A template made mostly of free text ("find {query}") takes any request that starts
         // with its word: when the classifier is sure the message belongs to no command ("find

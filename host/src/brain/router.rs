@@ -114,6 +114,31 @@ struct Entry {
     matcher: Matcher,
 }
 
+/// Whether two different words are one edit apart: one letter left out, added or changed, or
+/// two neighbouring letters swapped.
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a == b || a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let start = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let end = a[start..]
+        .iter()
+        .rev()
+        .zip(b[start..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (rest_a, rest_b) = (a.len() - start - end, b.len() - start - end);
+    match (rest_a, rest_b) {
+        // One left out, added or changed.
+        (0, 1) | (1, 0) | (1, 1) => true,
+        // Two neighbours swapped.
+        (2, 2) => a[start] == b[start + 1] && a[start + 1] == b[start],
+        _ => false,
+    }
+}
+
 /// The compiled templates of a set of skills.
 pub struct Router {
     intents: Vec<Intent>,
@@ -121,7 +146,14 @@ pub struct Router {
     entries: Vec<Entry>,
     /// Entries by anchor word, each list in ascending order.
     index: HashMap<Box<str>, Vec<u32>>,
+    /// The templates' literal words of at least [`MIN_SPELLED_CHARS`] letters, for
+    /// [`Router::respelled`].
+    vocabulary: HashSet<Box<str>>,
 }
+
+/// The shortest word [`Router::respelled`] corrects, and the shortest it corrects to: shorter
+/// words have too many neighbours one letter away ("time" and "tide").
+const MIN_SPELLED_CHARS: usize = 6;
 
 impl Router {
     /// Compiles the templates of `skills`, and the host's own (the briefing).
@@ -137,6 +169,7 @@ impl Router {
             intents: Vec::new(),
             entries: Vec::new(),
             index: HashMap::new(),
+            vocabulary: HashSet::new(),
         };
         for manifest in manifests {
             let skill: Arc<str> = manifest.name.as_str().into();
@@ -186,10 +219,19 @@ impl Router {
         });
         for text in templates {
             match Template::parse(text) {
-                Ok(template) => self.entries.push(Entry {
-                    intent,
-                    matcher: Matcher::new(&template),
-                }),
+                Ok(template) => {
+                    self.vocabulary.extend(
+                        template
+                            .words()
+                            .into_iter()
+                            .filter(|w| w.chars().count() >= MIN_SPELLED_CHARS)
+                            .map(String::into_boxed_str),
+                    );
+                    self.entries.push(Entry {
+                        intent,
+                        matcher: Matcher::new(&template),
+                    })
+                }
                 Err(error) => {
                     tracing::warn!(%skill, template = %text, %error, "skipping an intent template that is not valid")
                 }
@@ -237,6 +279,39 @@ impl Router {
     #[cfg(test)]
     pub fn templates(&self) -> usize {
         self.entries.len()
+    }
+
+    /// The message with its misspelt words corrected, if it has any: a word of at least
+    /// [`MIN_SPELLED_CHARS`] letters that no template spells, one letter away (one left out,
+    /// added, changed, or two swapped) from exactly one word that templates do ("takvmimde" →
+    /// "takvimimde", "calender" → "calendar"). Only the folded form changes: slot values keep
+    /// what the user wrote. Bounded: each word is compared with the vocabulary once.
+    pub fn respelled(&self, tokens: &[Token]) -> Option<Vec<Token>> {
+        let mut changed = false;
+        let respelled = tokens
+            .iter()
+            .map(|t| {
+                let word = t.folded.as_str();
+                if word.chars().count() < MIN_SPELLED_CHARS
+                    || word.chars().any(|c| !c.is_alphabetic())
+                    || self.vocabulary.contains(word)
+                {
+                    return t.clone();
+                }
+                let mut near = self.vocabulary.iter().filter(|v| one_edit_apart(word, v));
+                match (near.next(), near.next()) {
+                    (Some(only), None) => {
+                        changed = true;
+                        Token {
+                            folded: only.to_string(),
+                            original: t.original.clone(),
+                        }
+                    }
+                    _ => t.clone(),
+                }
+            })
+            .collect();
+        changed.then_some(respelled)
     }
 
     /// Routes a tokenized message: the command whose template matched with the most literal
@@ -404,6 +479,32 @@ mod tests {
             Route::Command(t) => Some(format!("{}.{}", t.skill, t.command)),
             _ => None,
         }
+    }
+
+    #[test]
+    fn misspelt_words_are_corrected_to_the_one_template_word_nearby() {
+        assert!(one_edit_apart("takvmimde", "takvimimde"));
+        assert!(one_edit_apart("calender", "calendar"));
+        assert!(one_edit_apart("shcedule", "schedule"));
+        assert!(one_edit_apart("schedulee", "schedule"));
+        assert!(!one_edit_apart("schedule", "schedule"));
+        assert!(!one_edit_apart("calendra", "calendar2"));
+        assert!(!one_edit_apart("weather", "leathers"));
+        let notes = manifest(
+            "notes",
+            &[(
+                "show",
+                "en",
+                strings(&["show my calendar", "show my schedule"]),
+            )],
+        );
+        let router = Router::from_manifests([&notes]);
+        let tokens = tokenize("show my calender");
+        let spelled = router.respelled(&tokens).expect("a word is corrected");
+        assert_eq!(spelled[2].folded, "calendar");
+        assert_eq!(spelled[2].original, "calender");
+        assert_eq!(router.respelled(&tokenize("show my calendar")), None);
+        assert_eq!(router.respelled(&tokenize("show my bicycle")), None);
     }
 
     #[test]

@@ -35,7 +35,7 @@ impl Skill for Clock {
             "now",
             "tr",
             [
-                "[şu an|şu anda] [şimdi] saat kaç [oldu] [acaba] [lütfen]",
+                "[şu an|şu anda] [şimdi] saat kaç [oldu|oluyor|olmuş] [acaba] [lütfen]",
                 "kaç oldu saat",
                 "saati öğrenebilir miyim",
                 "saat kaçı gösteriyor",
@@ -54,6 +54,8 @@ impl Skill for Clock {
                 "saatin kaç olduğunu (merak ediyorum|öğrenmek istiyorum|söyleyebilir misin)",
                 "saat kaç (oldu|olmuş) (biliyor musun|söyler misin|söyleyebilir misin)",
                 "kaç oldu saat [acaba]",
+                "saat bilgisi [ver|verir misin|nedir|lütfen]",
+                "(saatin|saat) (kaç|kaçta) (olduğunu|olduğumuzu) (söyle|söyler misin|söyleyebilir misin|biliyor musun)",
                 "saat kaç diye (soruyorum|merak ettim)",
             ],
         ))
@@ -111,6 +113,9 @@ impl Skill for Clock {
                 "bugün (ayın kaçı|tarih ne) [oldu] [acaba]",
                 "hangi (ayın kaçındayız|gündeyiz) [bugün]",
                 "[bana] (tarihi|bugünün tarihini|günü) (söyler misin|söyleyebilir misin|söyle)",
+                "bugün (pazartesi|salı|çarşamba|perşembe|cuma|cumartesi|pazar) (mı|mıydı) [acaba]",
+                "bugün ayın (kaçı|kaçıncı günü) [acaba]",
+                "(hangi ayda|hangi aydayız|ayın kaçındayız|hangi yıldayız) [acaba]",
             ],
         ))
         .intent(Intent::new(
@@ -135,6 +140,10 @@ impl Skill for Clock {
                 "(what's|what is) the date (right now|now)",
                 "what (date|day) is it [today]",
                 "today's date",
+                "(remind me|tell me) what (day|date) it is [today]",
+                "is (it|today) (monday|tuesday|wednesday|thursday|friday|saturday|sunday) [today]",
+                "(what|which) (month|year) is it [now]",
+                "(whats|what's) todays date",
             ],
         ))
     }

@@ -131,6 +131,8 @@ impl Skill for Reminders {
                     "(hatırlatıcı|hatırlatma) (kur|ekle|oluştur) [{date}] [{time}] {what}",
                     "(hatırlat bana|bana hatırlat) [{date}] [{time}] {what}",
                     "(hatırlat bana|bana hatırlat) {duration} sonra {what}",
+                    "{duration} sonra (beni|bana) (hatırlat|uyar) {what}",
+                    "[{date}] {what} (hatırlat|hatırlatır mısın|hatırlatabilir misin) [bana] [{date}] {time}",
                 ],
             ))
             .intent(add(
@@ -149,8 +151,8 @@ impl Skill for Reminders {
                     "remind me {date} to {what} [{time}]",
                     "(don't|do not) let me forget to {what} [{date}] [{time}]",
                     "remind me in {duration} (about|of) {what}",
-                    "(alert|ping|notify) me [{date}] [{time}] to {what}",
-                    "(alert|ping|notify) me to {what} [{date}] [{time}]",
+                    "(alert|ping|notify|nudge|buzz) me [{date}] [{time}] to {what}",
+                    "(alert|ping|notify|nudge|buzz) me to {what} [{date}] [{time}]",
                     "i need a reminder (to|for|about) {what} [{date}] [{time}]",
                     "(can|could|would) you remind me to {what} [{date}] [{time}]",
                     "(can|could|would) you remind me [{date}] [{time}] to {what}",
@@ -164,6 +166,7 @@ impl Skill for Reminders {
                     "remind me [{date}] [this] (morning|afternoon|evening|night|tonight) to {what}",
                     "remind me to {what} [{date}] [this] (morning|afternoon|evening|tonight)",
                     "in {duration} remind me to {what}",
+                    "in {duration} remind me (about|of) {what}",
                     "make sure i (remember|don't forget) to {what} [{date}] [{time}]",
                     "[a] reminder (to|for|about) {what} [{date}] [{time}]",
                     "[{date}] [{time}] remind me to {what}",
