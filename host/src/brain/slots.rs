@@ -333,6 +333,9 @@ pub fn time(words: &[&str], now: NaiveDateTime) -> Option<NaiveTime> {
         if p.is_some() {
             part = p;
             words[i] = "";
+        } else if let Some(meridiem) = glued_meridiem(w) {
+            // "6am", "6:30pm": the hour says its half of the day itself.
+            part = Some(meridiem);
         }
     }
     words.retain(|w| !w.is_empty() && !matches!(*w, "sonra" | "the" | "in" | "of" | "this"));
@@ -355,6 +358,16 @@ pub fn time(words: &[&str], now: NaiveDateTime) -> Option<NaiveTime> {
         _ => hour,
     };
     NaiveTime::from_hms_opt(hour, minute, 0)
+}
+
+/// The half of the day glued to an hour: `6am` → morning, `6:30pm` → afternoon.
+fn glued_meridiem(word: &str) -> Option<Part> {
+    let (rest, part) = match (word.strip_suffix("am"), word.strip_suffix("pm")) {
+        (Some(rest), _) => (rest, Part::Morning),
+        (_, Some(rest)) => (rest, Part::Afternoon),
+        _ => return None,
+    };
+    rest.ends_with(|c: char| c.is_ascii_digit()).then_some(part)
 }
 
 enum Part {
@@ -541,6 +554,11 @@ mod tests {
         assert_eq!(t("at 3pm"), "15:00");
         assert_eq!(t("3 pm"), "15:00");
         assert_eq!(t("7:30 am"), "07:30");
+        assert_eq!(t("at 6am"), "06:00");
+        assert_eq!(t("6:30am"), "06:30");
+        assert_eq!(t("5 am"), "05:00");
+        assert_eq!(t("at 6pm"), "18:00");
+        assert_eq!(t("12am"), "00:00");
         assert_eq!(t("at 5"), "17:00");
         assert_eq!(t("noon"), "12:00");
         assert_eq!(t("in 10 minutes"), "10:25");
