@@ -160,11 +160,17 @@ async fn manifests(dir: &Path, only: &[&str]) -> Vec<Manifest> {
     found
 }
 
-/// The utterances of tests/eval, with `>` follow-ups too.
+/// The utterances of tests/eval (its tuning and held-out parts), with `>` follow-ups too.
 fn eval_messages(root: &Path) -> Vec<String> {
     let mut messages = Vec::new();
-    for entry in std::fs::read_dir(root.join("tests/eval")).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    let parts = ["tuning", "heldout"].map(|part| root.join("tests/eval").join(part));
+    let files = parts
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|x| x == "txt"));
+    for path in files {
+        let text = std::fs::read_to_string(path).unwrap();
         for line in text.lines() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
