@@ -149,11 +149,22 @@ pub struct Router {
     /// The templates' literal words of at least [`MIN_SPELLED_CHARS`] letters, for
     /// [`Router::respelled`].
     vocabulary: HashSet<Box<str>>,
+    /// The same words by their length in characters.
+    vocabulary_by_length: HashMap<usize, Vec<Box<str>>>,
 }
 
 /// The shortest word [`Router::respelled`] corrects, and the shortest it corrects to: shorter
 /// words have too many neighbours one letter away ("time" and "tide").
 const MIN_SPELLED_CHARS: usize = 6;
+
+/// The most words of one message [`Router::respelled`] tries to correct: a message with more
+/// unknown words is not a typo away from a template.
+const MAX_RESPELLED_WORDS: usize = 8;
+
+/// The most word comparisons [`Router::respelled`] makes for one message, whatever the size of
+/// the vocabulary (a skill may bring 10,000 templates): past it, no more words are corrected.
+/// The first-party skills' vocabulary takes a few hundred per word.
+const RESPELL_COMPARISONS: usize = 100_000;
 
 impl Router {
     /// Compiles the templates of `skills`, and the host's own (the briefing).
@@ -170,6 +181,7 @@ impl Router {
             entries: Vec::new(),
             index: HashMap::new(),
             vocabulary: HashSet::new(),
+            vocabulary_by_length: HashMap::new(),
         };
         for manifest in manifests {
             let skill: Arc<str> = manifest.name.as_str().into();
@@ -220,13 +232,16 @@ impl Router {
         for text in templates {
             match Template::parse(text) {
                 Ok(template) => {
-                    self.vocabulary.extend(
-                        template
-                            .words()
-                            .into_iter()
-                            .filter(|w| w.chars().count() >= MIN_SPELLED_CHARS)
-                            .map(String::into_boxed_str),
-                    );
+                    for word in template.words() {
+                        let length = word.chars().count();
+                        let word = word.into_boxed_str();
+                        if length >= MIN_SPELLED_CHARS && self.vocabulary.insert(word.clone()) {
+                            self.vocabulary_by_length
+                                .entry(length)
+                                .or_default()
+                                .push(word);
+                        }
+                    }
                     self.entries.push(Entry {
                         intent,
                         matcher: Matcher::new(&template),
@@ -285,33 +300,61 @@ impl Router {
     /// [`MIN_SPELLED_CHARS`] letters that no template spells, one letter away (one left out,
     /// added, changed, or two swapped) from exactly one word that templates do ("takvmimde" →
     /// "takvimimde", "calender" → "calendar"). Only the folded form changes: slot values keep
-    /// what the user wrote. Bounded: each word is compared with the vocabulary once.
+    /// what the user wrote. Bounded: at most [`MAX_RESPELLED_WORDS`] words are tried, against
+    /// the words one letter longer or shorter or as long, in at most [`RESPELL_COMPARISONS`]
+    /// comparisons in all.
     pub fn respelled(&self, tokens: &[Token]) -> Option<Vec<Token>> {
-        let mut changed = false;
+        self.respelled_counting(tokens).0
+    }
+
+    /// [`Router::respelled`], and the number of comparisons it made.
+    fn respelled_counting(&self, tokens: &[Token]) -> (Option<Vec<Token>>, usize) {
+        let (mut changed, mut tried, mut compared) = (false, 0, 0);
         let respelled = tokens
             .iter()
             .map(|t| {
                 let word = t.folded.as_str();
-                if word.chars().count() < MIN_SPELLED_CHARS
+                let length = word.chars().count();
+                if length < MIN_SPELLED_CHARS
                     || word.chars().any(|c| !c.is_alphabetic())
                     || self.vocabulary.contains(word)
+                    || tried == MAX_RESPELLED_WORDS
+                    || compared == RESPELL_COMPARISONS
                 {
                     return t.clone();
                 }
-                let mut near = self.vocabulary.iter().filter(|v| one_edit_apart(word, v));
-                match (near.next(), near.next()) {
-                    (Some(only), None) => {
+                tried += 1;
+                let candidates = (length - 1..=length + 1)
+                    .filter_map(|n| self.vocabulary_by_length.get(&n))
+                    .flatten();
+                let mut near = None;
+                for candidate in candidates {
+                    if compared == RESPELL_COMPARISONS {
+                        // Out of budget: this word is left as it is.
+                        return t.clone();
+                    }
+                    compared += 1;
+                    if one_edit_apart(word, candidate) {
+                        if near.is_some() {
+                            // Two words are as near: neither is chosen.
+                            return t.clone();
+                        }
+                        near = Some(candidate);
+                    }
+                }
+                match near {
+                    Some(only) => {
                         changed = true;
                         Token {
                             folded: only.to_string(),
                             original: t.original.clone(),
                         }
                     }
-                    _ => t.clone(),
+                    None => t.clone(),
                 }
             })
             .collect();
-        changed.then_some(respelled)
+        (changed.then_some(respelled), compared)
     }
 
     /// Routes a tokenized message: the command whose template matched with the most literal
@@ -505,6 +548,48 @@ mod tests {
         assert_eq!(spelled[2].original, "calender");
         assert_eq!(router.respelled(&tokenize("show my calendar")), None);
         assert_eq!(router.respelled(&tokenize("show my bicycle")), None);
+    }
+
+    /// A 7-letter word for every `n`, spread over all such words so that few are one letter
+    /// from another.
+    fn word(n: u64) -> String {
+        let mut n = n * 2_654_435_761 % 26u64.pow(7);
+        (0..7)
+            .map(|_| {
+                let c = char::from(b'a' + (n % 26) as u8);
+                n /= 26;
+                c
+            })
+            .collect()
+    }
+
+    #[test]
+    fn respelling_is_bounded_whatever_the_vocabulary_and_the_message() {
+        // A skill whose templates spell 40,000 different 7-letter words, and a message of
+        // 500 unknown 7-letter words: without a bound, 20 million comparisons.
+        let templates: Vec<String> = (0..1_000u64)
+            .map(|t| {
+                let words: Vec<String> = (0..40).map(|w| word(t * 40 + w)).collect();
+                format!("zz {}", words.join(" "))
+            })
+            .collect();
+        let big = manifest("big", &[("say", "en", templates)]);
+        let router = Router::from_manifests([&big]);
+        let message: Vec<String> = (0..500).map(|n| word(1_000_000 + n)).collect();
+        let tokens = tokenize(&message.join(" "));
+        let (_, compared) = router.respelled_counting(&tokens);
+        assert!(
+            compared <= RESPELL_COMPARISONS,
+            "{compared} comparisons, over the bound"
+        );
+        assert!(compared > 0, "the words were tried");
+        // A real typo still finds its word in that vocabulary.
+        let right = word(12_345);
+        let typo = format!("{}{}", &right[..3], &right[4..]);
+        let spelled = router
+            .respelled(&tokenize(&format!("zz {typo}")))
+            .expect("the typo is corrected");
+        assert_eq!(spelled[1].folded, right);
     }
 
     #[test]
