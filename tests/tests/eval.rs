@@ -214,6 +214,14 @@ fn expected_values(
                 let monday =
                     today + Duration::days(7 - today.weekday().num_days_from_monday() as i64);
                 monday + Duration::days(weekday(w).num_days_from_monday() as i64)
+            } else if let Some(day) = value.strip_prefix("dom:") {
+                // A day of this month, or of the next once it has passed.
+                let day: u32 = day.parse().unwrap();
+                let this_month = today.with_day(day).filter(|d| *d >= today);
+                this_month.unwrap_or_else(|| {
+                    let first = today.with_day(1).unwrap() + Duration::days(32);
+                    first.with_day(day).unwrap()
+                })
             } else if let Some(md) = value.strip_prefix("md:") {
                 let (m, d) = md.split_once('-').unwrap();
                 let this_year =

@@ -273,8 +273,41 @@ pub fn date(words: &[&str], today: NaiveDate) -> Option<NaiveDate> {
         }
         _ => {}
     }
-    // "23 kasım", "23 kasım 2027", "november 23", "nov 23 2027"
-    let (day, month_no, year) = match words {
+    // "the 15th", "on the 3rd", "ayın 15'i", "ayın 15inde": a day of this month, or of the next
+    // once it has passed.
+    let day_of_month = match words {
+        [d] => ordinal(d),
+        ["ayin", d] => d
+            .find(|c: char| !c.is_ascii_digit())
+            .map_or(Some(*d), |end| {
+                d[end..]
+                    .chars()
+                    .all(|c| c.is_ascii_alphabetic())
+                    .then(|| &d[..end])
+            })
+            .and_then(|digits| digits.parse().ok()),
+        _ => None,
+    };
+    if let Some(day) = day_of_month.filter(|d| (1..=31).contains(d)) {
+        let next_month = |date: NaiveDate| {
+            let (y, m) = (date.year(), date.month());
+            if m == 12 { (y + 1, 1) } else { (y, m + 1) }
+        };
+        let mut month = (today.year(), today.month());
+        // Two months at most: a 31st may be missing from one of them.
+        for _ in 0..3 {
+            if let Some(date) = NaiveDate::from_ymd_opt(month.0, month.1, day)
+                && date >= today
+            {
+                return Some(date);
+            }
+            month = next_month(NaiveDate::from_ymd_opt(month.0, month.1, 1)?);
+        }
+        return None;
+    }
+    // "23 kasım", "23 kasım 2027", "november 23", "nov 23 2027", "23rd of november"
+    let words: Vec<&str> = words.iter().copied().filter(|w| *w != "of").collect();
+    let (day, month_no, year) = match words.as_slice() {
         [d, m] if month(m).is_some() => (d, month(m)?, None),
         [m, d] if month(m).is_some() => (d, month(m)?, None),
         [d, m, y] if month(m).is_some() => (d, month(m)?, Some(y)),
@@ -296,6 +329,14 @@ pub fn date(words: &[&str], today: NaiveDate) -> Option<NaiveDate> {
             }
         }
     }
+}
+
+/// An English ordinal day: `15th`, `1st`, `22nd`, `3rd`.
+fn ordinal(word: &str) -> Option<u32> {
+    let end = word.find(|c: char| !c.is_ascii_digit())?;
+    matches!(&word[end..], "st" | "nd" | "rd" | "th")
+        .then(|| word[..end].parse().ok())
+        .flatten()
 }
 
 /// A time of day: saat 3'te, beşe, akşam 7'de, 14:30, 10 dakika sonra; at 3pm, 7:30 am, noon,
@@ -504,6 +545,16 @@ mod tests {
     #[test]
     fn turkish_dates() {
         assert_eq!(d("bugün"), "2026-11-23");
+        assert_eq!(d("the 25th"), "2026-11-25");
+        assert_eq!(d("on the 3rd"), "2026-12-03");
+        assert_eq!(d("23rd"), "2026-11-23");
+        assert_eq!(d("ayın 15'i"), "2026-12-15");
+        assert_eq!(d("ayın 28inde"), "2026-11-28");
+        assert_eq!(d("the 31st"), "2026-12-31");
+        assert_eq!(d("3rd of december"), "2026-12-03");
+        assert!(p(SlotKind::Date, "the 32nd").is_none());
+        assert!(p(SlotKind::Date, "the 0th").is_none());
+        assert!(p(SlotKind::Date, "ayın 99u").is_none());
         assert_eq!(d("yarın"), "2026-11-24");
         assert_eq!(d("yarin"), "2026-11-24");
         assert_eq!(d("öbür gün"), "2026-11-25");
