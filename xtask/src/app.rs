@@ -13,7 +13,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::{Result, cargo, clients, host_binary, root, run, step, timed};
+use crate::{Result, bench, cargo, clients, host_binary, root, run, step, timed};
 
 fn app_dir() -> PathBuf {
     root().join("app")
@@ -85,12 +85,7 @@ pub fn bench() -> Result {
             .env("BANTZ_APP_DIR", out_dir())
             .env("CHROMIUM", CHROMIUM),
     )?;
-    let table = out
-        .split_once("<<<app\n")
-        .and_then(|(_, rest)| rest.split_once("app>>>"))
-        .map(|(table, _)| table)
-        .ok_or_else(|| format!("app/tests/bench.mjs printed no report:\n{out}"))?;
-    eprint!("{table}");
+    let table = bench::report(&out, "app", "app/tests/bench.mjs")?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let section = format!(
         "{HEADING}\n\n\
