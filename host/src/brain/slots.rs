@@ -276,32 +276,24 @@ pub fn date(words: &[&str], today: NaiveDate) -> Option<NaiveDate> {
     // "the 15th", "on the 3rd", "ayın 15'i", "ayın 15inde": a day of this month, or of the next
     // once it has passed.
     let day_of_month = match words {
-        [d] => ordinal(d),
-        ["ayin", d] => d
-            .find(|c: char| !c.is_ascii_digit())
-            .map_or(Some(*d), |end| {
-                d[end..]
-                    .chars()
-                    .all(|c| c.is_ascii_alphabetic())
-                    .then(|| &d[..end])
-            })
-            .and_then(|digits| digits.parse().ok()),
+        [d] if ordinal(d) => day_number(d),
+        ["ayin", d] => day_number(d),
         _ => None,
     };
     if let Some(day) = day_of_month.filter(|d| (1..=31).contains(d)) {
-        let next_month = |date: NaiveDate| {
-            let (y, m) = (date.year(), date.month());
-            if m == 12 { (y + 1, 1) } else { (y, m + 1) }
-        };
-        let mut month = (today.year(), today.month());
-        // Two months at most: a 31st may be missing from one of them.
+        // This month and the next two at most: a 31st may be missing from one of them.
+        let (mut year, mut month) = (today.year(), today.month());
         for _ in 0..3 {
-            if let Some(date) = NaiveDate::from_ymd_opt(month.0, month.1, day)
+            if let Some(date) = NaiveDate::from_ymd_opt(year, month, day)
                 && date >= today
             {
                 return Some(date);
             }
-            month = next_month(NaiveDate::from_ymd_opt(month.0, month.1, 1)?);
+            (year, month) = if month == 12 {
+                (year + 1, 1)
+            } else {
+                (year, month + 1)
+            };
         }
         return None;
     }
@@ -314,10 +306,7 @@ pub fn date(words: &[&str], today: NaiveDate) -> Option<NaiveDate> {
         [m, d, y] if month(m).is_some() => (d, month(m)?, Some(y)),
         _ => return None,
     };
-    let day: u32 = day
-        .trim_end_matches(|c: char| c.is_ascii_alphabetic())
-        .parse()
-        .ok()?;
+    let day = day_number(day)?;
     match year {
         Some(y) => NaiveDate::from_ymd_opt(y.parse().ok()?, month_no, day),
         None => {
@@ -331,12 +320,19 @@ pub fn date(words: &[&str], today: NaiveDate) -> Option<NaiveDate> {
     }
 }
 
-/// An English ordinal day: `15th`, `1st`, `22nd`, `3rd`.
-fn ordinal(word: &str) -> Option<u32> {
-    let end = word.find(|c: char| !c.is_ascii_digit())?;
-    matches!(&word[end..], "st" | "nd" | "rd" | "th")
-        .then(|| word[..end].parse().ok())
-        .flatten()
+/// Whether a word is an English ordinal: `15th`, `1st`, `22nd`, `3rd`.
+fn ordinal(word: &str) -> bool {
+    ["st", "nd", "rd", "th"].iter().any(|ending| {
+        word.strip_suffix(ending)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// A day's number with any letters after it: `15`, `23rd`, `15inde` → 15, 23, 15.
+fn day_number(word: &str) -> Option<u32> {
+    word.trim_end_matches(|c: char| c.is_ascii_alphabetic())
+        .parse()
+        .ok()
 }
 
 /// A time of day: saat 3'te, beşe, akşam 7'de, 14:30, 10 dakika sonra; at 3pm, 7:30 am, noon,
