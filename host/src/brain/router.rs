@@ -116,13 +116,11 @@ struct Entry {
 
 /// Whether two different words are one edit apart: one letter left out, added or changed, or
 /// two neighbouring letters swapped.
-fn one_edit_apart(a: &str, b: &str) -> bool {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+fn one_edit_apart(a: &[char], b: &[char]) -> bool {
     if a == b || a.len().abs_diff(b.len()) > 1 {
         return false;
     }
-    let start = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let start = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let end = a[start..]
         .iter()
         .rev()
@@ -149,8 +147,8 @@ pub struct Router {
     /// The templates' literal words of at least [`MIN_SPELLED_CHARS`] letters, for
     /// [`Router::respelled`].
     vocabulary: HashSet<Box<str>>,
-    /// The same words by their length in characters.
-    vocabulary_by_length: HashMap<usize, Vec<Box<str>>>,
+    /// The same words as characters, by their length.
+    vocabulary_by_length: HashMap<usize, Vec<Box<[char]>>>,
 }
 
 /// The shortest word [`Router::respelled`] corrects, and the shortest it corrects to: shorter
@@ -233,13 +231,14 @@ impl Router {
             match Template::parse(text) {
                 Ok(template) => {
                     for word in template.words() {
-                        let length = word.chars().count();
-                        let word = word.into_boxed_str();
-                        if length >= MIN_SPELLED_CHARS && self.vocabulary.insert(word.clone()) {
+                        let chars: Box<[char]> = word.chars().collect();
+                        if chars.len() >= MIN_SPELLED_CHARS
+                            && self.vocabulary.insert(word.into_boxed_str())
+                        {
                             self.vocabulary_by_length
-                                .entry(length)
+                                .entry(chars.len())
                                 .or_default()
-                                .push(word);
+                                .push(chars);
                         }
                     }
                     self.entries.push(Entry {
@@ -314,9 +313,10 @@ impl Router {
             .iter()
             .map(|t| {
                 let word = t.folded.as_str();
-                let length = word.chars().count();
+                let chars: Vec<char> = word.chars().collect();
+                let length = chars.len();
                 if length < MIN_SPELLED_CHARS
-                    || word.chars().any(|c| !c.is_alphabetic())
+                    || chars.iter().any(|c| !c.is_alphabetic())
                     || self.vocabulary.contains(word)
                     || tried == MAX_RESPELLED_WORDS
                     || compared == RESPELL_COMPARISONS
@@ -334,7 +334,7 @@ impl Router {
                         return t.clone();
                     }
                     compared += 1;
-                    if one_edit_apart(word, candidate) {
+                    if one_edit_apart(&chars, candidate) {
                         if near.is_some() {
                             // Two words are as near: neither is chosen.
                             return t.clone();
@@ -346,7 +346,7 @@ impl Router {
                     Some(only) => {
                         changed = true;
                         Token {
-                            folded: only.to_string(),
+                            folded: only.iter().collect(),
                             original: t.original.clone(),
                         }
                     }
@@ -526,13 +526,19 @@ mod tests {
 
     #[test]
     fn misspelt_words_are_corrected_to_the_one_template_word_nearby() {
-        assert!(one_edit_apart("takvmimde", "takvimimde"));
-        assert!(one_edit_apart("calender", "calendar"));
-        assert!(one_edit_apart("shcedule", "schedule"));
-        assert!(one_edit_apart("schedulee", "schedule"));
-        assert!(!one_edit_apart("schedule", "schedule"));
-        assert!(!one_edit_apart("calendra", "calendar2"));
-        assert!(!one_edit_apart("weather", "leathers"));
+        let apart = |a: &str, b: &str| {
+            one_edit_apart(
+                &a.chars().collect::<Vec<_>>(),
+                &b.chars().collect::<Vec<_>>(),
+            )
+        };
+        assert!(apart("takvmimde", "takvimimde"));
+        assert!(apart("calender", "calendar"));
+        assert!(apart("shcedule", "schedule"));
+        assert!(apart("schedulee", "schedule"));
+        assert!(!apart("schedule", "schedule"));
+        assert!(!apart("calendra", "calendar2"));
+        assert!(!apart("weather", "leathers"));
         let notes = manifest(
             "notes",
             &[(
