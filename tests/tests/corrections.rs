@@ -92,6 +92,35 @@ async fn out_of_domain_messages_reach_no_command() {
 }
 
 #[tokio::test]
+async fn parse_says_why_the_classifier_chose_nothing() {
+    let bantz = start().await;
+    // The classifier knows the command but cannot run it: which reminder is not said.
+    let parsed = parse(&bantz, "hatirlatmayi iptal et").await;
+    assert!(parsed["command"].is_null(), "{parsed}");
+    assert_eq!(
+        parsed["runner_up"]["command"], "reminders.cancel",
+        "{parsed}"
+    );
+    assert_eq!(
+        parsed["runner_up"]["declined"], "its required argument `what` is not in the message",
+        "{parsed}"
+    );
+    // Out of domain: the None class won.
+    let parsed = parse(&bantz, "play some jazz").await;
+    assert!(parsed["command"].is_null(), "{parsed}");
+    let declined = parsed["runner_up"]["declined"].as_str().unwrap_or_default();
+    assert!(
+        declined.starts_with("none of the commands is likelier")
+            || declined.contains("film, song, book"),
+        "{parsed}"
+    );
+    // A chosen command has a runner-up, but nothing declined.
+    let parsed = parse(&bantz, "any idea what time it is").await;
+    assert_eq!(parsed["command"], "clock.now", "{parsed}");
+    assert!(parsed["runner_up"].get("declined").is_none(), "{parsed}");
+}
+
+#[tokio::test]
 async fn a_correction_routes_its_message_and_near_variants_at_once_and_for_good() {
     let bantz = start().await;
     let utterance = "how late has it got";

@@ -123,6 +123,10 @@ pub struct RunnerUp {
     pub command: Option<String>,
     /// Its probability, 0 to 1.
     pub confidence: f64,
+    /// When the classifier chose nothing, the threshold this command missed: why it was not
+    /// chosen.
+    #[oai(skip_serializing_if_is_none)]
+    pub declined: Option<String>,
 }
 
 #[derive(ApiResponse)]
@@ -190,9 +194,10 @@ impl CommandsApi {
             requires_confirmation: parsed.requires_confirmation,
             alternatives: parsed.alternatives,
             tier: parsed.tier.map(Into::into),
-            runner_up: parsed.runner_up.map(|(command, confidence)| RunnerUp {
-                command,
-                confidence,
+            runner_up: parsed.runner_up.map(|r| RunnerUp {
+                command: r.command,
+                confidence: r.confidence,
+                declined: r.declined,
             }),
         })))
     }

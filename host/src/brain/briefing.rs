@@ -51,6 +51,10 @@ pub const INTENTS: &[(&str, &[&str])] = &[
             "günaydın (bugün|günüm) nasıl",
             "(bugünü|günü|günümü|bugün neler olacak) (özetle|özetler misin|özetleyebilir misin)",
             "(sabah|günlük) (raporu|raporum|raporumu ver)",
+            "[bana] [kısa] [bir] (günün|bugünün|sabah|günlük) (özetini|brifingini|brifingi|özeti) (alabilir miyim|verir misin|ver|söyler misin|dinlemek istiyorum|istiyorum)",
+            "[bana] [kısa] [bir] (sabah|günlük|günün) (özeti|brifingi|özetini|brifingini) (ver|verir misin|geç|çıkar)",
+            "(bugünkü|bugünün|sabahki|günlük) (brifingi|brifingimi|özeti|özetimi) (alabilir miyim|verir misin|ver|söyle|oku|istiyorum)",
+            "güne başlamadan (önce|evvel) [bana] [kısa] [bir] (özet|sabah özeti|brifing) (ver|verir misin|geç)",
         ],
     ),
     (
@@ -74,6 +78,8 @@ pub const INTENTS: &[(&str, &[&str])] = &[
             "(get me|help me get) ready for (the|my) day [today]",
             "what's up today",
             "catch me up [on today|on my day]",
+            "(can i get|can i have|could i get|i'd like|i want) [my|the|a] (daily|morning) (briefing|summary|rundown|update)",
+            "(give me|read me) [a|the] (quick|short) (briefing|summary|rundown) [of my day|for today]",
         ],
     ),
 ];

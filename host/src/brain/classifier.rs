@@ -81,10 +81,10 @@ pub const MIN_MARGIN: f64 = 0.2;
 /// [`Model::mostly_known`]) for the classifier to choose a command without free text.
 pub const MIN_KNOWN_SHARE: f64 = 0.5;
 
-/// Politeness that says nothing of the request.
-const POLITE_WORDS: &[&str] = &[
-    "please", "pls", "kindly", "lutfen", "acaba", "thanks", "thank",
-];
+/// The least probability a dated command of the same skill needs, as the classifier's second
+/// choice, to be chosen over its first when the message names another day (see
+/// [`Model::classify`]).
+const MIN_SIBLING_SHARE: f64 = 0.1;
 
 /// The least lead the classifier's favourite needs over the other commands that the rules
 /// found equally good, for it to be chosen without asking the user.
@@ -103,10 +103,16 @@ const NONE: &str = "";
 const SEED: u64 = 0x000B_4E72_2026;
 /// Sampled utterances per intent (one command in one language), besides its examples.
 const SAMPLES_PER_INTENT: usize = 80;
+/// Sampled utterances per template of an intent, when that is more than [`SAMPLES_PER_INTENT`].
+const SAMPLES_PER_TEMPLATE: usize = 2;
+/// The most sampled utterances per intent.
+const MAX_SAMPLES_PER_INTENT: usize = 240;
 /// Noise sentences for the None class, per command.
 const NOISE_PER_COMMAND: usize = 30;
 /// Passes over the training data.
-const EPOCHS: usize = 6;
+const EPOCHS: usize = 10;
+/// The last epochs whose weights the model averages.
+const AVERAGED_EPOCHS: usize = 5;
 /// AdaGrad's base learning rate.
 const LEARNING_RATE: f32 = 0.5;
 /// L2 penalty per update of a weight.
@@ -244,10 +250,22 @@ pub struct Classified {
     /// The best class, answered or not; `None` for the None class.
     pub best: Option<String>,
     /// When it answers, the second-best class and its probability (`None` as a name for the
-    /// None class); when it does not, its best command guess, the one it would not take.
-    pub runner_up: Option<(Option<String>, f64)>,
+    /// None class); when it does not, its best command guess, the one it would not take, and
+    /// why it would not.
+    pub runner_up: Option<RunnerUp>,
     /// The typed slots found for the command, as its arguments.
     pub args: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Another class the classifier weighed: its second choice, or the command it would not take.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunnerUp {
+    /// `skill.command`; `None` for the None class.
+    pub command: Option<String>,
+    /// Its probability.
+    pub confidence: f64,
+    /// Why the classifier did not answer with it, when it did not answer.
+    pub declined: Option<String>,
 }
 
 /// A trained model, for one skill set and one set of corrections.
@@ -258,6 +276,9 @@ pub struct Model {
     classes: Vec<String>,
     /// The slots each class's command declares.
     slots: Vec<Vec<(String, SlotKind)>>,
+    /// Whether a class's templates put a date anywhere (a command may take a date that its
+    /// templates never ask for, as `weather.current` does for follow-ups).
+    dated: Vec<bool>,
     /// The arguments each class's command requires.
     required: Vec<Vec<String>>,
     /// The free-text slots each class's command may have filled (see [`CommandSpec`]).
@@ -300,7 +321,15 @@ struct Example {
 }
 
 /// Trains a model; the same inputs always give the same model.
-pub fn train(specs: &[CommandSpec], lessons: &[Lesson], now: NaiveDateTime) -> Model {
+/// `claimed` says whether a loaded skill's templates match a message: a message of the built-in
+/// out-of-domain corpus that one does ("alışveriş listeme süt ekle", when a lists skill is
+/// loaded) is not out of domain for these skills, and is left out.
+pub fn train(
+    specs: &[CommandSpec],
+    lessons: &[Lesson],
+    now: NaiveDateTime,
+    claimed: &dyn Fn(&[Token]) -> bool,
+) -> Model {
     let started = std::time::Instant::now();
     let mut rng = StdRng::seed_from_u64(SEED);
     let mut fill_rng = StdRng::seed_from_u64(SEED ^ 1);
@@ -322,6 +351,7 @@ pub fn train(specs: &[CommandSpec], lessons: &[Lesson], now: NaiveDateTime) -> M
     let mut vocabulary = HashSet::new();
     let mut anchors: Vec<HashSet<String>> = vec![HashSet::new(); classes.len()];
     let mut literals: Vec<HashSet<String>> = vec![HashSet::new(); classes.len()];
+    let mut dated = vec![false; classes.len()];
     for spec in specs {
         let class = class_of(&spec.name).expect("every spec has a class");
         for example in &spec.examples {
@@ -356,8 +386,12 @@ pub fn train(specs: &[CommandSpec], lessons: &[Lesson], now: NaiveDateTime) -> M
             let mut rng = StdRng::seed_from_u64(SEED ^ intent_seed);
             let mut fill_rng = StdRng::seed_from_u64(SEED ^ intent_seed ^ 1);
             let mut seen = HashSet::new();
-            for i in 0..SAMPLES_PER_INTENT * 2 {
-                if seen.len() >= SAMPLES_PER_INTENT {
+            // An intent of many templates gets more samples, so that each template is seen
+            // a few times, up to a bound on the training's cost.
+            let samples = (SAMPLES_PER_TEMPLATE * own.len())
+                .clamp(SAMPLES_PER_INTENT, MAX_SAMPLES_PER_INTENT);
+            for i in 0..samples * 2 {
+                if seen.len() >= samples {
                     break;
                 }
                 let template = own[i % own.len()];
@@ -369,6 +403,9 @@ pub fn train(specs: &[CommandSpec], lessons: &[Lesson], now: NaiveDateTime) -> M
                         .map_or(SlotKind::Text, |(_, k)| *k);
                     if kind == SlotKind::Place {
                         return vec![PLACE.to_owned()];
+                    }
+                    if kind == SlotKind::Date {
+                        dated[class] = true;
                     }
                     let values = sample_values(kind, name, locale);
                     let value = values[fill_rng.random_range(0..values.len())];
@@ -417,6 +454,9 @@ pub fn train(specs: &[CommandSpec], lessons: &[Lesson], now: NaiveDateTime) -> M
         for line in corpus.lines().map(str::trim) {
             if !line.is_empty() && !line.starts_with('#') {
                 let tokens = normalise::tokenize(line);
+                if claimed(&tokens) {
+                    continue;
+                }
                 let words = tokens.into_iter().map(|t| t.folded).collect();
                 let words = with_fillers(words, locale, &mut fill_rng);
                 utterances.push((folded_tokens(&words), 0, CORPUS_WEIGHT));
@@ -494,6 +534,7 @@ pub fn train(specs: &[CommandSpec], lessons: &[Lesson], now: NaiveDateTime) -> M
         key: (0, 0),
         classes,
         slots: class_slots,
+        dated,
         required: class_required,
         free_text: class_free_text,
         literals,
@@ -580,7 +621,12 @@ fn fit(
     let mut bias_sums = vec![0.0f32; n];
     let mut order: Vec<usize> = (0..examples.len()).collect();
     let mut probs = vec![0.0f32; n];
-    for _ in 0..EPOCHS {
+    // The model is the average of the weights at the end of the last [`AVERAGED_EPOCHS`]
+    // epochs: one epoch's order of examples sways the last one's weights, and with them the
+    // answers near a threshold; the average is steadier.
+    let mut sum_weights = vec![0.0f32; features * n];
+    let mut sum_bias = vec![0.0f32; n];
+    for epoch in 0..EPOCHS {
         order.shuffle(rng);
         for &i in &order {
             let example = &examples[i];
@@ -610,8 +656,18 @@ fn fit(
                 bias[c] -= LEARNING_RATE * g / (bias_sums[c].sqrt() + 1e-6);
             }
         }
+        if epoch + AVERAGED_EPOCHS >= EPOCHS {
+            sum_weights
+                .iter_mut()
+                .zip(&weights)
+                .for_each(|(s, w)| *s += w);
+            sum_bias.iter_mut().zip(&bias).for_each(|(s, b)| *s += b);
+        }
     }
-    (weights, bias)
+    let scale = 1.0 / AVERAGED_EPOCHS as f32;
+    sum_weights.iter_mut().for_each(|w| *w *= scale);
+    sum_bias.iter_mut().for_each(|b| *b *= scale);
+    (sum_weights, sum_bias)
 }
 
 /// The softmax of the scores of a message whose features are at `rows`, each of value `x`.
@@ -730,19 +786,55 @@ impl Model {
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let name = |c: usize| (c != 0).then(|| self.classes[c].clone());
-        let (best, confidence) = ranked[0];
-        let second = ranked.get(1).map_or(0.0, |(_, p)| *p);
+        let (mut best, mut confidence) = ranked[0];
+        let mut second = ranked.get(1).map_or(0.0, |(_, p)| *p);
+        // A day other than today, for a command whose templates ask for no date, belongs to a
+        // command of the same skill whose templates do ("how's the weather looking *next tuesday*" is the
+        // forecast, not the weather now): the classifier is sure of the skill, and the typed
+        // value picks the command within it, with the two commands' probability together.
+        if let Some((date_class, p)) = self.dated_sibling(best, tokens, now, &ranked) {
+            confidence += p;
+            best = date_class;
+            second = ranked
+                .iter()
+                .filter(|(c, _)| *c != best && *c != ranked[0].0)
+                .map(|(_, p)| *p)
+                .next()
+                .unwrap_or(0.0);
+        }
         let names_it = tokens
             .iter()
             .flat_map(|t| anchors_of(&t.folded))
             .any(|a| self.anchors[best].contains(&a));
-        let mut answers = best != 0
-            && names_it
-            && confidence >= MIN_CONFIDENCE
-            && confidence - second >= MIN_MARGIN
-            && (!self.free_text[best].is_empty() || self.mostly_known(tokens, now))
-            && !lexicon::names_elsewhere(tokens.iter().map(|t| t.folded.as_str()));
-        let mut args = if answers {
+        // The first threshold the best class misses, if any: why the classifier does not answer.
+        let mut declined = if best == 0 {
+            Some(format!(
+                "none of the commands is likelier ({confidence:.2})"
+            ))
+        } else if !names_it {
+            Some("the message names nothing the command's templates do".to_owned())
+        } else if confidence < MIN_CONFIDENCE {
+            Some(format!(
+                "its probability {confidence:.2} is under {MIN_CONFIDENCE}"
+            ))
+        } else if confidence - second < MIN_MARGIN {
+            Some(format!(
+                "it leads the runner-up by {:.2}, under {MIN_MARGIN}",
+                confidence - second
+            ))
+        } else if self.free_text[best].is_empty() && !self.mostly_known(tokens, now) {
+            Some("most of the message's words are not the skills' words".to_owned())
+        } else if lexicon::names_elsewhere(
+            tokens
+                .iter()
+                .map(|t| t.folded.as_str())
+                .filter(|w| !self.literals[best].contains(*w)),
+        ) {
+            Some("the message names a film, song, book, game, restaurant or shop".to_owned())
+        } else {
+            None
+        };
+        let mut args = if declined.is_none() {
             self.slots_for(best, tokens, now)
         } else {
             Default::default()
@@ -750,26 +842,44 @@ impl Model {
         // The words no template of the command spells out are its free text ("remind me
         // tomorrow to *water the plants*"), for its first free-text slot; a command that needs
         // free text needs more confidence, since any request has words to take.
-        if answers
+        if declined.is_none()
             && let Some(name) = self.free_text[best].first()
             && !args.contains_key(name)
             && let Some(text) = self.free_text(best, tokens, now)
         {
             args.insert(name.clone(), text.into());
-            answers = confidence >= MIN_FREE_TEXT_CONFIDENCE;
+            if confidence < MIN_FREE_TEXT_CONFIDENCE {
+                declined = Some(format!(
+                    "its probability {confidence:.2} is under {MIN_FREE_TEXT_CONFIDENCE}, \
+                     which a command needs to take free text"
+                ));
+            }
         }
         // A command is only chosen when it can run: the classifier fills no free-text slot, so
         // "remind me" cannot become `reminders.add` without what to remind of.
-        if self.required[best].iter().any(|r| !args.contains_key(r)) {
-            answers = false;
+        if declined.is_none()
+            && let Some(missing) = self.required[best].iter().find(|r| !args.contains_key(*r))
+        {
+            declined = Some(format!(
+                "its required argument `{missing}` is not in the message"
+            ));
         }
+        let answers = declined.is_none();
         let runner_up = if answers {
-            ranked.get(1).map(|(c, p)| (name(*c), *p))
-        } else {
             ranked
                 .iter()
-                .find(|(c, _)| *c != 0)
-                .map(|(c, p)| (name(*c), *p))
+                .find(|(c, _)| *c != best && *c != ranked[0].0)
+                .map(|(c, p)| RunnerUp {
+                    command: name(*c),
+                    confidence: *p,
+                    declined: None,
+                })
+        } else {
+            ranked.iter().find(|(c, _)| *c != 0).map(|(c, p)| RunnerUp {
+                command: name(*c),
+                confidence: *p,
+                declined: declined.clone(),
+            })
         };
         Classified {
             command: answers.then(|| self.classes[best].clone()),
@@ -778,6 +888,38 @@ impl Model {
             runner_up,
             args: if answers { args } else { Default::default() },
         }
+    }
+
+    /// When class `best`'s templates ask for no date and the message names a day other than
+    /// today, the runner-up, with its probability, if it is a command of the same skill whose
+    /// templates do and has at least [`MIN_SIBLING_SHARE`].
+    fn dated_sibling(
+        &self,
+        best: usize,
+        tokens: &[Token],
+        now: NaiveDateTime,
+        ranked: &[(usize, f64)],
+    ) -> Option<(usize, f64)> {
+        let takes_date = |c: usize| self.dated[c];
+        if best == 0 || takes_date(best) {
+            return None;
+        }
+        let today = now.date().format("%Y-%m-%d").to_string();
+        let another_day = typed_spans(tokens, now)
+            .iter()
+            .any(|(_, _, kind, value)| *kind == SlotKind::Date && value.as_str() != Some(&today));
+        if !another_day {
+            return None;
+        }
+        // The sibling must be the classifier's own second choice, and a real one: a command
+        // that merely takes dates too ("remind me …") is no reason to leave the first choice.
+        let skill = |c: usize| self.classes[c].split_once('.').map(|(s, _)| s.to_owned());
+        let (sibling, p) = *ranked.get(1)?;
+        (sibling != 0
+            && skill(sibling) == skill(best)
+            && takes_date(sibling)
+            && p >= MIN_SIBLING_SHARE)
+            .then_some((sibling, p))
     }
 
     /// Whether at least [`MIN_KNOWN_SHARE`] of the message's content words (not function
@@ -802,7 +944,7 @@ impl Model {
             let word = t.folded.as_str();
             if !content
                 || FILLER_WORDS.contains(&word)
-                || POLITE_WORDS.contains(&word)
+                || super::router::POLITENESS.contains(&word)
                 || anchor(word).is_none()
             {
                 continue;
@@ -1407,6 +1549,33 @@ fn sample_values(kind: SlotKind, name: &str, locale: &str) -> &'static [&'static
             "kediyi besle",
             "annemi aramayı",
             "ilacımı içmeyi",
+            "vitaminimi almayı",
+            "kirayı ödemeyi",
+            "eczaneye uğramayı",
+            "süt almayı",
+            "köpeği gezdirmeyi",
+            "çamaşırları asmayı",
+            "bulaşık makinesini boşaltmayı",
+            "e-postaları kontrol etmeyi",
+            "Ahmet'e mesaj atmayı",
+            "doğum günü hediyesi almayı",
+            "arabayı yıkatmayı",
+            "kargoyu teslim almayı",
+            "su içmeyi",
+            "spora gitmeyi",
+            "raporu göndermek",
+            "elektrik faturası",
+            "kira",
+            "randevu",
+            "pasaport başvurusu",
+            "anneme çiçek",
+            "toplantı notları",
+            "çocukları okuldan almak",
+            "market alışverişi",
+            "ödevini kontrol et",
+            "sunumu hazırla",
+            "bankayı ara",
+            "ocağı kapat",
         ],
         SlotKind::Text => &[
             "call mom",
@@ -1421,6 +1590,34 @@ fn sample_values(kind: SlotKind, name: &str, locale: &str) -> &'static [&'static
             "turn off the oven",
             "feed the cat",
             "email Sarah",
+            "take my vitamins",
+            "pay the rent",
+            "pick up the dry cleaning",
+            "stop by the pharmacy",
+            "walk the dog",
+            "do the laundry",
+            "empty the dishwasher",
+            "check my emails",
+            "text John back",
+            "buy a birthday present",
+            "get the car washed",
+            "pick up the package",
+            "drink water",
+            "go to the gym",
+            "send the report",
+            "the electricity bill",
+            "the rent",
+            "the appointment",
+            "renew my passport",
+            "flowers for mom",
+            "the meeting notes",
+            "pick the kids up from school",
+            "the groceries",
+            "check the homework",
+            "prepare the slides",
+            "call the bank",
+            "the laundry",
+            "stretch",
         ],
     }
 }
@@ -1476,7 +1673,8 @@ impl Learner {
                         continue;
                     }
                 };
-                let specs = specs(&runtime.skills());
+                let skills = runtime.skills();
+                let specs = specs(&skills);
                 let lessons: Vec<Lesson> = stored
                     .into_iter()
                     .map(|c| Lesson {
@@ -1488,7 +1686,17 @@ impl Learner {
                 let now = now.clone();
                 let started = std::time::Instant::now();
                 let trained = tokio::task::spawn_blocking(move || {
-                    let mut model = train(&specs, &lessons, (*now)());
+                    let now = (*now)();
+                    let router = super::router::Router::new(&skills);
+                    // A match made mostly of free text is no claim: "find the nearest
+                    // pharmacy" stays out of domain, for the veto of such matches to learn.
+                    let claimed = |tokens: &[Token]| match router.route(tokens, now) {
+                        super::router::Route::Command(target) => {
+                            target.confidence >= VETO_MOSTLY_FREE
+                        }
+                        _ => false,
+                    };
+                    let mut model = train(&specs, &lessons, now, &claimed);
                     model.key = wanted;
                     model
                 })
@@ -1732,8 +1940,8 @@ mod tests {
 
     #[test]
     fn training_is_deterministic() {
-        let a = train(&specs(), &[], now());
-        let b = train(&specs(), &[], now());
+        let a = train(&specs(), &[], now(), &|_| false);
+        let b = train(&specs(), &[], now(), &|_| false);
         assert_eq!(a.classes, b.classes);
         assert_eq!(a.weights, b.weights);
         assert_eq!(a.bias, b.bias);
@@ -1743,7 +1951,7 @@ mod tests {
 
     #[test]
     fn generalises_to_unseen_phrasings_and_finds_typed_slots() {
-        let model = train(&specs(), &[], now());
+        let model = train(&specs(), &[], now(), &|_| false);
         let found = classify(&model, "tell me what time it is now please");
         assert_eq!(found.command.as_deref(), Some("clock.now"), "{found:?}");
         let found = classify(&model, "istanbulda yarın hava nasil");
@@ -1765,7 +1973,7 @@ mod tests {
 
     #[test]
     fn rejects_what_no_command_does() {
-        let model = train(&specs(), &[], now());
+        let model = train(&specs(), &[], now(), &|_| false);
         for text in [
             "order a pizza with extra cheese",
             "turn on the kitchen lights",
@@ -1784,7 +1992,7 @@ mod tests {
             command: "reminders.list".into(),
             args: Default::default(),
         };
-        let model = train(&specs(), &[lesson], now());
+        let model = train(&specs(), &[lesson], now(), &|_| false);
         let tokens = normalise::tokenize("What's cooking in my agenda of things to remember?");
         assert_eq!(model.corrected(&tokens).unwrap().0, "reminders.list");
         let found = classify(
@@ -1812,11 +2020,11 @@ mod tests {
                 &[("what", SlotKind::Text), ("date", SlotKind::Date)],
             )
         });
-        let model = train(&specs, &[], now());
+        let model = train(&specs, &[], now(), &|_| false);
         let found = classify(&model, "please remind me tomorrow to water the plants");
         assert_eq!(found.command, None, "{found:?}");
         assert_eq!(
-            found.runner_up.and_then(|(c, _)| c).as_deref(),
+            found.runner_up.and_then(|r| r.command).as_deref(),
             Some("reminders.add")
         );
     }
@@ -1845,7 +2053,7 @@ mod tests {
                 ],
             )
         });
-        let model = train(&specs, &[], now());
+        let model = train(&specs, &[], now(), &|_| false);
         let found = classify(&model, "please remind me tomorrow to water the plants");
         assert_eq!(found.command.as_deref(), Some("reminders.add"), "{found:?}");
         assert_eq!(found.args["what"], "water the plants");

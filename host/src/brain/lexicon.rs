@@ -426,6 +426,8 @@ const CLASSES: &[(&str, &[&str])] = &[
             "wifi",
             "abonelik",
             "aboneligimi",
+            "order",
+            "orders",
             "kripto",
         ],
     ),
@@ -491,13 +493,24 @@ pub fn class_of(word: &str) -> Option<&'static str> {
 /// restaurants, lost belongings): no first-party command takes them.
 const ELSEWHERE: &[&str] = &["media", "food", "commerce", "belongings"];
 
+/// The classes that name the user's own plans: a message with one of them is about the
+/// calendar or the reminders, whatever else it names ("delete the cinema event", "book a
+/// meeting", "remind me to buy the book").
+const OWN_PLANS: &[&str] = &["calendar", "event", "reminder"];
+
 /// Whether a message names something of [`ELSEWHERE`] ("find the book Dune", "is it going to be
-/// a good movie"): the classifier then chooses no command, and a rules match made mostly of free
-/// text does not count.
+/// a good movie") and nothing of [`OWN_PLANS`]: the classifier then chooses no command, and a
+/// rules match made mostly of free text does not count.
 pub fn names_elsewhere(words: impl IntoIterator<Item = impl AsRef<str>>) -> bool {
-    words
-        .into_iter()
-        .any(|w| class_of(w.as_ref()).is_some_and(|c| ELSEWHERE.contains(&c)))
+    let mut elsewhere = false;
+    for w in words {
+        match class_of(w.as_ref()) {
+            Some(c) if OWN_PLANS.contains(&c) => return false,
+            Some(c) if ELSEWHERE.contains(&c) => elsewhere = true,
+            _ => {}
+        }
+    }
+    elsewhere
 }
 
 #[cfg(test)]
@@ -514,5 +527,12 @@ mod tests {
         assert_eq!(class_of("keyboard"), None);
         assert!(names_elsewhere(["find", "the", "book", "dune"]));
         assert!(!names_elsewhere(["find", "my", "flight"]));
+        assert!(!names_elsewhere(["book", "a", "meeting", "tomorrow"]));
+        assert!(!names_elsewhere([
+            "sinema",
+            "etkinligini",
+            "takvimden",
+            "sil"
+        ]));
     }
 }

@@ -184,7 +184,7 @@ pub struct Parsed {
     /// When the classifier chose, its second choice and that one's probability (`None` as a
     /// name is the out-of-domain class); when it was asked and chose nothing, the command it
     /// came closest to choosing.
-    pub runner_up: Option<(Option<String>, f64)>,
+    pub runner_up: Option<classifier::RunnerUp>,
 }
 
 /// The answer of a command run directly.
@@ -817,7 +817,7 @@ struct Decision {
     route: Route,
     tier: Option<Tier>,
     /// The classifier's runner-up, when it was asked.
-    runner_up: Option<(Option<String>, f64)>,
+    runner_up: Option<classifier::RunnerUp>,
     /// How sure the tier that chose is; 0 when none chose.
     confidence: f64,
 }
@@ -861,7 +861,16 @@ fn decide(routing: Routing, message: &str, tokens: &[normalise::Token]) -> Decis
         // A template made mostly of free text ("find {query}") takes any request that starts
         // with its word: when the classifier is sure the message belongs to no command ("find
         // the nearest pharmacy"), the match does not count.
-        let elsewhere = lexicon::names_elsewhere(tokens.iter().map(|t| t.folded.as_str()));
+        // Only the words the match took as free text count: a word its template spells out
+        // ("add milk to my *shopping* list") is what the skill is for.
+        let taken: Vec<String> = target
+            .args
+            .values()
+            .filter_map(|v| v.as_str())
+            .flat_map(normalise::tokenize)
+            .map(|t| t.folded)
+            .collect();
+        let elsewhere = lexicon::names_elsewhere(&taken);
         let vetoed = target.confidence < classifier::VETO_BELOW
             && ((elsewhere && took_words(&routing.runtime, target))
                 || (has_free_text(&routing.runtime, target)

@@ -25,7 +25,8 @@ pub fn turkish_lowercase(text: &str) -> String {
 
 /// Folds a lowercased word to ASCII look-alikes, so missing Turkish letters still match. The
 /// question particle folds to one form (`mı`, `mi`, `mu`, `mü` → `mi`), so a template need not
-/// follow vowel harmony.
+/// follow vowel harmony; spoken "bi" is "bir", typed "tmrw" is "tomorrow"; and "anımsat-", a synonym of "hatırlat-" (remind),
+/// folds to it with whatever suffix it has ("anımsatıcımı" → "hatirlaticimi").
 pub fn fold_letters(word: &str) -> String {
     let folded: String = fold_chars(word);
     match folded.as_str() {
@@ -33,7 +34,19 @@ pub fn fold_letters(word: &str) -> String {
         "musun" => "misin".into(),
         "muyum" => "miyim".into(),
         "musunuz" => "misiniz".into(),
-        _ => folded,
+        "bi" => "bir".into(),
+        "olcak" => "olacak".into(),
+        // Typed short forms of English words.
+        "tmrw" | "tmr" | "tmrow" | "2moro" | "2morrow" => "tomorrow".into(),
+        "tonite" | "2nite" => "tonight".into(),
+        "plz" => "please".into(),
+        "u" => "you".into(),
+        "ur" => "your".into(),
+        "thx" => "thanks".into(),
+        _ => match folded.strip_prefix("animsat") {
+            Some(rest) => format!("hatirlat{rest}"),
+            None => folded,
+        },
     }
 }
 
@@ -182,6 +195,15 @@ pub fn detect_locale(text: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folds_spoken_forms_and_synonyms() {
+        assert_eq!(fold_letters("bi"), "bir");
+        assert_eq!(fold_letters("tmrw"), "tomorrow");
+        assert_eq!(fold_letters("anımsatıcımı"), "hatirlaticimi");
+        assert_eq!(fold_letters("anımsat"), "hatirlat");
+        assert_eq!(fold_letters("bilet"), "bilet");
+    }
 
     fn folded(text: &str) -> Vec<String> {
         tokenize(text).into_iter().map(|t| t.folded).collect()

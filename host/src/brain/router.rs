@@ -40,9 +40,11 @@ pub const MIN_CONFIDENCE: f64 = 0.25;
 /// milliseconds, and no more.
 pub const ROUTING_BUDGET: u64 = 300_000;
 
-/// Words of politeness that may open or close any request ("please …", "… lütfen").
-const POLITENESS: &[&str] = &[
-    "please", "pls", "kindly", "hey", "lutfen", "acaba", "thanks",
+/// Words of politeness, and the hesitations of speech typed or transcribed ("uh …", "şey …",
+/// "… rn"), that may open or close any request ("please …", "… lütfen").
+pub const POLITENESS: &[&str] = &[
+    "please", "pls", "kindly", "hey", "lutfen", "acaba", "thanks", "thank", "uh", "um", "umm",
+    "uhm", "er", "erm", "hmm", "rn", "sey", "yani", "hani", "falan", "ee", "eee",
 ];
 
 /// The message without the words of politeness at its ends, unless it is nothing else: a
@@ -327,7 +329,10 @@ impl Router {
                 let candidates = (length - 1..=length + 1)
                     .filter_map(|n| self.vocabulary_by_length.get(&n))
                     .flatten();
-                let mut near = None;
+                // The nearest words by the kind of slip that makes them: a letter left out
+                // (the likeliest when typing fast), one mistyped, one too many.
+                let mut near: [Option<&[char]>; 3] = [None; 3];
+                let mut ties = [false; 3];
                 for candidate in candidates {
                     if compared == RESPELL_COMPARISONS {
                         // Out of budget: this word is left as it is.
@@ -335,13 +340,17 @@ impl Router {
                     }
                     compared += 1;
                     if one_edit_apart(&chars, candidate) {
-                        if near.is_some() {
-                            // Two words are as near: neither is chosen.
-                            return t.clone();
-                        }
-                        near = Some(candidate);
+                        let slip = (length + 1 - candidate.len()).min(2);
+                        ties[slip] |= near[slip].is_some();
+                        near[slip] = Some(candidate);
                     }
                 }
+                // The likeliest kind of slip that some word explains decides; two words
+                // explained by it as well are a tie, and neither is chosen.
+                let near = match (0..3).find(|&slip| near[slip].is_some()) {
+                    Some(slip) if !ties[slip] => near[slip],
+                    _ => None,
+                };
                 match near {
                     Some(only) => {
                         changed = true;
@@ -554,6 +563,33 @@ mod tests {
         assert_eq!(spelled[2].original, "calender");
         assert_eq!(router.respelled(&tokenize("show my calendar")), None);
         assert_eq!(router.respelled(&tokenize("show my bicycle")), None);
+
+        // "toplantılarmı" is a letter short of "toplantılarımı" and a letter over
+        // "toplantıları": the letter left out is the likelier slip. Two words that the same
+        // slip explains are a tie, and neither is chosen.
+        let meetings = manifest(
+            "meetings",
+            &[(
+                "show",
+                "tr",
+                strings(&[
+                    "toplantılarımı göster",
+                    "toplantıları göster",
+                    "kediyi göster",
+                    "kedili göster",
+                ]),
+            )],
+        );
+        let router = Router::from_manifests([&meetings]);
+        let spelled = router
+            .respelled(&tokenize("toplantılarmı göster"))
+            .expect("a word is corrected");
+        assert_eq!(spelled[0].folded, "toplantilarimi");
+        assert_eq!(
+            router.respelled(&tokenize("kedii göster")),
+            None,
+            "kediyi or kedili"
+        );
     }
 
     /// A 7-letter word for every `n`, spread over all such words so that few are one letter

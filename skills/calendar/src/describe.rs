@@ -7,7 +7,7 @@ use chrono::NaiveTime;
 
 use super::{
     AddArgs, Context, DEFAULT_SECONDS, PickArgs, Picked, UpdateArgs, capitalise, date_arg, load,
-    pick, say, time_arg,
+    pick, say, shift_arg, time_arg,
 };
 
 /// See [`bantz_sdk::Skill::describe`].
@@ -159,17 +159,24 @@ fn name(cx: &Context, args: &PickArgs) -> Option<String> {
 }
 
 /// `"Dişçi" etkinliğini cuma 16:00'ya taşıyayım mı?` / `Shall I move "Dentist" to Friday at
-/// 16:00?`, with renaming and a new length joined in.
+/// 16:00?`, `"Toplantı" etkinliğini bir saat ileri alayım mı?` / `Shall I move "Meeting" an hour
+/// later?`, with renaming, a new place and a new length joined in.
 fn update(cx: &Context, args: UpdateArgs) -> Option<String> {
     let name = name(cx, &args.pick)?;
     let today = cx.today();
     let date = date_arg(args.date.as_deref()).ok()?;
     let time = time_arg(args.time.as_deref()).ok()?;
+    let by = shift_arg(args.later_by, args.earlier_by).ok()?;
     let new_title = args
         .new_title
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty());
+    let place = args
+        .location
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
     let length = args.duration.filter(|s| *s > 0);
     let tr = cx.tr;
     // Each change as (the first clause, a later one): Turkish joins them with -ıp and ends
@@ -197,6 +204,20 @@ fn update(cx: &Context, args: UpdateArgs) -> Option<String> {
             ));
         }
     }
+    if let Some(seconds) = by {
+        let how_far = amount(seconds.abs(), tr);
+        clauses.push(match (tr, seconds > 0) {
+            (true, true) => (format!("{how_far} ileri al"), String::new()),
+            (true, false) => (format!("{how_far} öne al"), String::new()),
+            (false, later) => {
+                let way = if later { "later" } else { "earlier" };
+                (
+                    format!("move \"{name}\" {how_far} {way}"),
+                    format!("move it {how_far} {way}"),
+                )
+            }
+        });
+    }
     if let Some(new) = new_title {
         clauses.push(if tr {
             (format!("adını \"{new}\" yap"), String::new())
@@ -204,6 +225,16 @@ fn update(cx: &Context, args: UpdateArgs) -> Option<String> {
             (
                 format!("rename \"{name}\" to \"{new}\""),
                 format!("rename it to \"{new}\""),
+            )
+        });
+    }
+    if let Some(p) = place {
+        clauses.push(if tr {
+            (format!("yerini {p} yap"), String::new())
+        } else {
+            (
+                format!("set the place of \"{name}\" to {p}"),
+                format!("set its place to {p}"),
             )
         });
     }
@@ -224,7 +255,7 @@ fn update(cx: &Context, args: UpdateArgs) -> Option<String> {
         return None;
     }
     if tr {
-        // "taşı" and "yap" are the only verbs: -yıp / -ıp, -yayım mı / -ayım mı.
+        // "taşı", "al" and "yap" are the only verbs: -yıp / -ıp, -yayım mı / -ayım mı.
         let last = clauses.len() - 1;
         let verbs: Vec<String> = clauses
             .iter()
@@ -234,13 +265,15 @@ fn update(cx: &Context, args: UpdateArgs) -> Option<String> {
                 let verb = match (verb, i == last) {
                     ("taşı", false) => "taşıyıp",
                     ("taşı", true) => "taşıyayım mı",
+                    ("al", false) => "alıp",
+                    ("al", true) => "alayım mı",
                     (_, false) => "yapıp",
                     (_, true) => "yapayım mı",
                 };
                 format!("{stem} {verb}")
             })
             .collect();
-        let object = if date.is_some() || time.is_some() {
+        let object = if date.is_some() || time.is_some() || by.is_some() {
             "etkinliğini"
         } else {
             "etkinliğinin"
@@ -268,6 +301,38 @@ fn delete(cx: &Context, args: &PickArgs) -> Option<String> {
     })
 }
 
+/// How far a move goes, the way people say it: "bir saat", "yarım saat", "45 dakika" / "an
+/// hour", "half an hour", "45 minutes".
+fn amount(seconds: i64, tr: bool) -> String {
+    match (seconds, tr) {
+        (1800, true) => "yarım saat".into(),
+        (1800, false) => "half an hour".into(),
+        (3600, true) => "bir saat".into(),
+        (3600, false) => "an hour".into(),
+        (86400, true) => "bir gün".into(),
+        (86400, false) => "a day".into(),
+        (604800, true) => "bir hafta".into(),
+        (604800, false) => "a week".into(),
+        _ => say::length(seconds, tr),
+    }
+}
+
 fn hm(t: NaiveTime) -> String {
     t.format("%H:%M").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::amount;
+
+    #[test]
+    fn says_how_far_a_move_goes_the_way_people_do() {
+        assert_eq!(amount(3600, true), "bir saat");
+        assert_eq!(amount(3600, false), "an hour");
+        assert_eq!(amount(1800, true), "yarım saat");
+        assert_eq!(amount(1800, false), "half an hour");
+        assert_eq!(amount(900, true), "15 dakika");
+        assert_eq!(amount(5400, false), "1 hour 30 minutes");
+        assert_eq!(amount(604800, true), "bir hafta");
+    }
 }

@@ -134,7 +134,10 @@ impl Skill for Calendar {
                         "date": {"type": "string", "format": "date", "description": "the new date, YYYY-MM-DD"},
                         "time": {"type": "string", "description": "the new start, HH:MM local time"},
                         "duration": {"type": "integer", "description": "the new length in seconds"},
-                        "new_title": {"type": "string"}
+                        "later_by": {"type": "integer", "description": "move the event this many seconds later, keeping its length; not with date, time or earlier_by"},
+                        "earlier_by": {"type": "integer", "description": "move the event this many seconds earlier, keeping its length; not with date, time or later_by"},
+                        "new_title": {"type": "string"},
+                        "location": {"type": "string", "description": "the new place"}
                     }
                 }))
                 .needs_confirmation()
@@ -144,7 +147,9 @@ impl Skill for Calendar {
                 .example("dişçiyi saat 5'e al")
                 .example("reschedule my meeting with Ali to thursday")
                 .example("push the team lunch to 2pm")
-                .example("change the dentist to next friday"),
+                .example("change the dentist to next friday")
+                .example("toplantıyı bir saat ileri al")
+                .example("push the meeting an hour later"),
         )
         .command(
             Command::new("delete", "Delete an event (all of a repeating one)")
@@ -223,6 +228,7 @@ impl Skill for Calendar {
                     "bu {range} (neler|ne) var [takvimimde|takvimde]",
                     "bu {range} (programım|ajandam) [ne|nasıl|neler]",
                     "bu {range} (takvimimi|programımı) göster",
+                    "bu {range} (toplantılarımı|etkinliklerimi|randevularımı|planlarımı|toplantıları|etkinlikleri|randevuları) (göster|listele|söyle|oku|sırala)",
                     "bu {date} (neler|ne) var [takvimimde|takvimde]",
                     "bu {date} (programım|ajandam) [ne|nasıl|neler]",
                     "bu {date} (takvimimi|programımı) göster",
@@ -248,7 +254,7 @@ impl Skill for Calendar {
                     "[{date}] (işim|bir işim|bir planım|bir şeyim) var mı",
                     "[{date}] (kiminle|ne) (toplantım|randevum) var",
                     "[{date}] (ne|hangi|neler) (işlerim|işim|işler) var",
-                    "[{date}] hangi (toplantılarım|randevularım|etkinliklerim|planlarım|toplantım|randevum) var",
+                    "[{date}] hangi (toplantılarım|randevularım|etkinliklerim|planlarım|toplantım|randevum|toplantılar|randevular|etkinlikler) var",
                     "(takvimde|takvimimde|programda|programımda) [{date}] [için] (ne|neler) (görünüyor|var)",
                     "[bu] (akşam|gece|öğleden sonra) (planım|programım|bir planım|bir programım|bir şeyim|işim) var mı",
                     "[{date}] (takvimim|programım|ajandam) (dolu|yoğun|boş) mu",
@@ -338,6 +344,10 @@ impl Skill for Calendar {
                     "(what's|what is) in my (calendar|schedule|agenda|diary) [for] [{date}]",
                     "[my] (calendar|schedule|agenda|diary) [please]",
                     "(calendar|schedule|agenda) for {date}",
+                    "(walk|take|talk) me (through|over) my (calendar|schedule|agenda|day|plans|appointments|meetings) [for] [{date}]",
+                    "(walk|take|talk) me (through|over) my (calendar|schedule|agenda|plans|appointments|meetings) (for|this) [the|this] {range}",
+                    "(go|run) (through|over) my (calendar|schedule|agenda|plans|appointments|meetings) [with me] [for] [{date}]",
+                    "(go|run) (through|over) my (calendar|schedule|agenda|plans|appointments|meetings) [with me] (for|this) [the|this] {range}",
                 ],
             )
             .text_slot("range"),
@@ -358,6 +368,12 @@ impl Skill for Calendar {
                     "{query} (toplantısı|toplantım|randevusu|randevum|etkinliği) ne zamandı",
                     "(bir sonraki|sıradaki|gelecek) {query} ne zaman",
                     "{query} ne zaman (gidiyorum|gideceğim|görüşüyorum|görüşeceğim|buluşuyorum|buluşacağım|görüyorum)",
+                    "{query} (takvimde|takvimimde|takvimden|ajandamda|programımda) (bul|bulur musun|bulabilir misin|bulsana|ara|arar mısın|arayabilir misin|arasana|göster|gösterir misin|bulmak istiyorum)",
+                    "{query} (toplantısını|toplantımı|toplantıyı|randevusunu|randevumu|randevuyu|etkinliğini|etkinliğimi|etkinliği|görüşmesini|görüşmemi|görüşmeyi|buluşmasını|buluşmamı|buluşmayı|dersini|dersimi) [takvimde|takvimimde|takvimden] (bul|bulur musun|bulabilir misin|bulsana|ara|arar mısın|arayabilir misin|arasana|göster|gösterir misin)",
+                    "{query} (ile|la|le|yla|yle) olan (toplantıyı|toplantımı|randevuyu|randevumu|görüşmeyi|görüşmemi|buluşmayı|buluşmamı|etkinliği) [takvimde|takvimimde] (bul|bulur musun|bulabilir misin|ara|arar mısın|göster)",
+                    "{query} olan (toplantıyı|toplantımı|randevuyu|randevumu|görüşmeyi|görüşmemi|buluşmayı|buluşmamı|etkinliği) [takvimde|takvimimde] (bul|bulur musun|bulabilir misin|ara|arar mısın|göster)",
+                    "{query} (toplantısı|toplantım|randevusu|randevum|etkinliği|etkinliğim|görüşmesi|görüşmem|buluşması|buluşmam|dersi|dersim|uçuşu|uçuşum) (kaçta|kaçtaydı|saat kaçtaydı|hangi gündü|hangi tarihte|hangi tarihteydi|ne zaman olacak|ne zamana ayarlı|ne zamanaydı)",
+                    "{query} (ne zamana|hangi güne|hangi saate|kaça) (ayarlı|ayarlanmış|ayarlamıştım|koymuştum|yazmıştım|planlanmış|planlamıştım|kaydetmiştim|eklemiştim)",
                 ],
             )
             .text_slot("query"),
@@ -385,6 +401,10 @@ impl Skill for Calendar {
                     "(what's|what is) my next {query}",
                     "(what time|when) (is|was) (my|the) next {query}",
                     "when (am i|i'm) (seeing|meeting|visiting) [my|the] {query}",
+                    "when did i (schedule|book|plan|put|set up|add|arrange|make) [the|my|a|an] {query} [for|on my calendar|in my calendar]",
+                    "(what day|what date|which day|which date) (is|are) (the|my) {query} [on|scheduled|planned|booked]",
+                    "(what day|which day|what time) (do i have|am i seeing|did i schedule|did i book) [the|my|a|an] {query}",
+                    "(when|what time) is (the|my) {query} (scheduled|booked|planned) [for]",
                 ],
             )
             .text_slot("query"),
@@ -415,6 +435,10 @@ impl Skill for Calendar {
                 "{date} {title} (ekle|koy|yaz|kaydet) {time}",
                 "(takvime|takvimime) {date} [için] [bir] (not|etkinlik|toplantı|randevu) (ekle|yaz|koy|düş|oluştur) [{time}] {title}",
                 "(takvime|takvimime) [yeni] [bir] (etkinlik|toplantı|randevu|not) (ekle|yaz|koy|düş|oluştur) [{date}] [{time}] {title}",
+                "(takvimime|takvime|ajandama|programıma) [{date}] [bu] [{time}] {title} (eklemek|koymak|yazmak|kaydetmek|girmek) (istiyorum|lazım|gerekiyor)",
+                "[{date}] [bu] [{time}] {title} (takvimime|takvime|ajandama|programıma) (eklemek|koymak|yazmak|kaydetmek|girmek) (istiyorum|lazım|gerekiyor)",
+                "[{date}] [bu] [{time}] {title} (diye|adında|adıyla|isimli|başlıklı|adlı) [yeni] [bir] (etkinlik|toplantı|randevu|kayıt|plan) (oluştur|ekle|aç|kur|yarat|ayarla|gir|oluşturur musun|ekler misin|oluşturabilir misin|ekleyebilir misin) [takvimde|takvimime|takvime|takvimimde]",
+                "(takvimde|takvimime|takvime|takvimimde) [{date}] [bu] [{time}] {title} (diye|adında|adıyla|isimli|başlıklı|adlı) [yeni] [bir] (etkinlik|toplantı|randevu|kayıt|plan) (oluştur|ekle|aç|kur|yarat|ayarla|gir|oluşturur musun|ekler misin|oluşturabilir misin|ekleyebilir misin)",
             ],
         ))
         .intent(add_intent(
@@ -440,19 +464,75 @@ impl Skill for Calendar {
                 "(book|set up|arrange) a (meeting|call|appointment) with {title} [{date}] [{time}]",
                 "(create|add|make) [a|an] [new] (calendar event|calendar entry|event|appointment) (for|called|named|about) {title} [{date}] [{time}]",
                 "pencil in {title} [for|on] {date} [{time}]",
+                "pencil in {title} [for|on] {date} (morning|afternoon|evening|night)",
+                "(put|add|pop|stick) [a|an] {title} (in|on|into|onto) (the|my) (calendar|schedule|diary|agenda) (for|on) {date} [at] [{time}]",
                 "(make|book|set up) an appointment with {title} [for|on] {date} [{time}]",
                 "pencil in {title} [for|at] {time} [{date}]",
                 "book (me in for|me for|in) [a|an] {title} [{date}] [{time}]",
                 "new (meeting|event|appointment) (with|for|called|named) {title} [{date}] [{time}]",
+                "(pencil|slot) (in|me in) {title} [for|on] {date} [{time}]",
+                "(pencil|slot) (in|me in) {title} [for|on] {date} [at] {time}",
+                "(jot|write|put) down {title} (on|in) my (calendar|schedule|agenda|diary) [for|on] [{date}] [{time}]",
+                "(i want to|i need to|i'd like to|can i|could i|let me) (add|put|schedule|create|enter) {title} (on|in|to|into) my (calendar|schedule|agenda|diary) [for|on] [{date}] [{time}]",
+                "(block|block off|block out|reserve|set aside|hold) [some] time (for|to) {title} [on|for] [{date}] [{time}]",
+            ],
+        ))
+        // Relative moves come first: "bir saat ertele" also reads as a time ("saat bir"), and
+        // among equal matches of one command the first template's reading is kept.
+        .intent(update_intent(
+            "tr",
+            &[
+                "{title} [saatini|başlangıcını|başlama saatini] {later_by} [kadar] (ileri|ileriye|sonraya|sonrasına) (al|at|kaydır|taşı|çek|ertele|ötele|alır mısın|alabilir misin|alsana|alalım|kaydırır mısın|kaydırabilir misin|kaydıralım|taşır mısın|taşıyalım|erteler misin|erteleyelim)",
+                "{title} [saatini|başlangıcını|başlama saatini] {later_by} [kadar] (ertele|ötele|geciktir|erteler misin|erteleyebilir misin|erteleyelim|ertelesene|öteler misin|öteleyelim)",
+                "{title} {later_by} (sonra|geç) (başlasın|başlat|başlatalım)",
+                "{title} [saatini|başlangıcını|başlama saatini] {earlier_by} [kadar] (öne|önce|önceye|erkene|erken|geri|geriye) (al|at|kaydır|taşı|çek|alır mısın|alabilir misin|alsana|alalım|çeker misin|çekebilir misin|çeksene|çekelim|kaydırır mısın|kaydırabilir misin|kaydıralım|taşır mısın|taşıyalım)",
+                "{title} {earlier_by} (erken|önce) (başlasın|başlat|başlatalım)",
+            ],
+        ))
+        .intent(update_intent(
+            "en",
+            &[
+                "[can you|could you|would you|can we|could we|let's|i need to|i want to|i'd like to] (push|move|shift|bump|slide|put|reschedule) [the|my] {title} [back] [by] {later_by} later",
+                "[can you|could you|would you|can we|could we|let's|i need to|i want to|i'd like to] (push|bump|slide|move|shift) [the|my] {title} back [by] {later_by}",
+                "[can you|could you|would you|can we|could we|let's|i need to|i want to|i'd like to] (push back|bump back|put back|set back|move back|postpone|delay|defer|push) [the|my] {title} [by|for] {later_by}",
+                "[can you|could you|would you|can we|could we|let's] (start|begin|have|make) [the|my] {title} [start|begin] {later_by} later",
+                "[can you|could you|would you|can we|could we|let's|i need to|i want to|i'd like to] (move|shift|bump|pull|bring|slide|put|reschedule) [the|my] {title} [up|forward|ahead] [by] {earlier_by} earlier",
+                "[can you|could you|would you|can we|could we|let's|i need to|i want to|i'd like to] (move up|bring forward|pull forward|bump up|pull in|bring up|move forward|pull ahead|bring ahead) [the|my] {title} [by] {earlier_by}",
+                "[can you|could you|would you|can we|could we|let's|i need to|i want to|i'd like to] (move|bring|pull|bump) [the|my] {title} (up|forward|ahead) [by] {earlier_by}",
+                "[can you|could you|would you|can we|could we|let's] (start|begin|have|make) [the|my] {title} [start|begin] {earlier_by} earlier",
             ],
         ))
         .intent(update_intent(
             "tr",
             &[
-                "{title} {date} [{time}] (taşı|ertele|al|çek)",
-                "{title} {time} (taşı|ertele|al|çek)",
-                "{title} {date} [{time}] (kaydır|ötele|değiştir)",
-                "{title} {time} (kaydır|ötele)",
+                "{title} (saatini|zamanını|başlangıç saatini|başlama saatini|saati) {time} (yap|olarak değiştir|olarak güncelle|değiştir|güncelle|al|çek|taşı|ayarla|olsun|yapar mısın|yapabilir misin|alır mısın|alabilir misin)",
+                "{title} (tarihini|gününü|günü) {date} (yap|olarak değiştir|olarak güncelle|değiştir|güncelle|al|çek|taşı|ayarla|olsun|yapar mısın|yapabilir misin|alır mısın|alabilir misin)",
+                "{title} {date} (akşamına|sabahına|öğlesine|öğlenine|öğleden sonrasına|gecesine) (al|taşı|ertele|kaydır|çek|alır mısın|taşır mısın|erteler misin|alalım|taşıyalım|erteleyelim)",
+                "{title} (adını|ismini|başlığını) {new_title} (olarak değiştir|olarak güncelle|diye değiştir|yap|olarak kaydet|olsun|yapar mısın|olarak değiştirir misin)",
+                "{title} (yerini|konumunu|mekanını|adresini) {location} (olarak değiştir|olarak güncelle|diye değiştir|yap|olarak ayarla|olsun|yapar mısın|olarak değiştirir misin)",
+                "{title} (süresini|uzunluğunu) {duration} (yap|olarak değiştir|olarak ayarla|olsun|uzat|kısalt)",
+            ],
+        ))
+        .intent(update_intent(
+            "en",
+            &[
+                "rename [the|my] {title} (to|as) {new_title}",
+                "(change|update|set) the (name|title) of [the|my] {title} to {new_title}",
+                "(change|update|set|move) the (location|place|venue|address|room) (of|for) [the|my] {title} to [the|a] {location}",
+                "(move|change|switch) [the|my] {title} to (a new|another|a different) (location|place|venue|room) [called] {location}",
+                "(the|my) {title} (is|will be) (at|in) {location} (now|instead)",
+                "(change|update|set) [the|my] {title} (location|venue|place|address) to [the|a] {location}",
+                "(change|update|set|move) the (date|day) of [the|my] {title} to {date} [{time}]",
+                "(change|update|set) the (start time|start|starting time) of [the|my] {title} to {time} [{date}]",
+                "make [the|my] {title} {duration} long",
+                "(change|set) the (length|duration) of [the|my] {title} to {duration}",
+            ],
+        ))
+        .intent(update_intent(
+            "tr",
+            &[
+                "{title} {date} [{time}] (taşı|ertele|al|çek|kaydır|ötele|değiştir|güncelle|alır mısın|alabilir misin|alalım|taşır mısın|taşıyabilir misin|taşıyalım|erteler misin|erteleyebilir misin|erteleyelim|kaydırır mısın|kaydıralım|çeker misin|çekelim)",
+                "{title} {time} (taşı|ertele|al|çek|kaydır|ötele|değiştir|güncelle|ayarla|alır mısın|alabilir misin|alalım|taşır mısın|taşıyabilir misin|taşıyalım|erteler misin|erteleyelim|kaydırır mısın|kaydıralım|çeker misin|çekelim)",
             ],
         ))
         .intent(update_intent(
@@ -483,6 +563,11 @@ impl Skill for Calendar {
                     "{title} (etkinliğini|toplantısını|randevusunu|randevumu|toplantımı|planını) (sil|iptal et|kaldır) [lütfen]",
                     "[bugünkü|yarınki] (toplantıyı|toplantımı|randevuyu|randevumu|etkinliği|etkinliğimi) (sil|iptal et|kaldır)",
                     "{title} (etkinliğini|toplantısını|randevusunu|randevumu|toplantımı) (iptal ettim|iptal oldu) [takvimden] [sil|kaldır]",
+                    "{title} (etkinliğini|etkinliğimi|etkinliği|toplantısını|toplantımı|toplantıyı|randevusunu|randevumu|randevuyu|görüşmesini|görüşmemi|görüşmeyi|buluşmasını|buluşmamı|buluşmayı|planını|planımı) [takvimden|takvimimden] (silmek|iptal etmek|kaldırmak|çıkarmak) (istiyorum|lazım|gerekiyor)",
+                    "{title} (takvimden|takvimimden|ajandamdan|programımdan) (silmek|kaldırmak|çıkarmak) (istiyorum|lazım|gerekiyor)",
+                    "(takvimden|takvimimden|ajandamdan|programımdan) {title} (silmek|kaldırmak|çıkarmak) (istiyorum|lazım|gerekiyor)",
+                    "{title} (etkinliğini|etkinliğimi|etkinliği|toplantısını|toplantımı|toplantıyı|randevusunu|randevumu|randevuyu|görüşmesini|görüşmemi|görüşmeyi|buluşmayı) [takvimden|takvimimden] (sil|iptal et|kaldır|çıkar|silebilir misin|siler misin|iptal eder misin|iptal edebilir misin|kaldırır mısın|kaldırabilir misin|çıkarır mısın|silsene|silelim|iptal edelim)",
+                    "{title} (gerek kalmadı|iptal oldu|iptal edildi|yapılmayacak|olmayacak|artık yok) [takvimden|takvimimden] (sil|kaldır|çıkar|silebilirsin|silebilir misin|siler misin|kaldırabilirsin|kaldırır mısın)",
                 ],
             )
             .text_slot("title"),
@@ -500,6 +585,13 @@ impl Skill for Calendar {
                     "(delete|remove|cancel|drop) [the|my] {title} (event|meeting|appointment|session)",
                     "(get rid of|scrap|call off|axe|drop) [the|my] {title} (event|meeting|appointment|session)",
                     "(call off|scrap) [the|my] {title}",
+                    // The day in words, not a date slot: `delete` takes none. No [the|my]: "cancel my
+                    // …" alone would teach the classifier that any "cancel my order" is an event;
+                    // the title takes the article, which `pick` ignores.
+                    "[can you|could you|i want to|i need to|i'd like to] (cancel|call off) {title} (today|tonight|tomorrow|this week|next week|this weekend|next weekend|on monday|on tuesday|on wednesday|on thursday|on friday|on saturday|on sunday)",
+                    "(delete|remove) [the|my] {title} (event|meeting|appointment|session) (today|tonight|tomorrow|this week|next week|on monday|on tuesday|on wednesday|on thursday|on friday|on saturday|on sunday)",
+                    "(cancel|delete|remove|clear) [the|my] {title} (from|off|on|in) (my|the) (calendar|schedule|agenda|diary)",
+                    "(i want to|i need to|i'd like to|can you|could you) (cancel|delete|remove|call off) [the|my] {title} (event|meeting|appointment|session|call)",
                 ],
             )
             .text_slot("title"),
@@ -524,6 +616,14 @@ impl Skill for Calendar {
                     "[{date}] (bir saatlik|yarım saatlik|iki saatlik|1 saatlik|2 saatlik) (boşluğum|boşluk|boş zamanım|boş vaktim) var mı",
                     "[{date}] (hangi saatlerde|ne zaman|hangi saatler) (müsaitim|boşum|müsait|boş)",
                     "[{date}] (sabah|öğleden sonra|öğlen|akşam) (müsait|boş) (miyim|mıyım) [acaba]",
+                    "[{date}] [bir] (görüşme|toplantı|randevu|buluşma|görüşmeye|toplantıya|randevuya|buluşmaya) (için|icin) [uygun|müsait] [bir] (boş saatim|boş vaktim|boş zamanım|boş yerim|zamanım|vaktim|saatim|boşluğum|yerim|zaman|vakit|boşluk|yer) var mı",
+                    "[{date}] (sabah|öğleden sonra|öğlen|akşam) (uygun|müsait|boş) [bir] (boş saatim|boş vaktim|boş zamanım|saatim|zamanım|vaktim|boşluğum) var mı",
+                    "[{date}] (uygun|müsait) [bir] (boş saatim|boş vaktim|boş zamanım|saatim|zamanım|vaktim|zaman|vakit|boşluğum) var mı",
+                    "[{date}] (boş saatim|boş vaktim|boş zamanım|boş saatlerim|boş zamanlarım|boş vakitlerim|müsait saatlerim|müsait olduğum saatler) (var mı|ne zaman|neler|hangileri|nedir|göster|söyle)",
+                    "[{date}] (takvimimde|takvimde|programımda|programda|ajandamda) (boşluk|boş yer|boş saat|boş zaman|boş vakit|boşluklar|boş bir yer|boş bir saat) var mı",
+                    "[{date}] (takvimimdeki|takvimdeki|programımdaki|programdaki|ajandamdaki) (boşlukları|boş saatleri|boş zamanları|boş yerleri) (göster|söyle|bul|listele)",
+                    "[{date}] ne zaman (uygunum|uygun olurum|müsait olurum|boş olurum)",
+                    "[{date}] (uygun|müsait|boş) (muyum|miyim|mıyım) [acaba]",
                 ],
             )
             .slot("duration", SlotKind::Duration),
@@ -554,6 +654,14 @@ impl Skill for Calendar {
                     "when's the next time (i'm|i am) (free|available)",
                     "when (am i|i'm) next (free|available)",
                     "do i have time for (a|an) {duration} (meeting|call) [{date}]",
+                    "(any|are there any|do i have any|are there|is there any|is there a) (gaps|gap|openings|opening|free slots|free slot|free spots|holes|free time|open slots|open slot|breaks|free windows|open time|room) (in|on) my (schedule|calendar|day|agenda|diary) [{date}] [in the] [morning|afternoon|evening]",
+                    "(any|are there any|do i have any|are there|is there any|is there a) (gaps|gap|openings|opening|free slots|free slot|free spots|holes|free time|open slots|open slot|breaks|free windows|open time) [{date}] [in the] [morning|afternoon|evening]",
+                    "(where|when) (are|is) the (gaps|openings|free slots|free time|open slots|holes) in my (schedule|calendar|day|agenda) [{date}]",
+                    "(show|find|list|give) [me] (the|my|some) (gaps|openings|free slots|free time|open slots|free spots|holes) [in my schedule|in my calendar|in my day] [{date}] [in the] [morning|afternoon|evening]",
+                    "do i have (a|an|any) (free|open|spare) (hour|slot|half hour|moment|window|time|minute) [{date}] [in the] [morning|afternoon|evening]",
+                    "(when|what time) (can i|could i|should i) (meet|schedule|book|fit in|squeeze in|have) [a|an] [{duration}] (meeting|call|appointment|chat) [{date}]",
+                    "(find|give) me [some] (time|a slot|a gap|an opening|a window) for (a|an) [{duration}] (meeting|call|appointment|chat) [{date}]",
+                    "(when|what time|what times) (am i|i'm|i am) (free|available|open) [{date}] [in the] [morning|afternoon|evening]",
                 ],
             )
             .slot("duration", SlotKind::Duration),
@@ -569,6 +677,17 @@ impl Skill for Calendar {
                 "(takvimimde|takvimde|programımda|programda) [{date}] (çakışma|çakışan) [bir şey|toplantı|etkinlik|randevu] var mı",
                 "[{date}] aynı saatte (iki|birden fazla) (toplantım|randevum|etkinliğim|toplantı|randevu|etkinlik) var mı",
                 "[{date}] (çakışan|üst üste binen) (bir şey|birşey) var mı",
+                "[{date}] (çakışan|üst üste binen|üst üste gelen|örtüşen|çakışması olan|denk gelen) [iki|birden fazla|bir] (etkinlik|etkinlikler|etkinliğim|etkinliklerim|toplantı|toplantılar|toplantım|toplantılarım|randevu|randevular|randevum|randevularım|görüşmem|görüşmelerim|planlarım|işlerim) (var mı|neler|hangileri|göster|listele|var)",
+                "[{date}] aynı (saate|saatte|zamana|zamanda) (denk gelen|düşen|olan|ayarlanmış|konmuş) [iki|birden fazla|bir] (etkinlik|etkinlikler|etkinliğim|etkinliklerim|toplantı|toplantılar|toplantım|toplantılarım|randevu|randevular|randevum|randevularım|görüşmem|görüşmelerim|planlarım|işlerim) (var mı|neler|hangileri|göster|var)",
+                "(bu|önümüzdeki|gelecek) hafta [içinde|içi] (çakışan|üst üste binen|üst üste gelen|örtüşen|denk gelen) [iki|birden fazla|bir] (etkinlik|etkinlikler|etkinliğim|etkinliklerim|toplantı|toplantılar|toplantım|toplantılarım|randevu|randevular|randevum|randevularım|görüşmem|görüşmelerim|planlarım|işlerim) (var mı|neler|hangileri|göster|listele|var)",
+                "[{date}] (takvimimde|takvimde|programımda|programda|ajandamda) (çakışma|çakışmalar|çakışan bir şey|çakışan etkinlik|çakışan toplantı) olup olmadığını (kontrol et|kontrol eder misin|söyle|söyler misin|bak|bakar mısın|öğren)",
+                "(bu|önümüzdeki|gelecek) hafta (takvimimde|takvimde|programımda|programda|ajandamda) (çakışma|çakışmalar|çakışan bir şey|çakışan etkinlik|çakışan toplantı) olup olmadığını (kontrol et|kontrol eder misin|söyle|söyler misin|bak|bakar mısın|öğren)",
+                "[{date}] (çakışma|çakışmalar|çakışan bir şey|çakışan etkinlik|çakışan toplantı) olup olmadığını (kontrol et|kontrol eder misin|söyle|söyler misin|bak|bakar mısın) [takvimimde|takvimde|programımda]",
+                "[{date}] (takvimimi|programımı|ajandamı|takvimi) (çakışma|çakışmalar) (için|açısından) (kontrol et|tara|kontrol eder misin|tarar mısın)",
+                "[{date}] (takvimimde|takvimde|programımda|ajandamda) (çakışma|çakışmalar|çakışan) (var mı|kontrol et|neler|bul|ara)",
+                "[{date}] (çakışmaları|çakışan etkinlikleri|çakışan toplantıları|çakışan randevuları|çakışan planları|çakışan etkinliklerimi|çakışan toplantılarımı) (göster|listele|bul|söyle|kontrol et)",
+                "[{date}] (toplantılarım|randevularım|etkinliklerim|planlarım|toplantılar|randevular|etkinlikler|görüşmelerim) (birbiriyle|birbirleriyle|birbirine) (çakışıyor mu|çakışıyor|denk geliyor mu|örtüşüyor mu)",
+                "[{date}] (iki|birden fazla) (toplantım|randevum|etkinliğim|işim|planım|görüşmem) (aynı saate|aynı saatte|aynı zamana|aynı zamanda|üst üste) (denk geliyor mu|mi|mı|geliyor mu|düşüyor mu|çakışıyor mu)",
             ],
         )))
         .intent(date(Intent::new(
@@ -586,6 +705,15 @@ impl Skill for Calendar {
                 "(is|are) (anything|any meetings|any events|any of my meetings) (double booked|overlapping|clashing) [{date}]",
                 "(any|are there any|do i have any) scheduling conflicts [{date}]",
                 "(any|are there any|do i have any) scheduling conflicts this week",
+                "(check|scan|search|look through|go through|review) [my|the] (calendar|schedule|agenda|diary) for (conflicts|clashes|double bookings|double-bookings|overlaps|overlapping events|overlapping meetings|scheduling conflicts|clashing events|clashes) [{date}]",
+                "(check|scan|search|look through|go through|review) [my|the] (calendar|schedule|agenda|diary) for (conflicts|clashes|double bookings|double-bookings|overlaps|overlapping events|overlapping meetings|scheduling conflicts|clashing events) (this|next) week",
+                "(show|list|find|give|tell) [me] [my|any|the|all] (clashing|overlapping|conflicting|double booked|double-booked) (events|meetings|appointments|bookings|entries) [on|in] [my calendar|my schedule|the calendar] [{date}]",
+                "(show|list|find|give|tell) [me] [my|any|the|all] (clashing|overlapping|conflicting|double booked|double-booked) (events|meetings|appointments|bookings|entries) [on|in] [my calendar|my schedule|the calendar] (this|next) week",
+                "(does|do|is) (anything|any of my events|anything on my calendar|anything in my schedule) (overlap|clash|conflict|overlapping|clashing) [{date}]",
+                "(which|what) (events|meetings|appointments) (overlap|clash|conflict) [{date}]",
+                "(have i|did i) double (booked|book) (myself|anything|me) [{date}]",
+                "is there (a|any) (conflict|clash|double booking|overlap|scheduling conflict) (in|on) my (calendar|schedule|agenda) [{date}]",
+                "is there (a|any) (conflict|clash|double booking|overlap|scheduling conflict) [{date}]",
             ],
         )))
         .intent(Intent::new(
@@ -594,12 +722,29 @@ impl Skill for Calendar {
             [
                 "(takvimimi|takvimi) dışa aktar",
                 "(takvimimi|takvimi) (ics|ical) olarak (ver|aktar|dışa aktar)",
+                "[bu haftanın|haftanın|bugünün|yarının|bu ayın|tüm|bütün] (takvimimi|takvimi|ajandamı|ajandayı|programımı|etkinliklerimi|etkinlikleri|randevularımı|toplantılarımı) [(ics|ical|icalendar|dosya) olarak] (dışa|dışarı) (aktar|aktarır mısın|aktarabilir misin|aktarsana|ver|verir misin|çıkar)",
+                "[bu haftanın|haftanın|bugünün|bu ayın|tüm|bütün] (takvimimi|takvimi|ajandamı|ajandayı|programımı|etkinliklerimi|etkinlikleri|randevularımı|toplantılarımı) [bir] (ics|ical|icalendar|ics dosyası|ical dosyası|dosya) (olarak|halinde|formatında) (paylaş|indir|kaydet|ver|gönder|çıkar|aktar|dışa aktar|dışarı aktar|hazırla|oluştur)",
+                "[bu haftanın|haftanın|bugünün|bu ayın|tüm|bütün] (takvimimi|takvimi|ajandamı|ajandayı|programımı|etkinliklerimi|etkinlikleri|randevularımı|toplantılarımı) [bir] (ics|ical|icalendar|ics dosyası|ical dosyası|dosya) (olarak|halinde|formatında) (paylaşır mısın|indirir misin|kaydeder misin|verir misin|gönderir misin|aktarır mısın|dışa aktarır mısın|dışarı aktarır mısın|hazırlar mısın)",
+                "[bu haftanın|haftanın|bugünün|yarının|bu ayın|tüm|bütün] (takvimimi|takvimi|ajandamı|ajandayı|programımı|etkinliklerimi|etkinlikleri|randevularımı|toplantılarımı) [bir] (ics|ical|icalendar) (dosyasına|dosyaya|formatına|formatında) (aktar|kaydet|yaz|çıkar|dök|dönüştür|çevir|aktarır mısın|kaydeder misin|dönüştürür müsün|çevirir misin)",
+                "(takvimimin|takvimin|ajandamın|programımın|etkinliklerimin) [bir] [(ics|ical|icalendar) (formatında|dosyası olarak|olarak)] [bir] (kopyasını|yedeğini|dosyasını|çıktısını|ics dosyasını|ical dosyasını) (çıkar|al|ver|oluştur|hazırla|gönder|indir|çıkarır mısın|verir misin|oluşturur musun|hazırlar mısın)",
+                "(takvimimi|takvimi|ajandamı|programımı|etkinliklerimi) (yedekle|indir|yedekler misin|indirir misin)",
+                "(takvimimi|takvimi|ajandamı|programımı|etkinliklerimi) (outlook|google takvim|google|apple takvim|icloud|telefonum|başka bir uygulama|başka bir takvim) (için|için dışa aktar|için dosya olarak ver)",
+                "[bana] (takvimimden|takvimden) [bir] (ics|ical|icalendar) (dosyası|çıktısı) (oluştur|ver|hazırla|çıkar|oluşturur musun|verir misin|hazırlar mısın)",
             ],
         ))
         .intent(Intent::new(
             "export",
             "en",
-            ["export [my|the] calendar [as|to] [ics|ical|icalendar]"],
+            [
+                "export [my|the] calendar [as|to] [ics|ical|icalendar]",
+                "[can you|could you|please] (export|share|download|save|send|email|give me|get me|send me|get) [me] [my|the|all my|all of my|this week's|today's] (calendar|schedule|agenda|diary|events|appointments|meetings) (as|to|into|in) [a|an] (ics|ical|icalendar) [file|format]",
+                "[can you|could you|please] (export|share|download|save|send|email|give me|get me|send me|get) [me] [my|the|all my|all of my|this week's|today's] (calendar|schedule|agenda|diary|events|appointments|meetings) (as|to|into|in) [a|an] (file|calendar file|ics file|ical file|single file)",
+                "[can you|could you|please] export [all] [my|the|all my|all of my|this week's|today's] (calendar|schedule|agenda|diary|events|appointments|meetings) [for this week|for the week|for today]",
+                "(give me|send me|get me|i need|i want|can i get|can i have|make) [me] [a|an] (ics|ical|icalendar) (export|file|dump|copy|backup|version) (of|for) (my|the|all my|this week's|today's) (calendar|schedule|agenda|events|appointments|meetings)",
+                "(i need|i want|give me|send me) [a copy of] my (calendar|schedule|events|agenda) (as|in) (a file|an ics|ics|ical|an ics file|an ical file|icalendar) [(i can|to) (import|open|use|load) (into|in) (outlook|google calendar|google|apple calendar|icloud|my phone|another app|another calendar|thunderbird)]",
+                "export [my|the] (calendar|schedule|events|agenda) to (ics|ical|icalendar|outlook|google calendar|a file|an ics file)",
+                "(back up|backup|make a backup of|download) [a copy of] my (calendar|schedule|events|agenda)",
+            ],
         ))
         .notifies()
         .tick_every(60)
@@ -680,11 +825,19 @@ fn add_intent(locale: &str, templates: &[&'static str]) -> Intent {
         .text_slot("title")
 }
 
+/// `update`'s templates. Every intent declares the slots in one order, `duration` before
+/// `later_by` and `earlier_by`: the classifier gives a message's one length to the first slot of
+/// its kind, and a length it cannot place is safer as a new length than as a move.
 fn update_intent(locale: &str, templates: &[&'static str]) -> Intent {
     Intent::new("update", locale, templates.iter().copied())
         .slot("date", SlotKind::Date)
         .slot("time", SlotKind::Time)
+        .slot("duration", SlotKind::Duration)
+        .slot("later_by", SlotKind::Duration)
+        .slot("earlier_by", SlotKind::Duration)
         .text_slot("title")
+        .text_slot("new_title")
+        .text_slot("location")
 }
 
 /// The skill's settings: `timezone`, `day_start`, `day_end`, `reminder_minutes`.
@@ -1042,7 +1195,10 @@ struct UpdateArgs {
     date: Option<String>,
     time: Option<String>,
     duration: Option<i64>,
+    later_by: Option<i64>,
+    earlier_by: Option<i64>,
     new_title: Option<String>,
+    location: Option<String>,
 }
 
 /// The event the user means, or the reply that says why there is not exactly one.
@@ -1143,9 +1299,26 @@ fn update(cx: &Context, args: UpdateArgs) -> Result<Reply, Error> {
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty());
-    if date.is_none() && time.is_none() && args.duration.is_none() && new_title.is_none() {
+    let location = args
+        .location
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
+    let by = shift_arg(args.later_by, args.earlier_by)?;
+    if by.is_some() && (date.is_some() || time.is_some()) {
         return Err(Error::InvalidArgs(
-            "say what to change: a date, a time, a duration or a new title".into(),
+            "say either where to move the event (date, time) or how far (later_by, earlier_by), not both".into(),
+        ));
+    }
+    if date.is_none()
+        && time.is_none()
+        && by.is_none()
+        && args.duration.is_none()
+        && new_title.is_none()
+        && location.is_none()
+    {
+        return Err(Error::InvalidArgs(
+            "say what to change: a date, a time, how far to move it, a duration, a new title or a place".into(),
         ));
     }
     let duration = duration_arg(args.duration)?;
@@ -1181,6 +1354,9 @@ fn update(cx: &Context, args: UpdateArgs) -> Result<Reply, Error> {
             }
         }
     };
+    if let Some(seconds) = by {
+        event.when = shifted(&event.when, seconds)?;
+    }
     // Exceptions of a series move with it.
     let shift = event.local_start() - old_start;
     for exdate in &mut event.exdates {
@@ -1188,6 +1364,9 @@ fn update(cx: &Context, args: UpdateArgs) -> Result<Reply, Error> {
     }
     if let Some(t) = new_title {
         event.title = t.to_owned();
+    }
+    if let Some(l) = location {
+        event.location = Some(l.to_owned());
     }
     event
         .check()
@@ -1199,6 +1378,61 @@ fn update(cx: &Context, args: UpdateArgs) -> Result<Reply, Error> {
         format!("Updated: {}, {described}.", event.title),
     ))
     .with_data(&json!({ "changed": 1, "updated": next_occurrences(cx, std::slice::from_ref(&event)).first().map(|o| cx.describe(o)) })))
+}
+
+/// How far `later_by` or `earlier_by` moves an event, in seconds: later when positive.
+fn shift_arg(later_by: Option<i64>, earlier_by: Option<i64>) -> Result<Option<i64>, Error> {
+    let (seconds, name, sign) = match (later_by, earlier_by) {
+        (None, None) => return Ok(None),
+        (Some(_), Some(_)) => {
+            return Err(Error::InvalidArgs(
+                "give later_by or earlier_by, not both: one moves the event later, the other earlier".into(),
+            ));
+        }
+        (Some(s), None) => (s, "later_by", 1),
+        (None, Some(s)) => (s, "earlier_by", -1),
+    };
+    if seconds <= 0 {
+        Err(Error::InvalidArgs(format!(
+            "{name} must be a positive number of seconds, such as 3600 for an hour"
+        )))
+    } else if seconds > event::MAX_SECONDS {
+        Err(Error::InvalidArgs(format!(
+            "{name} of {seconds} seconds is more than ten years; give a new date instead"
+        )))
+    } else {
+        Ok(Some(sign * seconds))
+    }
+}
+
+/// `when` moved `seconds` later (earlier when negative), its length kept: a timed event by
+/// that much time, an all-day one by whole days only.
+fn shifted(when: &When, seconds: i64) -> Result<When, Error> {
+    let out_of_range =
+        || Error::InvalidArgs("that moves the event out of the years a calendar keeps".into());
+    match when {
+        When::Timed {
+            start,
+            seconds: length,
+            zone,
+        } => Ok(When::Timed {
+            start: start
+                .checked_add_signed(Duration::seconds(seconds))
+                .ok_or_else(out_of_range)?,
+            seconds: *length,
+            zone: *zone,
+        }),
+        When::AllDay { date, days } if seconds % 86400 == 0 => Ok(When::AllDay {
+            date: date
+                .checked_add_signed(Duration::days(seconds / 86400))
+                .ok_or_else(out_of_range)?,
+            days: *days,
+        }),
+        When::AllDay { .. } => Err(Error::InvalidArgs(
+            "an all-day event moves by whole days: give a new date, or a multiple of 86400 seconds"
+                .into(),
+        )),
+    }
 }
 
 fn delete(cx: &Context, args: PickArgs) -> Result<Reply, Error> {
@@ -1603,6 +1837,113 @@ mod tests {
         assert_eq!(capitalise("işte", true), "İşte");
         assert_eq!(capitalise("interview", false), "Interview");
         assert_eq!(capitalise("ılık", true), "Ilık");
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    #[test]
+    fn a_move_by_an_amount_keeps_the_length() {
+        let meeting = When::Timed {
+            start: at("2026-11-30T07:00:00Z"),
+            seconds: 5400,
+            zone: Zone::Iana(chrono_tz::Europe::Istanbul),
+        };
+        let later = shifted(&meeting, shift_arg(Some(3600), None).unwrap().unwrap()).unwrap();
+        let earlier = shifted(&meeting, shift_arg(None, Some(1800)).unwrap().unwrap()).unwrap();
+        match (later, earlier) {
+            (
+                When::Timed {
+                    start: a,
+                    seconds: la,
+                    ..
+                },
+                When::Timed {
+                    start: b,
+                    seconds: lb,
+                    ..
+                },
+            ) => {
+                assert_eq!(a, at("2026-11-30T08:00:00Z"));
+                assert_eq!(b, at("2026-11-30T06:30:00Z"));
+                assert_eq!((la, lb), (5400, 5400));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_move_by_an_amount_is_an_instant_across_a_clock_change() {
+        // New York leaves daylight saving at 02:00 on 1 November 2026: 01:30 EDT, an hour
+        // later, is 01:30 EST.
+        let call = When::Timed {
+            start: at("2026-11-01T05:30:00Z"),
+            seconds: 900,
+            zone: Zone::Iana(chrono_tz::America::New_York),
+        };
+        let When::Timed { start, .. } = shifted(&call, 3600).unwrap() else {
+            panic!("a timed event stays timed");
+        };
+        assert_eq!(start, at("2026-11-01T06:30:00Z"));
+    }
+
+    #[test]
+    fn an_all_day_event_moves_by_whole_days_only() {
+        let trip = When::AllDay {
+            date: NaiveDate::from_ymd_opt(2026, 12, 24).unwrap(),
+            days: 3,
+        };
+        match shifted(&trip, -2 * 86400).unwrap() {
+            When::AllDay { date, days } => {
+                assert_eq!(date, NaiveDate::from_ymd_opt(2026, 12, 22).unwrap());
+                assert_eq!(days, 3);
+            }
+            other => panic!("{other:?}"),
+        }
+        let Err(Error::InvalidArgs(why)) = shifted(&trip, 3600) else {
+            panic!("an hour is not a whole day");
+        };
+        assert!(why.contains("whole days"), "{why}");
+    }
+
+    #[test]
+    fn a_move_by_an_amount_is_one_positive_amount_in_range() {
+        assert!(matches!(shift_arg(None, None), Ok(None)));
+        assert!(matches!(shift_arg(Some(60), None), Ok(Some(60))));
+        assert!(matches!(shift_arg(None, Some(60)), Ok(Some(-60))));
+        for (later, earlier, says) in [
+            (Some(3600), Some(1800), "not both"),
+            (Some(0), None, "positive"),
+            (None, Some(-5), "positive"),
+            (Some(i64::MAX), None, "ten years"),
+            (None, Some(event::MAX_SECONDS + 1), "ten years"),
+        ] {
+            match shift_arg(later, earlier) {
+                Err(Error::InvalidArgs(why)) => assert!(why.contains(says), "{why}"),
+                other => panic!("{later:?} {earlier:?}: {other:?}"),
+            }
+        }
+        // Past the calendar's last year: an error, not an overflow.
+        let last = When::Timed {
+            start: at("9999-12-31T23:00:00Z"),
+            seconds: 60,
+            zone: Zone::Utc,
+        };
+        assert!(shifted(&last, event::MAX_SECONDS).is_ok_and(|w| {
+            let e = Event {
+                uid: "x".into(),
+                recurrence_id: None,
+                title: "x".into(),
+                description: None,
+                location: None,
+                when: w,
+                rrule: None,
+                exdates: Vec::new(),
+                locale: "en".into(),
+            };
+            e.check().is_err()
+        }));
     }
 
     #[test]

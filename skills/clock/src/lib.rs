@@ -65,6 +65,7 @@ impl Skill for Clock {
             [
                 "what time is it [now|right now] [please]",
                 "(do you know|can you tell me|could you tell me) what time it is [now|right now]",
+                "(do you|would you|do you by any chance) (happen to know|know) (the time|what time it is) [now|right now]",
                 "(can|could) you tell me the time [please]",
                 "[the] time please",
                 "what's the time [now]",

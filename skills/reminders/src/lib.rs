@@ -133,6 +133,11 @@ impl Skill for Reminders {
                     "(hatırlat bana|bana hatırlat) {duration} sonra {what}",
                     "{duration} sonra (beni|bana) (hatırlat|uyar) {what}",
                     "[{date}] {what} (hatırlat|hatırlatır mısın|hatırlatabilir misin) [bana] [{date}] {time}",
+                    "[bir] (hatırlatma|hatırlatıcı) (ekle|kur|oluştur|ayarla|yap) [{date}] [{time}] {what}",
+                    "[{date}] [{time}] {what} (diye|için) [bana] [bir] (hatırlatma|hatırlatıcı) (ekle|kur|oluştur|ayarla|yap|ekler misin|kurar mısın|oluşturur musun)",
+                    "[{date}] [{time}] {what} (unutturma|unutmama izin verme|unutmamam lazım|unutmayım)",
+                    "[{date}] [{time}] {what} (gerektiğini|lazım olduğunu) [bana] (hatırlat|hatırlatır mısın|hatırlatabilir misin)",
+                    "[lütfen] [{date}] [{time}] {what} [bana] (hatırlatsana|hatırlatıver|hatırlatman lazım|hatırlatmanı istiyorum)",
                 ],
             ))
             .intent(add(
@@ -170,6 +175,13 @@ impl Skill for Reminders {
                     "make sure i (remember|don't forget) to {what} [{date}] [{time}]",
                     "[a] reminder (to|for|about) {what} [{date}] [{time}]",
                     "[{date}] [{time}] remind me to {what}",
+                    "new reminder [to|for|about] {what} [{date}] [{time}]",
+                    "(set|create|make|add) [a|an] [new] reminder {what} [{date}] [{time}]",
+                    "(ping|nudge|alert|notify|buzz) me in {duration} (about|for|of) {what}",
+                    "(ping|nudge|alert|notify|buzz) me (about|for|of) {what} in {duration}",
+                    "(ping|nudge|alert|notify|buzz) me [{date}] [{time}] (about|of) {what}",
+                    "(i want|i'd like|i would like) (a reminder|to be reminded) (to|about|of|for) {what} [{date}] [{time}]",
+                    "(please|can you|could you|would you) remind me (to|about|of) {what} in {duration}",
                 ],
             ))
             .intent(Intent::new(
@@ -196,6 +208,8 @@ impl Skill for Reminders {
                     "[bana] hatırlatacağın (şeyler|şeyleri|işler) [neler|ne]",
                     "[bütün|tüm] (hatırlatıcıları|hatırlatmaları|hatırlatıcılarımı|hatırlatmalarımı) (aç|açar mısın)",
                     "(hatırlatıcılarım|hatırlatmalarım) (nelerdi|neydi)",
+                    "[bekleyen|kurulu|sıradaki|yaklaşan|kurduğum|ayarladığım] [bir] (hatırlatıcım|hatırlatmam|hatırlatıcılarım|hatırlatmalarım) (var mı|kaldı mı)",
+                    "(bekleyen|kurulu|sıradaki|yaklaşan|kurduğum|ayarladığım) (hatırlatıcıları|hatırlatmaları|hatırlatıcılarımı|hatırlatmalarımı) (söyle|söyler misin|oku|okur musun|listele|göster)",
                 ],
             ))
             .intent(Intent::new(
@@ -227,6 +241,12 @@ impl Skill for Reminders {
                         "{what} (için|diye) kurduğum (hatırlatıcıyı|hatırlatmayı) (iptal et|sil|kaldır)",
                         "{what} (hatırlatıcısı|hatırlatması) (iptal|silinsin)",
                         "{what} (hatırlatmayı|hatırlatıcıyı) (iptal et|sil|kaldır)",
+                        "{what} (hatırlatıcısını|hatırlatmasını|hatırlatıcımı|hatırlatmamı) (iptal eder misin|iptal edebilir misin|siler misin|silebilir misin|kaldırır mısın|kaldırabilir misin|silsene|iptal edelim|silelim) [lütfen]",
+                        "{what} (hatırlatıcısını|hatırlatmasını|hatırlatıcımı|hatırlatmamı) (silmek|iptal etmek|kaldırmak) istiyorum",
+                        "{what} (hatırlatıcısına|hatırlatmasına) (gerek|ihtiyaç) (kalmadı|yok) [sil|iptal et|kaldır|silebilirsin]",
+                        "{what} ile ilgili [olan] (hatırlatıcıyı|hatırlatmayı) (iptal et|sil|kaldır|silebilir misin|iptal eder misin)",
+                        "{what} (için|diye) (kurduğum|olan|ayarladığım|kurulan) (hatırlatıcıyı|hatırlatmayı) (iptal eder misin|silebilir misin|siler misin|kaldırır mısın)",
+                        "{what} (hatırlatıcısını|hatırlatmasını) (unut|boşver|boş ver)",
                     ],
                 )
                 .text_slot("what"),
@@ -243,6 +263,14 @@ impl Skill for Reminders {
                         "(cancel|delete|remove|clear) all [my|the] reminders (about|for|to) {what}",
                         "(get rid of|scrap|remove) [the|my] reminder (to|about|for) {what}",
                         "i (don't|do not) need the reminder (to|about|for) {what} [anymore]",
+                        "(can|could|would) you (cancel|delete|remove|drop|clear) [the|my] reminder (to|about|for|of) {what}",
+                        "(can|could|would) you (cancel|delete|remove|drop|clear) [the|my] {what} reminder",
+                        "i (don't|do not) need [the|my] {what} reminder [anymore]",
+                        "no need for the reminder (to|about|for) {what} [anymore]",
+                        "(never mind|forget) [the|my] {what} reminder",
+                        "(stop|quit) reminding me (to|about|of) {what}",
+                        "(don't|do not) remind me (to|about|of) {what} anymore",
+                        "(cancel|delete|remove|drop|clear) [the|my] reminder (to|about|for|of) {what} please",
                     ],
                 )
                 .text_slot("what"),
