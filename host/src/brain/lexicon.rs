@@ -309,6 +309,10 @@ const CLASSES: &[(&str, &[&str])] = &[
         &[
             "film",
             "films",
+            "spotify",
+            "netflix",
+            "youtube",
+            "podcasts",
             "movie",
             "movies",
             "cinema",

@@ -338,10 +338,17 @@ fn day_number(word: &str) -> Option<u32> {
 /// A time of day: saat 3'te, beşe, akşam 7'de, 14:30, 10 dakika sonra; at 3pm, 7:30 am, noon,
 /// in 10 minutes. A bare hour from 1 to 6 means the afternoon.
 pub fn time(words: &[&str], now: NaiveDateTime) -> Option<NaiveTime> {
-    // Relative: "10 dakika sonra", "in 2 hours", "yarım saat sonra", "in half an hour".
+    // Relative: "10 dakika sonra", "10 dakika içinde", "in 2 hours", "yarım saat sonra", "in
+    // half an hour", and the unit in the dative: "yarım saate", "10 dakikaya" (in 10 minutes).
     let relative = match words {
-        [rest @ .., "sonra"] => duration(rest),
+        [rest @ .., "sonra" | "icinde"] => duration(rest),
         ["in", rest @ ..] => duration(rest),
+        [rest @ .., last] => match *last {
+            "saniyeye" => duration(&[rest, &["saniye"]].concat()),
+            "dakikaya" => duration(&[rest, &["dakika"]].concat()),
+            "saate" => duration(&[rest, &["saat"]].concat()),
+            _ => None,
+        },
         _ => None,
     };
     if let Some(d) = relative {
@@ -361,10 +368,10 @@ pub fn time(words: &[&str], now: NaiveDateTime) -> Option<NaiveTime> {
     let mut part = None;
     for (i, w) in words.clone().iter().enumerate() {
         let p = match *w {
-            "sabah" | "morning" | "am" => Some(Part::Morning),
-            "ogleden" | "afternoon" | "pm" => Some(Part::Afternoon),
-            "aksam" | "evening" | "tonight" => Some(Part::Evening),
-            "gece" | "night" => Some(Part::Night),
+            "sabah" | "sabaha" | "morning" | "am" => Some(Part::Morning),
+            "ogleden" | "oglenden" | "afternoon" | "pm" => Some(Part::Afternoon),
+            "aksam" | "aksama" | "aksamustu" | "evening" | "tonight" => Some(Part::Evening),
+            "gece" | "geceye" | "night" => Some(Part::Night),
             _ => None,
         };
         if p.is_some() {
@@ -375,7 +382,24 @@ pub fn time(words: &[&str], now: NaiveDateTime) -> Option<NaiveTime> {
             part = Some(meridiem);
         }
     }
-    words.retain(|w| !w.is_empty() && !matches!(*w, "sonra" | "the" | "in" | "of" | "this"));
+    words.retain(|w| {
+        !w.is_empty()
+            && !matches!(
+                *w,
+                "sonra" | "sonraya" | "the" | "in" | "of" | "this" | "dogru" | "bu"
+            )
+    });
+    // A part of the day alone is its usual hour ("akşama doğru" → 19:00), as phone assistants
+    // read it.
+    if words.is_empty() {
+        let hour = match part? {
+            Part::Morning => 9,
+            Part::Afternoon => 15,
+            Part::Evening => 19,
+            Part::Night => 21,
+        };
+        return NaiveTime::from_hms_opt(hour, 0, 0);
+    }
     match words.as_slice() {
         ["noon"] | ["ogle"] | ["oglen"] | ["ogleyin"] => return NaiveTime::from_hms_opt(12, 0, 0),
         ["midnight"] | ["gece", "yarisi"] => return NaiveTime::from_hms_opt(0, 0, 0),
@@ -501,6 +525,7 @@ fn unit_seconds(word: &str) -> Option<f64> {
         "dakika" | "dakikalik" | "dk" | "minute" | "minutes" | "min" | "mins" => 60.0,
         "saat" | "saatlik" | "hour" | "hours" | "hr" | "hrs" => 3600.0,
         "gun" | "gunluk" | "day" | "days" => 86400.0,
+        "hafta" | "haftalik" | "week" | "weeks" => 604800.0,
         _ => return None,
     })
 }
@@ -594,6 +619,14 @@ mod tests {
         assert_eq!(t("yarım saat sonra"), "10:45");
         assert_eq!(t("öğlen"), "12:00");
         assert_eq!(t("gece 11'de"), "23:00");
+        assert_eq!(t("10 dakika içinde"), "10:25");
+        assert_eq!(t("yarım saate"), "10:45");
+        assert_eq!(t("10 dakikaya"), "10:25");
+        // A part of the day alone is its usual hour.
+        assert_eq!(t("akşama doğru"), "19:00");
+        assert_eq!(t("bu akşam"), "19:00");
+        assert_eq!(t("öğleden sonra"), "15:00");
+        assert_eq!(t("sabah"), "09:00");
     }
 
     #[test]
@@ -611,6 +644,8 @@ mod tests {
         assert_eq!(t("in 10 minutes"), "10:25");
         assert_eq!(t("in an hour"), "11:15");
         assert_eq!(t("at 8 in the evening"), "20:00");
+        assert_eq!(t("in the afternoon"), "15:00");
+        assert_eq!(t("tonight"), "19:00");
         assert!(p(SlotKind::Time, "at 25").is_none());
         assert!(p(SlotKind::Time, "call mom").is_none());
     }
@@ -630,6 +665,8 @@ mod tests {
         assert_eq!(s("an hour and a half"), Some(5400));
         assert_eq!(s("beş buçuk dakika"), Some(330));
         assert_eq!(s("10 dakikalık"), Some(600));
+        assert_eq!(s("a week"), Some(604_800));
+        assert_eq!(s("2 hafta"), Some(1_209_600));
         assert_eq!(s("10"), None);
         let n = |text| p(SlotKind::Number, text).and_then(|v| v.as_f64());
         assert_eq!(n("12"), Some(12.0));
