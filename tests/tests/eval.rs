@@ -390,50 +390,44 @@ async fn run_tuning_file(file: &EvalFile, report: &mut Report) -> (usize, Vec<St
         // A skill may refuse what the message left out ("remind me tomorrow to call mom" has
         // no time): the routing, checked above, was right, and a line whose slots are not
         // checked asks no more of it.
-        if response.status() == 422 {
+        let tier = if response.status() == 422 {
             let text = response.text().await.unwrap();
             let refused = matches!(line.expect, Expect::Runs(_))
                 && line.slots.is_none()
                 && text.contains("SKILL_INVALID_ARGS");
-            let problem = problem.or((!refused).then(|| format!("chat: 422 {text}")));
-            report.add(line, "rules", problem.is_none());
-            if let Some(problem) = problem {
-                failures.push(format!(
-                    "{}:{} {:?}: {problem}",
-                    file.name, line.number, line.say
-                ));
-            }
+            problem = problem.or((!refused).then(|| format!("chat: 422 {text}")));
             session = None;
-            continue;
-        }
-        let reply = json_ok(response).await;
-        let after = istanbul_now();
-        session = reply["session_id"].as_str().map(String::from);
-        let asked = reply["requires_confirmation"] == true;
-        let ran = reply["tools_used"].clone();
-        problem = problem.or(match &line.expect {
-            Expect::Nothing if ran != json!([]) || asked => {
-                Some(format!("expected no command, got {ran} (asked: {asked})"))
-            }
-            Expect::Asks(cmd) if !asked || ran != json!([]) => {
-                Some(format!("expected a question before {cmd}, got {ran}"))
-            }
-            // The briefing runs the commands it gathers after its own.
-            Expect::Runs(cmd)
-                if ran[0] != json!(cmd) || (ran != json!([cmd]) && cmd != BRIEFING) =>
-            {
-                Some(format!("expected {cmd}, got {ran} (asked: {asked})"))
-            }
-            Expect::Runs(cmd) if cmd.starts_with("errands.") => line
-                .slots
-                .as_ref()
-                .and_then(|slots| compare_slots(slots, &reply["data"], before, after)),
-            _ => None,
-        });
-        let tier = if asked {
-            reply["tier"].as_str().unwrap_or("rules").to_owned()
+            "rules".to_owned()
         } else {
-            tier_of(&reply)
+            let reply = json_ok(response).await;
+            let after = istanbul_now();
+            session = reply["session_id"].as_str().map(String::from);
+            let asked = reply["requires_confirmation"] == true;
+            let ran = reply["tools_used"].clone();
+            problem = problem.or(match &line.expect {
+                Expect::Nothing if ran != json!([]) || asked => {
+                    Some(format!("expected no command, got {ran} (asked: {asked})"))
+                }
+                Expect::Asks(cmd) if !asked || ran != json!([]) => {
+                    Some(format!("expected a question before {cmd}, got {ran}"))
+                }
+                // The briefing runs the commands it gathers after its own.
+                Expect::Runs(cmd)
+                    if ran[0] != json!(cmd) || (ran != json!([cmd]) && cmd != BRIEFING) =>
+                {
+                    Some(format!("expected {cmd}, got {ran} (asked: {asked})"))
+                }
+                Expect::Runs(cmd) if cmd.starts_with("errands.") => line
+                    .slots
+                    .as_ref()
+                    .and_then(|slots| compare_slots(slots, &reply["data"], before, after)),
+                _ => None,
+            });
+            if asked {
+                reply["tier"].as_str().unwrap_or("rules").to_owned()
+            } else {
+                tier_of(&reply)
+            }
         };
         report.add(line, &tier, problem.is_none());
         if let Some(problem) = problem {

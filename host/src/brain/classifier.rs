@@ -787,21 +787,21 @@ impl Model {
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let name = |c: usize| (c != 0).then(|| self.classes[c].clone());
         let (mut best, mut confidence) = ranked[0];
-        let mut second = ranked.get(1).map_or(0.0, |(_, p)| *p);
         // A day other than today, for a command whose templates ask for no date, belongs to a
-        // command of the same skill whose templates do ("how's the weather looking *next tuesday*" is the
-        // forecast, not the weather now): the classifier is sure of the skill, and the typed
-        // value picks the command within it, with the two commands' probability together.
+        // command of the same skill whose templates do ("how's the weather looking *next
+        // tuesday*" is the forecast, not the weather now): the classifier is sure of the skill,
+        // and the typed value picks the command within it, with the two commands' probability
+        // together.
         if let Some((date_class, p)) = self.dated_sibling(best, tokens, now, &ranked) {
             confidence += p;
             best = date_class;
-            second = ranked
-                .iter()
-                .filter(|(c, _)| *c != best && *c != ranked[0].0)
-                .map(|(_, p)| *p)
-                .next()
-                .unwrap_or(0.0);
         }
+        // The likeliest class besides the one chosen (and the one it replaced, if any).
+        let runner = ranked
+            .iter()
+            .find(|(c, _)| *c != best && *c != ranked[0].0)
+            .copied();
+        let second = runner.map_or(0.0, |(_, p)| p);
         let names_it = tokens
             .iter()
             .flat_map(|t| anchors_of(&t.folded))
@@ -866,14 +866,11 @@ impl Model {
         }
         let answers = declined.is_none();
         let runner_up = if answers {
-            ranked
-                .iter()
-                .find(|(c, _)| *c != best && *c != ranked[0].0)
-                .map(|(c, p)| RunnerUp {
-                    command: name(*c),
-                    confidence: *p,
-                    declined: None,
-                })
+            runner.map(|(c, p)| RunnerUp {
+                command: name(c),
+                confidence: p,
+                declined: None,
+            })
         } else {
             ranked.iter().find(|(c, _)| *c != 0).map(|(c, p)| RunnerUp {
                 command: name(*c),
@@ -900,8 +897,7 @@ impl Model {
         now: NaiveDateTime,
         ranked: &[(usize, f64)],
     ) -> Option<(usize, f64)> {
-        let takes_date = |c: usize| self.dated[c];
-        if best == 0 || takes_date(best) {
+        if best == 0 || self.dated[best] {
             return None;
         }
         let today = now.date().format("%Y-%m-%d").to_string();
@@ -917,7 +913,7 @@ impl Model {
         let (sibling, p) = *ranked.get(1)?;
         (sibling != 0
             && skill(sibling) == skill(best)
-            && takes_date(sibling)
+            && self.dated[sibling]
             && p >= MIN_SIBLING_SHARE)
             .then_some((sibling, p))
     }
@@ -1635,10 +1631,12 @@ pub struct Learner {
 
 impl Learner {
     /// A learner that starts training at once, for the skills of `runtime` and the
-    /// corrections of `store`, with `now` telling the time for typed values.
+    /// corrections of `store`, with `now` telling the time for typed values. `router` is the
+    /// brain's cache of the compiled rules, which training consults too (see [`train`]).
     pub fn start(
         runtime: Arc<Runtime>,
         store: Store,
+        router: Arc<super::RouterCache>,
         now: impl Fn() -> NaiveDateTime + Send + Sync + 'static,
     ) -> Arc<Learner> {
         let learner = Arc::new(Learner {
@@ -1673,8 +1671,7 @@ impl Learner {
                         continue;
                     }
                 };
-                let skills = runtime.skills();
-                let specs = specs(&skills);
+                let specs = specs(&runtime.skills());
                 let lessons: Vec<Lesson> = stored
                     .into_iter()
                     .map(|c| Lesson {
@@ -1684,10 +1681,12 @@ impl Learner {
                     })
                     .collect();
                 let now = now.clone();
+                let (runtime, router) = (runtime.clone(), router.clone());
                 let started = std::time::Instant::now();
                 let trained = tokio::task::spawn_blocking(move || {
                     let now = (*now)();
-                    let router = super::router::Router::new(&skills);
+                    // The rules the brain routes by, compiled once for both.
+                    let router = super::cached_router(&runtime, &router);
                     // A match made mostly of free text is no claim: "find the nearest
                     // pharmacy" stays out of domain, for the veto of such matches to learn.
                     let claimed = |tokens: &[Token]| match router.route(tokens, now) {

@@ -242,13 +242,15 @@ impl Brain {
         llm: Option<llm::Llm>,
         timezone: chrono_tz::Tz,
     ) -> Brain {
-        let learner = classifier::Learner::start(runtime.clone(), store.clone(), move || {
-            chrono::Utc::now().with_timezone(&timezone).naive_local()
-        });
+        let router: Arc<RouterCache> = Default::default();
+        let learner =
+            classifier::Learner::start(runtime.clone(), store.clone(), router.clone(), move || {
+                chrono::Utc::now().with_timezone(&timezone).naive_local()
+            });
         Brain {
             runtime,
             store,
-            router: Default::default(),
+            router,
             learner,
             llm,
             timezone,
@@ -787,10 +789,10 @@ impl Brain {
 }
 
 /// The compiled rules and the skills' generation they were compiled for.
-type RouterCache = Mutex<Option<(u64, Arc<Router>)>>;
+pub(super) type RouterCache = Mutex<Option<(u64, Arc<Router>)>>;
 
 /// The rules for the skills loaded now, compiled again only when they change.
-fn cached_router(runtime: &Runtime, cache: &RouterCache) -> Arc<Router> {
+pub(super) fn cached_router(runtime: &Runtime, cache: &RouterCache) -> Arc<Router> {
     let generation = runtime.generation();
     let mut cached = cache.lock().unwrap_or_else(|e| e.into_inner());
     match &*cached {

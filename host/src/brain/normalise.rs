@@ -25,8 +25,9 @@ pub fn turkish_lowercase(text: &str) -> String {
 
 /// Folds a lowercased word to ASCII look-alikes, so missing Turkish letters still match. The
 /// question particle folds to one form (`mı`, `mi`, `mu`, `mü` → `mi`), so a template need not
-/// follow vowel harmony; spoken "bi" is "bir", typed "tmrw" is "tomorrow"; and "anımsat-", a synonym of "hatırlat-" (remind),
-/// folds to it with whatever suffix it has ("anımsatıcımı" → "hatirlaticimi").
+/// follow vowel harmony; spoken "bi" is "bir", typed "tmrw" is "tomorrow"; and "anımsat-", a
+/// synonym of "hatırlat-" (remind), folds to it with whatever suffix it has ("anımsatıcımı" →
+/// "hatirlaticimi").
 pub fn fold_letters(word: &str) -> String {
     let folded: String = fold_chars(word);
     match folded.as_str() {

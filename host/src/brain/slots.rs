@@ -343,12 +343,14 @@ pub fn time(words: &[&str], now: NaiveDateTime) -> Option<NaiveTime> {
     let relative = match words {
         [rest @ .., "sonra" | "icinde"] => duration(rest),
         ["in", rest @ ..] => duration(rest),
+        // The unit in the dative, read as the unit.
         [rest @ .., last] => match *last {
-            "saniyeye" => duration(&[rest, &["saniye"]].concat()),
-            "dakikaya" => duration(&[rest, &["dakika"]].concat()),
-            "saate" => duration(&[rest, &["saat"]].concat()),
+            "saniyeye" => Some("saniye"),
+            "dakikaya" => Some("dakika"),
+            "saate" => Some("saat"),
             _ => None,
-        },
+        }
+        .and_then(|unit| duration(&[rest, &[unit]].concat())),
         _ => None,
     };
     if let Some(d) = relative {
