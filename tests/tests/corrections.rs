@@ -94,13 +94,10 @@ async fn out_of_domain_messages_reach_no_command() {
 #[tokio::test]
 async fn parse_says_why_the_classifier_chose_nothing() {
     let bantz = start().await;
-    // The classifier knows the command but cannot run it: which reminder is not said.
-    let parsed = parse(&bantz, "hatirlatmayi iptal et").await;
+    // The classifier knows the command but cannot run it: what to remind of is not said.
+    let parsed = parse(&bantz, "set a reminder").await;
     assert!(parsed["command"].is_null(), "{parsed}");
-    assert_eq!(
-        parsed["runner_up"]["command"], "reminders.cancel",
-        "{parsed}"
-    );
+    assert_eq!(parsed["runner_up"]["command"], "reminders.add", "{parsed}");
     assert_eq!(
         parsed["runner_up"]["declined"], "its required argument `what` is not in the message",
         "{parsed}"
@@ -279,11 +276,11 @@ async fn bad_corrections_are_refused_with_the_reason() {
         "INVALID_REQUEST",
     )
     .await;
-    // `reminders.cancel` cannot run without what to cancel.
+    // `reminders.add` cannot run without what to remind of.
     let error = json_error(
         correct(
             &bantz,
-            json!({"utterance": "drop that reminder", "command": "reminders.cancel"}),
+            json!({"utterance": "set a reminder", "command": "reminders.add"}),
         )
         .await,
         422,

@@ -4,12 +4,15 @@
 //! removed, so a crash between the two neither loses nor repeats it.
 //!
 //! Times are read in the timezone of the skill's config, else the host's (`config-get("timezone")`).
+//!
+//! A cancel names its reminders by text, day, time, a word for all, or not at all ([`Which`]);
+//! it never guesses between several: it asks which.
 
 use bantz_sdk::{
     Call, Command, DescriptionKind, Error, Intent, Manifest, Reply, Skill, SlotKind, export, json,
     kv,
 };
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -40,10 +43,47 @@ struct AddArgs {
     duration: Option<i64>,
 }
 
-#[derive(Deserialize)]
+/// The arguments of `cancel`, each optional (see [`Which`] for what they mean together).
+#[derive(Deserialize, Default)]
 struct CancelArgs {
-    what: String,
+    what: Option<String>,
+    date: Option<String>,
+    time: Option<String>,
 }
+
+/// Which pending reminders a `cancel` means.
+#[derive(Debug, PartialEq)]
+enum Which {
+    /// Every one: `what` was only a word for all ("all", "tümünü"), since a template cannot
+    /// set a constant argument.
+    All,
+    /// Those whose text contains `what`, due on `date`, at `time`: at least one of them is
+    /// given.
+    Matching {
+        what: Option<String>,
+        date: Option<NaiveDate>,
+        time: Option<NaiveTime>,
+    },
+    /// Nothing says which ("cancel the reminder"): the one pending, or a question when
+    /// there are several.
+    Unsaid,
+}
+
+/// Words that, alone, mean every reminder, folded ("tümünü" → "tumunu").
+const ALL_WORDS: &[&str] = &[
+    "all",
+    "all of them",
+    "every",
+    "every one",
+    "everything",
+    "each",
+    "hepsi",
+    "hepsini",
+    "tumu",
+    "tumunu",
+    "tum",
+    "butun",
+];
 
 struct Reminders;
 
@@ -97,7 +137,15 @@ impl Skill for Reminders {
             )
             .command(
                 Command::new("cancel", "Cancel a reminder")
-                    .args_schema(json!({"type": "object", "properties": {"what": {"type": "string"}}, "required": ["what"]}))
+                    .args_schema(json!({
+                        "type": "object",
+                        "description": "Which reminders to cancel. `what` alone: those whose text contains it; with `date`/`time`: only those due then. `date`/`time` alone: those due then. `what` that is only a word for all (\"all\", \"tümünü\"): every one. Nothing: the one pending reminder; when several are pending, none is cancelled and the reply lists them and asks which.",
+                        "properties": {
+                            "what": {"type": "string", "description": "a word of the reminder's text, or a word for all"},
+                            "date": {"type": "string", "format": "date", "description": "YYYY-MM-DD, the day the reminder is due"},
+                            "time": {"type": "string", "description": "HH:MM, local time the reminder is due"}
+                        }
+                    }))
                     .needs_confirmation()
                     .example("çay hatırlatıcısını iptal et")
                     .example("cancel the reminder to call mom")
@@ -107,7 +155,10 @@ impl Skill for Reminders {
                     .example("delete the reminder about the dentist")
                     .example("remove my reminder to buy milk")
                     .example("drop my reminder for tomorrow")
-                    .example("i don't need the reminder about the gym anymore"),
+                    .example("i don't need the reminder about the gym anymore")
+                    .example("tüm hatırlatıcılarımı sil")
+                    .example("clear all my reminders")
+                    .example("yarınki hatırlatmaları temizle"),
             )
             .intent(add(
                 "tr",
@@ -136,6 +187,7 @@ impl Skill for Reminders {
                     "[bir] (hatırlatma|hatırlatıcı) (ekle|kur|oluştur|ayarla|yap) [{date}] [{time}] {what}",
                     "[{date}] [{time}] {what} (diye|için) [bana] [bir] (hatırlatma|hatırlatıcı) (ekle|kur|oluştur|ayarla|yap|ekler misin|kurar mısın|oluşturur musun)",
                     "[{date}] [{time}] {what} (unutturma|unutmama izin verme|unutmamam lazım|unutmayım)",
+                    "(unutturma|unutmama izin verme) [bana] [{date}] [{time}] {what}",
                     "[{date}] [{time}] {what} (gerektiğini|lazım olduğunu) [bana] (hatırlat|hatırlatır mısın|hatırlatabilir misin)",
                     "[lütfen] [{date}] [{time}] {what} [bana] (hatırlatsana|hatırlatıver|hatırlatman lazım|hatırlatmanı istiyorum)",
                 ],
@@ -155,6 +207,7 @@ impl Skill for Reminders {
                     "remind me [{date}] [{time}] (about|of) {what}",
                     "remind me {date} to {what} [{time}]",
                     "(don't|do not) let me forget to {what} [{date}] [{time}]",
+                    "(don't|do not) let me forget (about|my|the) {what} [{date}] [{time}]",
                     "remind me in {duration} (about|of) {what}",
                     "(alert|ping|notify|nudge|buzz) me [{date}] [{time}] to {what}",
                     "(alert|ping|notify|nudge|buzz) me to {what} [{date}] [{time}]",
@@ -247,8 +300,20 @@ impl Skill for Reminders {
                         "{what} ile ilgili [olan] (hatırlatıcıyı|hatırlatmayı) (iptal et|sil|kaldır|silebilir misin|iptal eder misin)",
                         "{what} (için|diye) (kurduğum|olan|ayarladığım|kurulan) (hatırlatıcıyı|hatırlatmayı) (iptal eder misin|silebilir misin|siler misin|kaldırır mısın)",
                         "{what} (hatırlatıcısını|hatırlatmasını) (unut|boşver|boş ver)",
+                        // Which one is not said: the one pending, or a question.
+                        "[o|bu] (hatırlatmayı|hatırlatıcıyı|hatırlatmamı|hatırlatıcımı) (iptal et|sil|kaldır|iptal eder misin|siler misin|kaldırır mısın)",
+                        // By day and time: "yarınki hatırlatmaları temizle", "saat 3'teki hatırlatmayı sil".
+                        "{date} (hatırlatmaları|hatırlatıcıları|hatırlatmalarımı|hatırlatıcılarımı|hatırlatmayı|hatırlatıcıyı|hatırlatmamı|hatırlatıcımı) (sil|temizle|iptal et|kaldır)",
+                        "[{date}] {time} (hatırlatmaları|hatırlatıcıları|hatırlatmayı|hatırlatıcıyı|hatırlatmamı|hatırlatıcımı) (sil|temizle|iptal et|kaldır)",
+                        "{date} {what} (hatırlatıcısını|hatırlatmasını) (iptal et|sil|kaldır)",
+                        "{time} {what} (hatırlatıcısını|hatırlatmasını) (iptal et|sil|kaldır)",
+                        // All of them: `what` takes the word for all ("tüm", "bütün", "hepsini").
+                        "{what} (hatırlatıcılarımı|hatırlatmalarımı|hatırlatıcıları|hatırlatmaları) (sil|iptal et|kaldır|temizle)",
+                        "(hatırlatıcılarımın|hatırlatmalarımın|hatırlatıcıların|hatırlatmaların) {what} (sil|iptal et|kaldır|temizle)",
                     ],
                 )
+                .slot("date", SlotKind::Date)
+                .slot("time", SlotKind::Time)
                 .text_slot("what"),
             )
             .intent(
@@ -260,6 +325,7 @@ impl Skill for Reminders {
                         "(cancel|delete|remove|drop|clear) [the|my] {what} reminder",
                         "(never mind|forget) the reminder (to|about|for) {what}",
                         "(turn off|disable|stop|switch off) [the|my] reminder (to|about|for) {what}",
+                        "(turn off|disable|switch off) [the|my] {what} reminder",
                         "(cancel|delete|remove|clear) all [my|the] reminders (about|for|to) {what}",
                         "(get rid of|scrap|remove) [the|my] reminder (to|about|for) {what}",
                         "i (don't|do not) need the reminder (to|about|for) {what} [anymore]",
@@ -271,8 +337,25 @@ impl Skill for Reminders {
                         "(stop|quit) reminding me (to|about|of) {what}",
                         "(don't|do not) remind me (to|about|of) {what} anymore",
                         "(cancel|delete|remove|drop|clear) [the|my] reminder (to|about|for|of) {what} please",
+                        "(scrap|ditch|get rid of) [the|my] {what} reminder",
+                        // Which one is not said: the one pending, or a question.
+                        "(cancel|delete|remove|drop|clear|scrap|wipe) [the|my|that|this] (reminder|reminders)",
+                        // By day and time: a typed slot outscores `what`, so "drop my reminder
+                        // for tomorrow" is a day, not a reminder about "tomorrow".
+                        "(cancel|delete|remove|drop|clear|scrap|wipe) [the|my] (reminder|reminders) (for|on) {date}",
+                        "(cancel|delete|remove|drop|clear|scrap|wipe) [the|my] (reminder|reminders) (at|for) {time}",
+                        "(cancel|delete|remove|drop|clear|scrap|wipe) [the|my] (reminder|reminders) (for|on) {date} (at|for) {time}",
+                        "(cancel|delete|remove|drop|clear|scrap|wipe) [the|my] {date} (reminder|reminders)",
+                        "(cancel|delete|remove|drop|clear|scrap|wipe) [the|my] {time} (reminder|reminders)",
+                        "(cancel|delete|remove|drop|clear|scrap) [the|my] {date} (reminder|reminders) (to|about|for|of) {what}",
+                        "(cancel|delete|remove|drop|clear|scrap) [the|my] {date} {what} reminder",
+                        "(cancel|delete|remove|drop|clear|scrap) [the|my] {time} {what} reminder",
+                        // All of them: `what` takes the word for all ("all", "every").
+                        "(cancel|delete|remove|drop|clear|scrap|wipe) {what} [of] [my|the] reminders",
                     ],
                 )
+                .slot("date", SlotKind::Date)
+                .slot("time", SlotKind::Time)
                 .text_slot("what"),
             )
             .notifies()
@@ -295,15 +378,9 @@ impl Skill for Reminders {
                 say("Bir hatırlatıcıyı iptal eder", "Cancels a reminder")
             }
             ("cancel", DescriptionKind::Confirmation) => {
-                let args: CancelArgs = call.args().ok()?;
-                let what = args.what.trim();
-                if what.is_empty() {
-                    return None;
-                }
-                say(
-                    &format!("\"{what}\" hatırlatıcısını iptal edeyim mi?"),
-                    &format!("Shall I cancel the reminder \"{what}\"?"),
-                )
+                let today = now().ok()?.with_timezone(&timezone().ok()?).date_naive();
+                let which = Which::from_args(call.args().ok()?, today).ok()?;
+                Some(confirmation(&which, today, tr))
             }
             _ => None,
         }
@@ -364,24 +441,9 @@ impl Skill for Reminders {
                 })))
             }
             "cancel" => {
-                let args: CancelArgs = call.args()?;
-                let needle = args.what.to_lowercase();
-                let found: Vec<Reminder> = pending()?
-                    .into_iter()
-                    .filter(|r| r.what.to_lowercase().contains(&needle))
-                    .collect();
-                for r in &found {
-                    kv::delete(&format!("{PREFIX}{}", r.id))?;
-                }
-                let text = match (found.len(), tr) {
-                    (0, true) => format!("\"{}\" diye bir hatırlatıcı bulamadım.", args.what),
-                    (0, false) => format!("I found no reminder about \"{}\".", args.what),
-                    (n, true) => format!("{n} hatırlatıcıyı iptal ettim."),
-                    (n, false) => {
-                        format!("Cancelled {n} reminder{}.", if n == 1 { "" } else { "s" })
-                    }
-                };
-                Ok(Reply::text(text).with_data(&json!({ "cancelled": found.len() })))
+                let today = now()?.with_timezone(&tz).date_naive();
+                let which = Which::from_args(call.args()?, today)?;
+                cancel(&which, tz, today, tr)
             }
             other => Err(Error::UnknownCommand(other.into())),
         }
@@ -402,6 +464,395 @@ impl Skill for Reminders {
 }
 
 export!(Reminders);
+
+impl Which {
+    /// Reads `cancel`'s arguments. A `what` that is only a day ("yarınki", "tomorrow") or a
+    /// clock time the host's time slot does not read ("saat 3teki") is taken as that day or
+    /// time: a template's `what` may catch such words when no typed slot fits them.
+    fn from_args(args: CancelArgs, today: NaiveDate) -> Result<Which, Error> {
+        let mut date =
+            match args.date.as_deref() {
+                Some(d) => Some(NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                    Error::InvalidArgs(format!("{d:?} is not a date like 2026-11-23"))
+                })?),
+                None => None,
+            };
+        let mut time = match args.time.as_deref() {
+            Some(t) => Some(
+                NaiveTime::parse_from_str(t, "%H:%M")
+                    .map_err(|_| Error::InvalidArgs(format!("{t:?} is not a time like 17:30")))?,
+            ),
+            None => None,
+        };
+        // "the dentist" is found in "dentist at 3"; "the" alone says nothing.
+        let mut what = args.what.map(|w| {
+            let w = w.trim();
+            let folded = fold(w);
+            ARTICLES
+                .iter()
+                .filter(|a| folded.starts_with(*a))
+                .find_map(|a| w.get(a.len()..))
+                .unwrap_or(w)
+                .trim_start()
+                .to_owned()
+        });
+        what = what.filter(|w| !w.is_empty() && !FILLERS.contains(&fold(w).as_str()));
+        let all = what
+            .as_deref()
+            .is_some_and(|w| ALL_WORDS.contains(&fold(w).as_str()));
+        if all {
+            what = None;
+        } else if let Some(day) = what.as_deref().and_then(|w| day_word(w, today)) {
+            date = date.or(Some(day));
+            what = None;
+        } else if let Some((at, rest)) = what.as_deref().and_then(|w| leading_clock(w, time)) {
+            time = Some(at);
+            what = rest;
+        }
+        Ok(match (what, date, time) {
+            (None, None, None) if all => Which::All,
+            (None, None, None) => Which::Unsaid,
+            (what, date, time) => Which::Matching { what, date, time },
+        })
+    }
+
+    /// Whether `r`, due at `due` in the user's zone, is one of these.
+    fn takes(&self, r: &Reminder, due: DateTime<Tz>) -> bool {
+        match self {
+            Which::All | Which::Unsaid => true,
+            Which::Matching { what, date, time } => {
+                what.as_deref()
+                    .is_none_or(|w| fold(&r.what).contains(&fold(w)))
+                    && date.is_none_or(|d| due.date_naive() == d)
+                    && time.is_none_or(|t| (due.hour(), due.minute()) == (t.hour(), t.minute()))
+            }
+        }
+    }
+}
+
+/// Words before a reminder's text that are not part of it: "the dentist", "my gym".
+const ARTICLES: &[&str] = &["the ", "my ", "a ", "an "];
+
+/// What alone says no more than "the reminder": "the", "my", "o", "bu".
+const FILLERS: &[&str] = &[
+    "the", "my", "that", "this", "those", "these", "o", "bu", "su",
+];
+
+/// The day a `what` names when it is only a day word: "yarınki", "tomorrow's".
+fn day_word(what: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let word = fold(what);
+    let word = word.split(['\'', '’']).next().unwrap_or_default();
+    match word {
+        "today" | "todays" | "bugun" | "bugunku" => Some(today),
+        "tomorrow" | "tomorrows" | "yarin" | "yarinki" => Some(today + Duration::days(1)),
+        _ => None,
+    }
+}
+
+/// A clock time with the Turkish "-deki" ending at the start of `what`, which the host's time
+/// slot does not read ("saat 3teki", "8deki spor"), and the rest of `what`. A part of the day
+/// that the time slot took ("sabah", "akşam" in "akşam 8deki") says which half of the day;
+/// without one, a bare hour from 1 to 6 is the afternoon, as the host reads one.
+fn leading_clock(
+    what: &str,
+    part_of_day: Option<NaiveTime>,
+) -> Option<(NaiveTime, Option<String>)> {
+    let mut words = what.split_whitespace().peekable();
+    words.next_if(|w| fold(w) == "saat");
+    let word = fold(words.next()?);
+    let clock = ["teki", "deki", "daki", "taki"]
+        .iter()
+        .find_map(|ending| word.strip_suffix(ending))?
+        .trim_end_matches(['\'', '’']);
+    let (hour, minute): (u32, u32) = match clock.split_once([':', '.']) {
+        Some((h, m)) => (h.parse().ok()?, m.parse().ok()?),
+        None => (clock.parse().ok()?, 0),
+    };
+    let afternoon = match part_of_day {
+        Some(part) => part.hour() >= 12,
+        None => (1..=6).contains(&hour),
+    };
+    let hour = if afternoon && hour < 12 {
+        hour + 12
+    } else {
+        hour
+    };
+    let rest = words.collect::<Vec<_>>().join(" ");
+    Some((
+        NaiveTime::from_hms_opt(hour, minute, 0)?,
+        (!rest.is_empty()).then_some(rest),
+    ))
+}
+
+/// Lowercase with Turkish rules and Turkish letters folded to ASCII, as the host folds
+/// messages, so "Çay", "ÇAY" and "cay" are one word.
+fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            'I' | 'ı' | 'İ' => out.push('i'),
+            'ç' | 'Ç' => out.push('c'),
+            'ğ' | 'Ğ' => out.push('g'),
+            'ö' | 'Ö' => out.push('o'),
+            'ş' | 'Ş' => out.push('s'),
+            'ü' | 'Ü' => out.push('u'),
+            '\u{307}' => {}
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+/// Cancels the reminders `which` means; when it does not say which and several are pending,
+/// cancels none and asks which one, listing them.
+fn cancel(which: &Which, tz: Tz, today: NaiveDate, tr: bool) -> Result<Reply, Error> {
+    let pending = pending()?;
+    if *which == Which::Unsaid && pending.len() > 1 {
+        return Ok(which_one(&pending, tz, tr));
+    }
+    let found: Vec<&Reminder> = pending
+        .iter()
+        .filter(|r| which.takes(r, from_ms(r.due_ms).with_timezone(&tz)))
+        .collect();
+    for r in &found {
+        kv::delete(&format!("{PREFIX}{}", r.id))?;
+    }
+    let text = match (which, found.as_slice()) {
+        (Which::All | Which::Unsaid, []) => say(
+            tr,
+            "İptal edilecek bir hatırlatıcın yok.",
+            "You have no reminders to cancel.",
+        ),
+        (
+            Which::Matching {
+                what: Some(w),
+                date: None,
+                time: None,
+            },
+            [],
+        ) => say(
+            tr,
+            &format!("\"{w}\" diye bir hatırlatıcı bulamadım."),
+            &format!("I found no reminder about \"{w}\"."),
+        ),
+        (
+            Which::Matching {
+                what: Some(w),
+                date,
+                time,
+            },
+            [],
+        ) => say(
+            tr,
+            &format!(
+                "\"{w}\" diye {} bir hatırlatıcı bulamadım.",
+                when_tr(*date, *time, today)
+            ),
+            &format!(
+                "I found no reminder about \"{w}\" {}.",
+                when_en(*date, *time, today)
+            ),
+        ),
+        (
+            Which::Matching {
+                what: None,
+                date,
+                time,
+            },
+            [],
+        ) => say(
+            tr,
+            &capitalised(&format!(
+                "{} bir hatırlatıcın yok.",
+                when_tr(*date, *time, today)
+            )),
+            &format!("You have no reminders {}.", when_en(*date, *time, today)),
+        ),
+        (_, [one]) => say(
+            tr,
+            &format!("\"{}\" hatırlatıcısını iptal ettim.", one.what),
+            &format!("Cancelled the reminder \"{}\".", one.what),
+        ),
+        (Which::All, several) => say(
+            tr,
+            &format!("{} hatırlatıcının hepsini iptal ettim.", several.len()),
+            &format!("Cancelled all {} of your reminders.", several.len()),
+        ),
+        (_, several) => say(
+            tr,
+            &format!("{} hatırlatıcıyı iptal ettim.", several.len()),
+            &format!("Cancelled {} reminders.", several.len()),
+        ),
+    };
+    Ok(Reply::text(text).with_data(&json!({
+        "cancelled": found.len(),
+        "reminders": found.iter().map(|r| reminder_json(r, tz)).collect::<Vec<_>>(),
+    })))
+}
+
+/// Most reminders the question "which one?" lists.
+const MAX_CHOICES: usize = 10;
+
+/// The question when a cancel does not say which of several pending reminders: each (up to
+/// [`MAX_CHOICES`]) with when it is due.
+fn which_one(pending: &[Reminder], tz: Tz, tr: bool) -> Reply {
+    let mut lines: Vec<String> = pending
+        .iter()
+        .take(MAX_CHOICES)
+        .map(|r| format!("- {} ({})", r.what, describe(from_ms(r.due_ms), tz, tr)))
+        .collect();
+    let more = pending.len().saturating_sub(MAX_CHOICES);
+    if more > 0 {
+        lines.push(say(
+            tr,
+            &format!("… ve {more} tane daha"),
+            &format!("… and {more} more"),
+        ));
+    }
+    let head = say(
+        tr,
+        &format!(
+            "{} hatırlatıcın var; hangisini iptal edeyim?",
+            pending.len()
+        ),
+        &format!(
+            "You have {} reminders; which one shall I cancel?",
+            pending.len()
+        ),
+    );
+    Reply::text(format!("{head}\n{}", lines.join("\n"))).with_data(&json!({
+        "cancelled": 0,
+        "choices": pending.iter().take(MAX_CHOICES).map(|r| reminder_json(r, tz)).collect::<Vec<_>>(),
+    }))
+}
+
+fn reminder_json(r: &Reminder, tz: Tz) -> serde_json::Value {
+    json!({"id": r.id, "what": r.what, "due": from_ms(r.due_ms).with_timezone(&tz).to_rfc3339()})
+}
+
+/// The question before a cancel, in the user's language: "Yarınki hatırlatıcılarınızı iptal
+/// edeyim mi?" / "Shall I cancel your reminders for tomorrow?".
+fn confirmation(which: &Which, today: NaiveDate, tr: bool) -> String {
+    match which {
+        Which::All => say(
+            tr,
+            "Tüm hatırlatıcılarınızı iptal edeyim mi?",
+            "Shall I cancel all your reminders?",
+        ),
+        Which::Unsaid => say(
+            tr,
+            "Hatırlatıcınızı iptal edeyim mi?",
+            "Shall I cancel your reminder?",
+        ),
+        Which::Matching {
+            what: Some(w),
+            date: None,
+            time: None,
+        } => say(
+            tr,
+            &format!("\"{w}\" hatırlatıcısını iptal edeyim mi?"),
+            &format!("Shall I cancel the reminder \"{w}\"?"),
+        ),
+        Which::Matching {
+            what: Some(w),
+            date,
+            time,
+        } => say(
+            tr,
+            &capitalised(&format!(
+                "{} \"{w}\" hatırlatıcısını iptal edeyim mi?",
+                when_tr(*date, *time, today)
+            )),
+            &format!(
+                "Shall I cancel the reminder \"{w}\" {}?",
+                when_en(*date, *time, today)
+            ),
+        ),
+        Which::Matching {
+            what: None,
+            date,
+            time,
+        } => say(
+            tr,
+            &capitalised(&format!(
+                "{} hatırlatıcılarınızı iptal edeyim mi?",
+                when_tr(*date, *time, today)
+            )),
+            &format!(
+                "Shall I cancel your reminders {}?",
+                when_en(*date, *time, today)
+            ),
+        ),
+    }
+}
+
+fn say(tr: bool, in_tr: &str, in_en: &str) -> String {
+    if tr { in_tr } else { in_en }.to_owned()
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        let first: String = match first {
+            'i' => "İ".into(),
+            c => c.to_uppercase().collect(),
+        };
+        first + chars.as_str()
+    })
+}
+
+/// A day and a time as a Turkish adjective: "yarınki", "bugün 15:00'teki", "saat 09:30'daki",
+/// "25.12.2026 tarihli".
+fn when_tr(date: Option<NaiveDate>, time: Option<NaiveTime>, today: NaiveDate) -> String {
+    let day = |d: NaiveDate, alone: bool| match ((d - today).num_days(), alone) {
+        (0, true) => "bugünkü".to_owned(),
+        (1, true) => "yarınki".to_owned(),
+        (0, false) => "bugün".to_owned(),
+        (1, false) => "yarın".to_owned(),
+        (_, true) => format!("{} tarihli", d.format("%d.%m.%Y")),
+        (_, false) => d.format("%d.%m.%Y").to_string(),
+    };
+    match (date, time) {
+        (Some(d), None) => day(d, true),
+        (Some(d), Some(t)) => format!("{} {}ki", day(d, false), at_tr(t)),
+        (None, Some(t)) => format!("saat {}ki", at_tr(t)),
+        (None, None) => String::new(),
+    }
+}
+
+/// A day and a time in English: "for tomorrow", "for today at 15:00", "at 09:30", "for
+/// 2026-12-25".
+fn when_en(date: Option<NaiveDate>, time: Option<NaiveTime>, today: NaiveDate) -> String {
+    let day = |d: NaiveDate| match (d - today).num_days() {
+        0 => "today".to_owned(),
+        1 => "tomorrow".to_owned(),
+        _ => d.format("%Y-%m-%d").to_string(),
+    };
+    match (date, time) {
+        (Some(d), None) => format!("for {}", day(d)),
+        (Some(d), Some(t)) => format!("for {} at {}", day(d), t.format("%H:%M")),
+        (None, Some(t)) => format!("at {}", t.format("%H:%M")),
+        (None, None) => String::new(),
+    }
+}
+
+/// "15:00'te", "09:30'da": a clock time in the locative, its ending after the time's last
+/// word read aloud ("on beş", "dokuz otuz").
+fn at_tr(t: NaiveTime) -> String {
+    let n = if t.minute() == 0 {
+        t.hour()
+    } else {
+        t.minute()
+    };
+    // The last word read aloud: the ones when there are any, else the tens.
+    let ending = match (n / 10, n % 10) {
+        (_, 1 | 2 | 7 | 8) | (2 | 5, 0) => "de",
+        (_, 3..=5) => "te",
+        (4, 0) => "ta",
+        _ => "da", // sıfır, altı, dokuz, on, otuz
+    };
+    format!("{}'{ending}", t.format("%H:%M"))
+}
 
 /// The reminders still to come, soonest first.
 fn pending() -> Result<Vec<Reminder>, Error> {
@@ -548,6 +999,210 @@ mod tests {
         assert!(due_time(&args(None, None, Some(i64::MAX)), now, tz).is_err());
         assert!(due_time(&args(Some("9999-12-31"), None, None), now, tz).is_err());
         assert!(due_time(&args(Some("+262143-12-31"), Some("23:59"), None), now, tz).is_err());
+    }
+
+    fn which(what: Option<&str>, date: Option<&str>, time: Option<&str>) -> Which {
+        let args = CancelArgs {
+            what: what.map(Into::into),
+            date: date.map(Into::into),
+            time: time.map(Into::into),
+        };
+        Which::from_args(args, NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()).unwrap()
+    }
+
+    fn day(d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(2026, 11, d)
+    }
+
+    fn hm(h: u32, m: u32) -> Option<NaiveTime> {
+        NaiveTime::from_hms_opt(h, m, 0)
+    }
+
+    #[test]
+    fn what_a_cancel_means() {
+        for all in [
+            "all",
+            "ALL",
+            "every",
+            "Tümünü",
+            "tüm",
+            "BÜTÜN",
+            "hepsini",
+            "all of them",
+        ] {
+            assert_eq!(which(Some(all), None, None), Which::All, "{all}");
+        }
+        for unsaid in [
+            None,
+            Some(""),
+            Some("  "),
+            Some("the"),
+            Some("o"),
+            Some("my"),
+        ] {
+            assert_eq!(which(unsaid, None, None), Which::Unsaid, "{unsaid:?}");
+        }
+        let matching = |what: Option<&str>, date, time| Which::Matching {
+            what: what.map(Into::into),
+            date,
+            time,
+        };
+        // Only a word for all alone means all of them.
+        assert_eq!(
+            which(Some("all hands meeting"), None, None),
+            matching(Some("all hands meeting"), None, None)
+        );
+        assert_eq!(
+            which(None, Some("2026-11-24"), None),
+            matching(None, day(24), None)
+        );
+        assert_eq!(
+            which(Some("charger"), Some("2026-11-24"), Some("15:00")),
+            matching(Some("charger"), day(24), hm(15, 0))
+        );
+        // "all" with a day is that day's reminders.
+        assert_eq!(
+            which(Some("all"), Some("2026-11-24"), None),
+            matching(None, day(24), None)
+        );
+        // A `what` that is only a day or a clock time is that day or time.
+        for tomorrow in ["tomorrow", "Yarınki", "yarin", "tomorrow's"] {
+            assert_eq!(
+                which(Some(tomorrow), None, None),
+                matching(None, day(24), None),
+                "{tomorrow}"
+            );
+        }
+        assert_eq!(
+            which(Some("bugünkü"), None, None),
+            matching(None, day(23), None)
+        );
+        assert_eq!(
+            which(Some("saat 3teki"), None, None),
+            matching(None, None, hm(15, 0))
+        );
+        assert_eq!(
+            which(Some("8deki"), None, None),
+            matching(None, None, hm(8, 0))
+        );
+        assert_eq!(
+            which(Some("14:30daki"), None, None),
+            matching(None, None, hm(14, 30))
+        );
+        assert_eq!(
+            which(Some("3teki çay"), None, None),
+            matching(Some("çay"), None, hm(15, 0))
+        );
+        // "sabah 8deki spor": the time slot took "sabah" (09:00), `what` the rest.
+        assert_eq!(
+            which(Some("8deki spor"), None, Some("09:00")),
+            matching(Some("spor"), None, hm(8, 0))
+        );
+        assert_eq!(
+            which(Some("8deki spor"), None, Some("19:00")),
+            matching(Some("spor"), None, hm(20, 0))
+        );
+        assert_eq!(
+            which(Some("the dentist"), None, None),
+            matching(Some("dentist"), None, None)
+        );
+        assert_eq!(
+            which(Some("theatre"), None, None),
+            matching(Some("theatre"), None, None)
+        );
+        let today = day(23).unwrap();
+        assert!(
+            Which::from_args(
+                CancelArgs {
+                    date: Some("tomorrow".into()),
+                    ..Default::default()
+                },
+                today
+            )
+            .is_err()
+        );
+        assert!(
+            Which::from_args(
+                CancelArgs {
+                    time: Some("3pm".into()),
+                    ..Default::default()
+                },
+                today
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn the_question_before_a_cancel_reads_naturally() {
+        let today = day(23).unwrap();
+        let ask = |w: Which| {
+            (
+                confirmation(&w, today, true),
+                confirmation(&w, today, false),
+            )
+        };
+        assert_eq!(
+            ask(which(Some("tümünü"), None, None)),
+            (
+                "Tüm hatırlatıcılarınızı iptal edeyim mi?".into(),
+                "Shall I cancel all your reminders?".into()
+            )
+        );
+        assert_eq!(
+            ask(which(None, None, None)),
+            (
+                "Hatırlatıcınızı iptal edeyim mi?".into(),
+                "Shall I cancel your reminder?".into()
+            )
+        );
+        assert_eq!(
+            ask(which(None, Some("2026-11-24"), None)),
+            (
+                "Yarınki hatırlatıcılarınızı iptal edeyim mi?".into(),
+                "Shall I cancel your reminders for tomorrow?".into()
+            )
+        );
+        assert_eq!(
+            ask(which(None, Some("2026-11-23"), Some("09:30"))),
+            (
+                "Bugün 09:30'daki hatırlatıcılarınızı iptal edeyim mi?".into(),
+                "Shall I cancel your reminders for today at 09:30?".into()
+            )
+        );
+        assert_eq!(
+            ask(which(None, None, Some("15:00"))),
+            (
+                "Saat 15:00'teki hatırlatıcılarınızı iptal edeyim mi?".into(),
+                "Shall I cancel your reminders at 15:00?".into()
+            )
+        );
+        assert_eq!(
+            ask(which(Some("şarj aleti"), Some("2026-12-25"), None)),
+            (
+                "25.12.2026 tarihli \"şarj aleti\" hatırlatıcısını iptal edeyim mi?".into(),
+                "Shall I cancel the reminder \"şarj aleti\" for 2026-12-25?".into()
+            )
+        );
+        assert_eq!(
+            ask(which(Some("çay"), None, None)),
+            (
+                "\"çay\" hatırlatıcısını iptal edeyim mi?".into(),
+                "Shall I cancel the reminder \"çay\"?".into()
+            )
+        );
+    }
+
+    #[test]
+    fn turkish_clock_endings_follow_the_last_word_read_aloud() {
+        let at = |h, m| at_tr(hm(h, m).unwrap());
+        assert_eq!(at(15, 0), "15:00'te"); // on beş
+        assert_eq!(at(9, 30), "09:30'da"); // dokuz otuz
+        assert_eq!(at(8, 0), "08:00'de"); // sekiz
+        assert_eq!(at(10, 40), "10:40'ta"); // kırk
+        assert_eq!(at(16, 0), "16:00'da"); // on altı
+        assert_eq!(at(20, 0), "20:00'de"); // yirmi
+        assert_eq!(at(0, 0), "00:00'da"); // sıfır
     }
 
     mod properties {
