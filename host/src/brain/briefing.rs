@@ -55,6 +55,9 @@ pub const INTENTS: &[(&str, &[&str])] = &[
             "[bana] [kısa] [bir] (sabah|günlük|günün) (özeti|brifingi|özetini|brifingini) (ver|verir misin|geç|çıkar)",
             "(bugünkü|bugünün|sabahki|günlük) (brifingi|brifingimi|özeti|özetimi) (alabilir miyim|verir misin|ver|söyle|oku|istiyorum)",
             "güne başlamadan (önce|evvel) [bana] [kısa] [bir] (özet|sabah özeti|brifing) (ver|verir misin|geç)",
+            "[bugün] (beni|bizi) [bir] (güncelle|bilgilendir|haberdar et) [bakalım]",
+            "(bugün|bugünle ilgili|bugün için) bilmem gereken (şeyler|neler|bir şey) (ne|neler|var mı)",
+            "(bugün|bugünle ilgili|bugün için) (bilmem gerekenler|bilmem gereken her şey) [ne|neler]",
         ],
     ),
     (
@@ -80,6 +83,8 @@ pub const INTENTS: &[(&str, &[&str])] = &[
             "catch me up [on today|on my day]",
             "(can i get|can i have|could i get|i'd like|i want) [my|the|a] (daily|morning) (briefing|summary|rundown|update)",
             "(give me|read me) [a|the] (quick|short) (briefing|summary|rundown) [of my day|for today]",
+            "(update me|fill me in|bring me up to speed) [on today|on my day|for today]",
+            "what do i need to know [today|for today|about today]",
         ],
     ),
 ];

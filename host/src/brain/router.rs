@@ -65,6 +65,88 @@ pub fn without_politeness(tokens: &[Token]) -> &[Token] {
     }
 }
 
+/// Words that wrap a request in any domain, at its start ("can you tell me …", "hey bantz …")
+/// or at its end ("… söyler misin", "… for me"), folded. A message that no template matches as
+/// it is is routed once more without them (see [`Router::route`]), so that no template needs
+/// to spell them out.
+const WRAPPER_STARTS: &[&[&str]] = &[
+    &["can", "you", "please", "tell", "me"],
+    &["could", "you", "please", "tell", "me"],
+    &["can", "you", "tell", "me"],
+    &["could", "you", "tell", "me"],
+    &["would", "you", "tell", "me"],
+    &["can", "you", "let", "me", "know"],
+    &["could", "you", "let", "me", "know"],
+    &["can", "you", "give", "me"],
+    &["could", "you", "give", "me"],
+    &["i", "would", "like", "to", "know"],
+    &["i", "want", "to", "know"],
+    &["i", "wanna", "know"],
+    &["let", "me", "know"],
+    &["do", "you", "know"],
+    &["quick", "question"],
+    &["tell", "me"],
+    &["give", "me"],
+    &["can", "you"],
+    &["could", "you"],
+    &["would", "you"],
+    &["hey", "bantz"],
+    &["ok", "bantz"],
+    &["okay", "bantz"],
+    &["bantz"],
+    &["ok"],
+    &["okay"],
+    &["so"],
+    &["well"],
+    &["hi"],
+    &["hello"],
+    &["merhaba"],
+    &["selam"],
+    &["peki"],
+    &["hadi"],
+    &["bakalim"],
+];
+const WRAPPER_ENDS: &[&[&str]] = &[
+    &["soyleyebilir", "misin"],
+    &["soyler", "misin"],
+    &["ogrenebilir", "miyim"],
+    &["bakabilir", "misin"],
+    &["bakar", "misin"],
+    &["if", "you", "can"],
+    &["for", "me"],
+    &["bakalim"],
+    &["bantz"],
+    &["then"],
+];
+
+/// The message without the words that wrap a request at its ends ([`WRAPPER_STARTS`],
+/// [`WRAPPER_ENDS`]) or politeness, unless that leaves nothing.
+pub fn unwrapped(tokens: &[Token]) -> &[Token] {
+    let starts_with = |tokens: &[Token], words: &[&str]| {
+        tokens.len() > words.len() && tokens.iter().zip(words).all(|(t, w)| t.folded == *w)
+    };
+    let ends_with = |tokens: &[Token], words: &[&str]| {
+        tokens.len() > words.len()
+            && tokens[tokens.len() - words.len()..]
+                .iter()
+                .zip(words)
+                .all(|(t, w)| t.folded == *w)
+    };
+    let mut inner = without_politeness(tokens);
+    loop {
+        let before = inner.len();
+        if let Some(words) = WRAPPER_STARTS.iter().find(|w| starts_with(inner, w)) {
+            inner = without_politeness(&inner[words.len()..]);
+        }
+        if let Some(words) = WRAPPER_ENDS.iter().find(|w| ends_with(inner, w)) {
+            inner = without_politeness(&inner[..inner.len() - words.len()]);
+        }
+        if inner.len() == before {
+            return inner;
+        }
+    }
+}
+
 /// Where a message goes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Route {
@@ -368,8 +450,20 @@ impl Router {
 
     /// Routes a tokenized message: the command whose template matched with the most literal
     /// words, then typed words; a tie between different commands is ambiguous.
+    ///
+    /// A message no template matches is routed once more without the words that wrap a
+    /// request ([`unwrapped`]).
     pub fn route(&self, tokens: &[Token], now: NaiveDateTime) -> Route {
-        let tokens = without_politeness(tokens);
+        let polite = without_politeness(tokens);
+        let route = self.route_as_is(polite, now);
+        let inner = unwrapped(polite);
+        if route == Route::NoMatch && inner.len() < polite.len() {
+            return self.route_as_is(inner, now);
+        }
+        route
+    }
+
+    fn route_as_is(&self, tokens: &[Token], now: NaiveDateTime) -> Route {
         if tokens.is_empty() {
             return Route::NoMatch;
         }
@@ -531,6 +625,31 @@ mod tests {
             Route::Command(t) => Some(format!("{}.{}", t.skill, t.command)),
             _ => None,
         }
+    }
+
+    #[test]
+    fn words_that_wrap_a_request_need_no_template() {
+        let router = Router::from_manifests([&clock()]);
+        for message in [
+            "can you tell me what time is it",
+            "hey bantz what time is it please",
+            "ok so what time is it",
+            "bantz şu an saat kaç söyler misin",
+            "peki saat kaç bakar mısın",
+        ] {
+            assert_eq!(
+                command(&route(&router, message)).as_deref(),
+                Some("clock.now"),
+                "{message}"
+            );
+        }
+        // Only at the ends, and never the whole message.
+        assert_eq!(
+            route(&router, "what time can you tell me is it"),
+            Route::NoMatch
+        );
+        assert_eq!(route(&router, "tell me"), Route::NoMatch);
+        assert_eq!(unwrapped(&tokenize("tell me")).len(), 2);
     }
 
     #[test]

@@ -149,7 +149,10 @@ fn hour_word(word: &str) -> Option<u32> {
         ("sekiz", 8),
         ("dokuz", 9),
     ];
-    const ENDINGS: &[&str] = &["", "e", "a", "ye", "ya", "de", "da", "te", "ta"];
+    // Bare, dative, locative, and the accusative of "beşi çeyrek geçe".
+    const ENDINGS: &[&str] = &[
+        "", "e", "a", "ye", "ya", "de", "da", "te", "ta", "i", "yi", "u", "yu",
+    ];
     for (stem, n) in stems {
         if let Some(rest) = word.strip_prefix(stem)
             && ENDINGS.contains(&rest)
@@ -159,6 +162,18 @@ fn hour_word(word: &str) -> Option<u32> {
     }
     match word {
         "on" | "ona" | "onda" => Some(10),
+        "one" => Some(1),
+        "two" => Some(2),
+        "three" => Some(3),
+        "four" => Some(4),
+        "five" => Some(5),
+        "six" => Some(6),
+        "seven" => Some(7),
+        "eight" => Some(8),
+        "nine" => Some(9),
+        "ten" => Some(10),
+        "eleven" => Some(11),
+        "twelve" => Some(12),
         _ => None,
     }
 }
@@ -373,6 +388,8 @@ pub fn time(words: &[&str], now: NaiveDateTime) -> Option<NaiveTime> {
             "sabah" | "sabaha" | "morning" | "am" => Some(Part::Morning),
             "ogleden" | "oglenden" | "afternoon" | "pm" => Some(Part::Afternoon),
             "aksam" | "aksama" | "aksamustu" | "evening" | "tonight" => Some(Part::Evening),
+            // "çeyrek geçe" (a quarter past) folds to "ceyrek gece", not the night.
+            "gece" if i > 0 && words[i - 1] == "ceyrek" => None,
             "gece" | "geceye" | "night" => Some(Part::Night),
             _ => None,
         };
@@ -407,8 +424,16 @@ pub fn time(words: &[&str], now: NaiveDateTime) -> Option<NaiveTime> {
         ["midnight"] | ["gece", "yarisi"] => return NaiveTime::from_hms_opt(0, 0, 0),
         _ => {}
     }
+    let before = |(h, _): (u32, u32)| ((h + 23) % 24, 45);
     let (hour, minute) = match words.as_slice() {
         [w] => hour_minute(w)?,
+        // "beşi çeyrek geçe", "beşe çeyrek var"; "quarter past five", "half past 5",
+        // "quarter to six".
+        [w, "ceyrek", "gece"] => (hour_minute(w)?.0, 15),
+        [w, "ceyrek", "var"] => before(hour_minute(w)?),
+        ["a" | "quarter", .., "past", w] if words.contains(&"quarter") => (hour_minute(w)?.0, 15),
+        ["half", "past", w] => (hour_minute(w)?.0, 30),
+        ["a" | "quarter", .., "to", w] if words.contains(&"quarter") => before(hour_minute(w)?),
         [w, b] if b.starts_with("bucu") => (hour_minute(w)?.0, 30),
         [h, m] => (hour_minute(h)?.0, m.parse().ok().filter(|m| *m < 60)?),
         _ => return None,
@@ -450,14 +475,16 @@ fn hour_minute(word: &str) -> Option<(u32, u32)> {
         (_, Some(w)) => (w, Some(false)),
         _ => (word, None),
     };
-    // Digits with a Turkish case ending written without an apostrophe: "3te", "7de", "10da".
+    // Digits with a Turkish case ending written without an apostrophe: "3te", "7de", "10da",
+    // "3teki".
     let digits_end = word
         .find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.'))
         .unwrap_or(word.len());
     let (clock, ending) = word.split_at(digits_end);
     if clock.is_empty()
         || !(ending.is_empty()
-            || ending.chars().all(|c| c.is_ascii_alphabetic()) && ending.len() <= 3)
+            || ending.chars().all(|c| c.is_ascii_alphabetic())
+                && (ending.len() <= 3 || matches!(ending, "teki" | "taki" | "deki" | "daki")))
     {
         return None;
     }
@@ -648,6 +675,12 @@ mod tests {
         assert_eq!(t("at 8 in the evening"), "20:00");
         assert_eq!(t("in the afternoon"), "15:00");
         assert_eq!(t("tonight"), "19:00");
+        assert_eq!(t("saat beşi çeyrek geçe"), "17:15");
+        assert_eq!(t("saat 3teki"), "15:00");
+        assert_eq!(t("sabah dokuza çeyrek var"), "08:45");
+        assert_eq!(t("quarter past five"), "17:15");
+        assert_eq!(t("at a quarter to 9 am"), "08:45");
+        assert_eq!(t("half past 7 in the evening"), "19:30");
         assert!(p(SlotKind::Time, "at 25").is_none());
         assert!(p(SlotKind::Time, "call mom").is_none());
     }

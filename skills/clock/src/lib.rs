@@ -41,7 +41,7 @@ impl Skill for Clock {
                 "saat kaçı gösteriyor",
                 "saati söyle",
                 "saati (söyler|söyleyebilir) misin",
-                "saat ne",
+                "[şu an|şimdi] saat ne [oldu|olmuş] [acaba]",
                 "saatin kaç olduğunu (söyler misin|söyle|biliyor musun|öğrenebilir miyim)",
                 "saat kaç (biliyor musun|söyler misin|oldu acaba)",
                 "[şu an|şimdi] saat (kaçı|kaç) gösteriyor",

@@ -154,6 +154,10 @@ impl Skill for Weather {
                 "[{place}] hava nasıl [acaba] (söyler misin|biliyor musun|öğrenebilir miyim)",
                 "[{place}] [şu an|şimdi|şu anda] (sıcaklık|hava sıcaklığı|derece) (kaç|ne kadar|nedir) [derece]",
                 "[{place}] [şu an|şimdi|şu anda] (hava|havalar|dışarısı) (nasıl|ne durumda|kaç derece) [acaba]",
+                "[{place}] [şu an|şimdi|bugün|şu anda] (sis|rüzgar|fırtına|dolu|pus) var mı",
+                "[bugün] güneş kremi (sürmem gerekir mi|sürmem lazım mı|sürmeli miyim|lazım mı|gerekir mi|almalı mıyım)",
+                "[bugün] ne (giysem|giyeyim|giymeliyim|giymem lazım|giymem gerek)",
+                "[ya] [bir] [{place}] [için] hava durumuna (bak|baksana|bakar mısın|bakıver|bakabilir misin)",
             ],
         )))
         .intent(slots(Intent::new(
@@ -180,7 +184,7 @@ impl Skill for Weather {
                 "(temperature|temp) (now|right now|outside)",
                 "is it (hot|cold|warm|sunny|raining|snowing|cloudy|windy|foggy) out [in {place}] [now|right now]",
                 "how's the weather looking [in {place}] [now|right now]",
-                "how (windy|humid|sunny|chilly|freezing) is it [outside] [in {place}] [now|right now]",
+                "how (windy|humid|sunny|chilly|freezing) is it [outside] [in {place}] [now|right now|today]",
                 "(should i|do i need to|do i have to) (wear|bring|take) a (sweater|jacket|coat|hat) [now|right now|today]",
                 "[the] (weather report|weather update|weather conditions|current conditions|weather forecast now) [please]",
                 "(tell me|give me|check|show me|get me) the weather [in {place}] [for me] [now|right now]",
@@ -194,6 +198,10 @@ impl Skill for Weather {
                 "(what's|what is|how's|how is) the (humidity|wind|wind speed|uv index|air temperature) [like] [in {place}] [now|right now]",
                 "is it (humid|freezing|chilly|nice|dark|stormy) (outside|out) [in {place}] [now|right now]",
                 "is it (warm|cold|nice) enough (for|to wear) (a t-shirt|shorts|a walk|a swim|sandals) [outside] [now|right now]",
+                "(do|will|should) i need (sunscreen|sunblock|sun cream|sunglasses|a sun hat) [today|now|right now]",
+                "(should i|do i need to) (wear|put on) (sunscreen|sunblock|sun cream) [today|now|right now]",
+                "what should i wear [today|now|right now|outside]",
+                "what (to|do i|should i) wear [today|now|right now] [in {place}]",
             ],
         )))
         .intent(slots(Intent::new(
@@ -236,12 +244,16 @@ impl Skill for Weather {
                 "{date} [{place}] hava nasıl (olacak|olur) [acaba] (söyler misin|biliyor musun)",
                 "[{place}] (önümüzdeki|gelecek) (günlerde|günler|hafta) (hava|havalar) [durumu] (nasıl|ne durumda) [olacak] [acaba]",
                 "[{place}] (hava tahmini|hava tahminleri) [nedir|nasıl|ne]",
-                "{date} (mont|ceket|kazak|palto|hırka) (giymeli miyim|giyeyim mi|giymem lazım mı|giymem gerekir mi|almalı mıyım|alayım mı|lazım mı|gerekir mi)",
+                "{date} [için] (mont|ceket|kazak|palto|hırka) (giymeli miyim|giyeyim mi|giymem lazım mı|giymem gerekir mi|almalı mıyım|alayım mı|lazım mı|gerekir mi)",
                 "[bu] (hafta sonu|hafta) [{place}] kar (yağacak|yağar|var) mı [acaba]",
                 "{date} [{place}] (en yüksek|en düşük) (sıcaklık|derece|hava sıcaklığı) (kaç|ne|nedir|ne kadar) [olacak]",
                 "{date} [{place}] (hava|havalar) nasıl olur [acaba]",
                 "{date} [{place}] güneş (var mı|açacak mı|olacak mı|görecek miyiz)",
                 "[{place}] (hava|havalar) {date} (nasıl|ne durumda) [olacak] [acaba]",
+                "(bu hafta|hafta sonu|bu hafta sonu) [{place}] (hava|havalar) nasıl (gidecek|geçecek|seyredecek)",
+                "[{date}] [{place}] (hava|havalar) nasıl (gidecek|geçecek|seyredecek)",
+                "{date} ne (giysem|giyeyim|giymeliyim|giymem lazım)",
+                "{date} [için] güneş kremi (lazım mı|gerekir mi|almalı mıyım)",
             ],
         )))
         .intent(slots(Intent::new(
@@ -300,6 +312,11 @@ impl Skill for Weather {
                 "how (cold|hot|warm) will it get {date} [in {place}]",
                 "(is it going to be|will it be|is it gonna be|is it) (humid|stormy|foggy|nice) {date} [in {place}]",
                 "(will there be|is there going to be) a (storm|thunderstorm|blizzard|heatwave) [in {place}] [{date}]",
+                "[is it|it's|its] (gonna|going to) be (windy|hot|cold|warm|sunny|cloudy|rainy|snowy|nice|humid|foggy|stormy|chilly|freezing) {date} [in {place}]",
+                "(should i|do i need to|do i have to) (bring|pack|take) a (sweater|jacket|coat|hat) [to {place}] {date}",
+                "(should i|do i need to|do i have to) (bring|pack|take) a (sweater|jacket|coat|hat) {date} [to {place}]",
+                "what should i (wear|pack) {date} [in {place}]",
+                "(do|will) i need (sunscreen|sunblock|sun cream|sunglasses) {date}",
             ],
         )))
         .intent(slots(Intent::new(
@@ -325,6 +342,7 @@ impl Skill for Weather {
                 "[{date}] [{place}] yağmura (yakalanır mıyım|yakalanacak mıyım|yakalanabilir miyim)",
                 "[{date}] [{place}] (yağmur|sağanak|yağış) (bekleniyor|var) mı [acaba]",
                 "[{date}] [{place}] (sağanak|sağanak yağış|çisenti) (olacak|var|bekleniyor|yağacak) (mı|mu)",
+                "[{date}] [{place}] (yağmur|yağış) (ihtimali|olasılığı) (ne|nedir|kaç|var mı|yüksek mi|ne kadar|yüzde kaç)",
             ],
         )))
         .intent(slots(Intent::new(
@@ -366,6 +384,10 @@ impl Skill for Weather {
                 "(will|am) i (get|going to get|gonna get) (wet|rained on|caught in the rain) [{date}] [in {place}]",
                 "(do|should|will) i (need|want|take|bring|grab) an umbrella (when|if) i (go out|leave|head out) [{date}]",
                 "(any|is there any) (rain|showers|drizzle) (coming|expected|on the way|forecast) [{date}] [in {place}]",
+                "[is it|it's|its] (gonna|going to) rain [{date}] [this] [morning|afternoon|evening|tonight|later] [in {place}]",
+                "[what's the|what is the|what are the|is there a|is there any] (chance|chances|probability|odds|likelihood) of (rain|showers|a shower) [{date}] [morning|afternoon|evening|tonight] [in {place}]",
+                "[what's the|what is the|what are the|is there a|is there any] (chance|chances|probability|odds|likelihood) of (rain|showers|a shower) [in {place}] [{date}] [morning|afternoon|evening|tonight]",
+                "(any|will there be|will there be any) (showers|rain|drizzle) [{date}] [this] [morning|afternoon|evening|tonight] [in {place}]",
             ],
         )))
         .outbound_host("api.open-meteo.com")
