@@ -56,6 +56,8 @@ pub const INTENTS: &[(&str, &[&str])] = &[
             "(bugünkü|bugünün|sabahki|günlük) (brifingi|brifingimi|özeti|özetimi) (alabilir miyim|verir misin|ver|söyle|oku|istiyorum)",
             "güne başlamadan (önce|evvel) [bana] [kısa] [bir] (özet|sabah özeti|brifing) (ver|verir misin|geç)",
             "[bugün] (beni|bizi) [bir] (güncelle|bilgilendir|haberdar et) [bakalım]",
+            "(günüme|bugüne|güne) dair [kısa] [bir] (genel bakış|özet|brifing) (istiyorum|ver|verir misin)",
+            "(günümün|bugünün) özetini (çıkar|çıkarır mısın|yap|istiyorum)",
             "(bugün|bugünle ilgili|bugün için) bilmem gereken (şeyler|neler|bir şey) (ne|neler|var mı)",
             "(bugün|bugünle ilgili|bugün için) (bilmem gerekenler|bilmem gereken her şey) [ne|neler]",
         ],

@@ -457,6 +457,28 @@ const CLASSES: &[(&str, &[&str])] = &[
             "gozlugum",
         ],
     ),
+    // Translation and foreign languages ("how do you say umbrella in French", "şemsiye
+    // Fransızca nasıl denir"): no command translates. English and Turkish are left out, as
+    // people ask to be answered in them.
+    (
+        "translation",
+        &[
+            "translate",
+            "translation",
+            "tercume",
+            "ceviri",
+            "cevirir",
+            "denir",
+            "french",
+            "german",
+            "spanish",
+            "italian",
+            "fransizca",
+            "almanca",
+            "ispanyolca",
+            "italyanca",
+        ],
+    ),
     (
         "clock",
         &["time", "clock", "hour", "saat", "saati", "saatin"],
@@ -494,8 +516,8 @@ pub fn class_of(word: &str) -> Option<&'static str> {
 }
 
 /// The classes of what other assistants are asked for (films, books, songs, games,
-/// restaurants, lost belongings): no first-party command takes them.
-const ELSEWHERE: &[&str] = &["media", "food", "commerce", "belongings"];
+/// restaurants, lost belongings, translation): no first-party command takes them.
+const ELSEWHERE: &[&str] = &["media", "food", "commerce", "belongings", "translation"];
 
 /// The classes that name the user's own plans: a message with one of them is about the
 /// calendar or the reminders, whatever else it names ("delete the cinema event", "book a
@@ -531,6 +553,7 @@ mod tests {
         assert_eq!(class_of("keyboard"), None);
         assert!(names_elsewhere(["find", "the", "book", "dune"]));
         assert!(!names_elsewhere(["find", "my", "flight"]));
+        assert!(names_elsewhere(["semsiye", "fransizca", "nasil", "denir"]));
         assert!(!names_elsewhere(["book", "a", "meeting", "tomorrow"]));
         assert!(!names_elsewhere([
             "sinema",

@@ -40,11 +40,12 @@ pub const MIN_CONFIDENCE: f64 = 0.25;
 /// milliseconds, and no more.
 pub const ROUTING_BUDGET: u64 = 300_000;
 
-/// Words of politeness, and the hesitations of speech typed or transcribed ("uh …", "şey …",
-/// "… rn"), that may open or close any request ("please …", "… lütfen").
+/// Words of politeness, the hesitations of speech typed or transcribed ("uh …", "şey …",
+/// "… rn"), and the names an assistant is called by ("bantz", and "olly", the wake word of
+/// public voice datasets), that may open or close any request ("please …", "… lütfen").
 pub const POLITENESS: &[&str] = &[
     "please", "pls", "kindly", "hey", "lutfen", "acaba", "thanks", "thank", "uh", "um", "umm",
-    "uhm", "er", "erm", "hmm", "rn", "sey", "yani", "hani", "falan", "ee", "eee",
+    "uhm", "er", "erm", "hmm", "rn", "sey", "yani", "hani", "falan", "ee", "eee", "bantz", "olly",
 ];
 
 /// The message without the words of politeness at its ends, unless it is nothing else: a
@@ -80,6 +81,7 @@ const WRAPPER_STARTS: &[&[&str]] = &[
     &["can", "you", "give", "me"],
     &["could", "you", "give", "me"],
     &["i", "would", "like", "to", "know"],
+    &["id", "like", "to", "know"],
     &["i", "want", "to", "know"],
     &["i", "wanna", "know"],
     &["let", "me", "know"],
@@ -90,10 +92,6 @@ const WRAPPER_STARTS: &[&[&str]] = &[
     &["can", "you"],
     &["could", "you"],
     &["would", "you"],
-    &["hey", "bantz"],
-    &["ok", "bantz"],
-    &["okay", "bantz"],
-    &["bantz"],
     &["ok"],
     &["okay"],
     &["so"],
@@ -107,6 +105,9 @@ const WRAPPER_STARTS: &[&[&str]] = &[
     &["bakalim"],
 ];
 const WRAPPER_ENDS: &[&[&str]] = &[
+    &["ogrenmek", "istiyorum"],
+    &["bilmek", "istiyorum"],
+    &["merak", "ediyorum"],
     &["soyleyebilir", "misin"],
     &["soyler", "misin"],
     &["ogrenebilir", "miyim"],
@@ -265,6 +266,10 @@ impl Router {
             vocabulary: HashSet::new(),
             vocabulary_by_length: HashMap::new(),
         };
+        // The words of dates are no template's, but a typo in them is as common.
+        for word in slots::SPELLED_DATE_WORDS {
+            router.learn_spelling(word);
+        }
         for manifest in manifests {
             let skill: Arc<str> = manifest.name.as_str().into();
             for intent in &manifest.intents {
@@ -296,6 +301,18 @@ impl Router {
         router
     }
 
+    /// Adds a word to the vocabulary that [`Router::respelled`] corrects to, if it is long
+    /// enough.
+    fn learn_spelling(&mut self, word: &str) {
+        let chars: Box<[char]> = word.chars().collect();
+        if chars.len() >= MIN_SPELLED_CHARS && self.vocabulary.insert(word.into()) {
+            self.vocabulary_by_length
+                .entry(chars.len())
+                .or_default()
+                .push(chars);
+        }
+    }
+
     fn add<'t>(
         &mut self,
         skill: &Arc<str>,
@@ -315,15 +332,7 @@ impl Router {
             match Template::parse(text) {
                 Ok(template) => {
                     for word in template.words() {
-                        let chars: Box<[char]> = word.chars().collect();
-                        if chars.len() >= MIN_SPELLED_CHARS
-                            && self.vocabulary.insert(word.into_boxed_str())
-                        {
-                            self.vocabulary_by_length
-                                .entry(chars.len())
-                                .or_default()
-                                .push(chars);
-                        }
+                        self.learn_spelling(&word);
                     }
                     self.entries.push(Entry {
                         intent,

@@ -224,6 +224,34 @@ fn month(word: &str) -> Option<u32> {
         .map(|i| i as u32 + 1)
 }
 
+/// The words of dates that a misspelt word may be corrected to ("tomorow", "wensday"), folded.
+pub const SPELLED_DATE_WORDS: &[&str] = &[
+    "tomorrow",
+    "yesterday",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "pazartesi",
+    "carsamba",
+    "persembe",
+    "cumartesi",
+    "january",
+    "february",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "haziran",
+    "temmuz",
+    "agustos",
+    "yarindan",
+];
+
 /// Drops filler words that may stand around a date ("on friday", "bu cuma", "cuma günü").
 fn strip_date_fillers<'a>(words: &'a [&'a str]) -> &'a [&'a str] {
     let mut words = words;
@@ -234,7 +262,7 @@ fn strip_date_fillers<'a>(words: &'a [&'a str]) -> &'a [&'a str] {
         words = rest;
     }
     while let [rest @ .., last] = words
-        && matches!(*last, "gunu" | "gun")
+        && matches!(*last, "gunu" | "gun" | "gunku")
         && !rest.is_empty()
     {
         words = rest;

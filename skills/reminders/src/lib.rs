@@ -190,6 +190,7 @@ impl Skill for Reminders {
                     "(unutturma|unutmama izin verme) [bana] [{date}] [{time}] {what}",
                     "[{date}] [{time}] {what} (gerektiğini|lazım olduğunu) [bana] (hatırlat|hatırlatır mısın|hatırlatabilir misin)",
                     "[lütfen] [{date}] [{time}] {what} [bana] (hatırlatsana|hatırlatıver|hatırlatman lazım|hatırlatmanı istiyorum)",
+                    "[{date}] [{time}] {what} (için|diye) [bir] (hatırlatıcı|hatırlatma) istiyorum",
                 ],
             ))
             .intent(add(
@@ -258,6 +259,7 @@ impl Skill for Reminders {
                     "(hatırlatıcı|hatırlatma) (listemi|listesini|listeni) (görebilir miyim|gösterir misin|göster|oku|aç)",
                     "hangi (hatırlatmaları|hatırlatıcıları) (kurmuştum|kurdum|ayarladım|ayarlamıştım)",
                     "bana (neyi|neleri|ne) hatırlatacaktın",
+                    "bana (neyi|neleri|ne) hatırlatmanı (istemiştim|istedim|söylemiştim)",
                     "[bana] hatırlatacağın (şeyler|şeyleri|işler) [neler|ne]",
                     "[bütün|tüm] (hatırlatıcıları|hatırlatmaları|hatırlatıcılarımı|hatırlatmalarımı) (aç|açar mısın)",
                     "(hatırlatıcılarım|hatırlatmalarım) (nelerdi|neydi)",
@@ -282,6 +284,7 @@ impl Skill for Reminders {
                     "what (have i asked you|did i ask you) to remind me [about|of]",
                     "(what|which) reminders (are there|do i have) [for] [today|tomorrow|this week]",
                     "(what's|what is) on my reminder list",
+                    "(what|which) reminders (did i set|have i set|i set|i have) [for] [today|tomorrow|the weekend|this week|next week]",
                     "my reminders [please]",
                 ],
             ))
@@ -309,7 +312,7 @@ impl Skill for Reminders {
                         "{time} {what} (hatırlatıcısını|hatırlatmasını) (iptal et|sil|kaldır)",
                         // All of them: `what` takes the word for all ("tüm", "bütün", "hepsini").
                         "{what} (hatırlatıcılarımı|hatırlatmalarımı|hatırlatıcıları|hatırlatmaları) (sil|iptal et|kaldır|temizle)",
-                        "(hatırlatıcılarımın|hatırlatmalarımın|hatırlatıcıların|hatırlatmaların) {what} (sil|iptal et|kaldır|temizle)",
+                        "(hatırlatıcılarımın|hatırlatmalarımın|hatırlatıcıların|hatırlatmaların|hatırlatıcılarımdan|hatırlatmalarımdan) {what} (sil|iptal et|kaldır|temizle|çıkar)",
                     ],
                 )
                 .slot("date", SlotKind::Date)
