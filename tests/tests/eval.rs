@@ -530,6 +530,8 @@ async fn the_held_out_sets_are_measured() {
     for file in &files {
         let bantz = host_for(file).await;
         let mut right = 0;
+        // This file's in-domain lines and right ones, and its out-of-domain lines and right ones.
+        let mut of_file = [0usize; 4];
         for line in &file.lines {
             assert!(!line.follows, "{}: held-out lines stand alone", file.name);
             let parsed = json_ok(
@@ -557,9 +559,24 @@ async fn the_held_out_sets_are_measured() {
                 }
             }
             right += usize::from(passed);
+            let at = if line.expect.command().is_some() {
+                0
+            } else {
+                2
+            };
+            of_file[at] += 1;
+            of_file[at + 1] += usize::from(passed);
             report.add(line, &tier_of(&parsed), passed);
         }
-        println!("{}: {right}/{} right", file.name, file.lines.len());
+        println!(
+            "{}: {right}/{} right (in-domain {}/{}, out-of-domain {}/{})",
+            file.name,
+            file.lines.len(),
+            of_file[1],
+            of_file[0],
+            of_file[3],
+            of_file[2]
+        );
     }
     let accuracy = in_domain_right as f64 / in_domain.max(1) as f64;
     let false_positive_rate = false_positives.len() as f64 / out_of_domain.max(1) as f64;
