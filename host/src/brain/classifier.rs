@@ -358,7 +358,10 @@ fn merge(members: Vec<Model>) -> Model {
     model.weights.iter_mut().for_each(|w| *w /= count);
     model.bias.iter_mut().for_each(|b| *b /= count);
     for member in members {
-        for (feature, row) in &member.rows {
+        // In the member's own row order, so that the same inputs give the same layout.
+        let mut rows: Vec<(&u64, &u32)> = member.rows.iter().collect();
+        rows.sort_unstable_by_key(|(_, row)| **row);
+        for (feature, row) in rows {
             let next = model.rows.len() as u32;
             let at = *model.rows.entry(*feature).or_insert(next) as usize * n;
             if at == model.weights.len() {
