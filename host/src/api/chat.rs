@@ -14,7 +14,7 @@ use poem_openapi::{ApiRequest, ApiResponse, Enum, Object, OpenApi};
 use super::auth::BearerAuth;
 use super::health::LlmTier;
 use super::stream::{self, ChatEventStream};
-use super::text::{Omittable, Text};
+use super::text::{NonBlank, Omittable, Text};
 use super::{ApiError, ApiTags, AppState};
 use crate::brain::{self, ChatOutcome, ChatRequest as BrainRequest};
 
@@ -23,12 +23,8 @@ use crate::brain::{self, ChatOutcome, ChatRequest as BrainRequest};
 #[oai(example)]
 pub struct ChatRequest {
     /// What the user says, in Turkish or English: 1 to 4000 characters, not all blank.
-    #[oai(validator(
-        min_length = 1,
-        max_length = 4000,
-        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
-    ))]
-    pub message: Text,
+    #[oai(validator(min_length = 1, max_length = 4000, custom = "super::text::NotBlank"))]
+    pub message: NonBlank,
     /// The conversation to continue; leave it out to start a new one, and send back the
     /// `session_id` of the reply to continue it. 1 to 128 letters, digits, `-`, `_` or `.`.
     #[oai(

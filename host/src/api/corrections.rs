@@ -11,7 +11,7 @@ use poem_openapi::types::Example;
 use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
 
 use super::auth::BearerAuth;
-use super::text::{JsonObject, Omittable, Text};
+use super::text::{JsonObject, NonBlank, Omittable, Text};
 use super::{ApiError, ApiTags, AppState};
 use crate::brain::classifier::{Correction, MAX_CORRECTION_ARGS_BYTES};
 
@@ -20,12 +20,8 @@ use crate::brain::classifier::{Correction, MAX_CORRECTION_ARGS_BYTES};
 #[oai(example)]
 pub struct CorrectionRequest {
     /// What the user said: 1 to 500 characters, with at least one word.
-    #[oai(validator(
-        min_length = 1,
-        max_length = 500,
-        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
-    ))]
-    pub utterance: Text,
+    #[oai(validator(min_length = 1, max_length = 500, custom = "super::text::NotBlank"))]
+    pub utterance: NonBlank,
     /// The command it means, as `skill.command` (see `GET /api/v1/commands`).
     pub command: Text,
     /// Arguments to run the command with when exactly this message comes again, a JSON object

@@ -10,7 +10,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
 
 use super::auth::{self, BearerAuth};
-use super::text::Text;
+use super::text::{NonBlank, Text};
 use super::{ApiError, ApiTags, AppState, ErrorBody};
 use crate::devices::{Device, PairError};
 
@@ -32,12 +32,8 @@ pub struct PairVerifyRequest {
     pub code: Text,
     /// What to call the device in the list, e.g. "Ayşe's phone": 1 to 64 characters, not all
     /// blank.
-    #[oai(validator(
-        min_length = 1,
-        max_length = 64,
-        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
-    ))]
-    pub device_name: Text,
+    #[oai(validator(min_length = 1, max_length = 64, custom = "super::text::NotBlank"))]
+    pub device_name: NonBlank,
 }
 
 /// A paired device.
