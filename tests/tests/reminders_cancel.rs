@@ -98,9 +98,7 @@ async fn the_ways_people_say_cancel_reach_the_right_reminders() {
             json!({"date": tomorrow, "what": "the charger"}),
         ),
         ("saat 3'teki hatırlatmayı sil", json!({"time": "15:00"})),
-        // The host's time slot does not read "3teki": `what` takes it, and the skill reads it
-        // as 15:00.
-        ("saat 3teki hatırlatmayı sil", json!({"what": "saat 3teki"})),
+        ("saat 3teki hatırlatmayı sil", json!({"time": "15:00"})),
         ("delete my 8pm reminder", json!({"time": "20:00"})),
         ("hatirlatmayi iptal et", json!({})),
         ("cancel the reminder", json!({})),
