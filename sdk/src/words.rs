@@ -50,6 +50,25 @@ pub fn weekday(days_from_monday: u32, tr: bool) -> &'static str {
     names[days_from_monday as usize % 7]
 }
 
+/// Lowercase with Turkish rules and Turkish letters folded to ASCII, as the host folds
+/// messages, so "Dişçi", "DİŞÇİ" and "disci" are one word.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            'I' | 'ı' | 'İ' => out.push('i'),
+            'ç' | 'Ç' => out.push('c'),
+            'ğ' | 'Ğ' => out.push('g'),
+            'ö' | 'Ö' => out.push('o'),
+            'ş' | 'Ş' => out.push('s'),
+            'ü' | 'Ü' => out.push('u'),
+            '\u{307}' => {}
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -177,25 +177,7 @@ pub fn line(o: &Occurrence<'_>, user: Zone, tr: bool) -> String {
     text
 }
 
-/// Lowercase with Turkish rules and Turkish letters folded to ASCII, as the host folds
-/// messages, so "Dişçi", "DİŞÇİ" and "disci" are one word.
-pub fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            'I' | 'ı' => out.push('i'),
-            'İ' => out.push('i'),
-            'ç' | 'Ç' => out.push('c'),
-            'ğ' | 'Ğ' => out.push('g'),
-            'ö' | 'Ö' => out.push('o'),
-            'ş' | 'Ş' => out.push('s'),
-            'ü' | 'Ü' => out.push('u'),
-            '\u{307}' => {}
-            c => out.extend(c.to_lowercase()),
-        }
-    }
-    out
-}
+pub use bantz_sdk::words::fold;
 
 fn words(text: &str) -> Vec<String> {
     fold(text)

@@ -8,6 +8,7 @@
 //! A cancel names its reminders by text, day, time, a word for all, or not at all ([`Which`]);
 //! it never guesses between several: it asks which.
 
+use bantz_sdk::words::fold;
 use bantz_sdk::{
     Call, Command, DescriptionKind, Error, Intent, Manifest, Reply, Skill, SlotKind, export, json,
     kv,
@@ -585,25 +586,6 @@ fn leading_clock(
         NaiveTime::from_hms_opt(hour, minute, 0)?,
         (!rest.is_empty()).then_some(rest),
     ))
-}
-
-/// Lowercase with Turkish rules and Turkish letters folded to ASCII, as the host folds
-/// messages, so "Çay", "ÇAY" and "cay" are one word.
-fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            'I' | 'ı' | 'İ' => out.push('i'),
-            'ç' | 'Ç' => out.push('c'),
-            'ğ' | 'Ğ' => out.push('g'),
-            'ö' | 'Ö' => out.push('o'),
-            'ş' | 'Ş' => out.push('s'),
-            'ü' | 'Ü' => out.push('u'),
-            '\u{307}' => {}
-            c => out.extend(c.to_lowercase()),
-        }
-    }
-    out
 }
 
 /// Cancels the reminders `which` means; when it does not say which and several are pending,
