@@ -10,7 +10,9 @@ use chrono::{Datelike, NaiveDateTime};
 use super::{Answer, Brain, BrainError, ChatEvent, Turn};
 use crate::runtime::Invocation;
 
-// The SDK's names, the ones the skills answer with, compiled into the host as well.
+// The SDK's names, the ones the skills answer with, compiled into the host as well. The host
+// folds messages its own way (`normalise`), so the SDK's `fold` is unused here.
+#[allow(dead_code)]
 #[path = "../../../sdk/src/words.rs"]
 pub(super) mod words;
 
