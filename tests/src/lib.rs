@@ -111,6 +111,19 @@ pub struct Options {
     pub socket: bool,
 }
 
+impl Options {
+    /// The first-party skills a user starts with: clock, weather, calendar and reminders.
+    pub fn first_party() -> Options {
+        Options {
+            skills: ["clock", "weather", "calendar", "reminders"]
+                .into_iter()
+                .map(skill)
+                .collect(),
+            ..Default::default()
+        }
+    }
+}
+
 impl Default for Options {
     fn default() -> Self {
         Options {
@@ -459,6 +472,12 @@ impl Bantz {
             .post("/api/v1/chat", &json!({ "message": message }))
             .await;
         json_ok(response).await
+    }
+
+    /// Sends a chat message in the conversation `session`; asserts a 200 and returns the body.
+    pub async fn say(&self, session: &str, message: &str) -> Value {
+        let body = json!({ "message": message, "session_id": session });
+        json_ok(self.post("/api/v1/chat", &body).await).await
     }
 }
 

@@ -11,18 +11,6 @@ async fn start() -> Bantz {
     .await
 }
 
-async fn say(bantz: &Bantz, session: &str, message: &str) -> bantz_tests::Value {
-    json_ok(
-        bantz
-            .post(
-                "/api/v1/chat",
-                &json!({"message": message, "session_id": session}),
-            )
-            .await,
-    )
-    .await
-}
-
 #[tokio::test]
 async fn a_command_that_needs_confirmation_runs_only_after_a_yes() {
     let bantz = start().await;
@@ -41,7 +29,7 @@ async fn a_command_that_needs_confirmation_runs_only_after_a_yes() {
     );
 
     let session = asked["session_id"].as_str().unwrap();
-    let done = say(&bantz, session, "yes").await;
+    let done = bantz.say(session, "yes").await;
     assert_eq!(done["tools_used"], json!(["ticker.reset"]), "{done}");
     assert_eq!(done["requires_confirmation"], false);
     assert!(
@@ -51,7 +39,7 @@ async fn a_command_that_needs_confirmation_runs_only_after_a_yes() {
     assert_eq!(bantz.skill_status("ticker").await["invocations"], 1);
 
     // The yes was used up: another yes is just a message.
-    let again = say(&bantz, session, "yes").await;
+    let again = bantz.say(session, "yes").await;
     assert_eq!(again["tools_used"], json!([]));
     assert_eq!(bantz.skill_status("ticker").await["invocations"], 1);
 }
@@ -66,11 +54,11 @@ async fn turkish_no_cancels_and_nothing_runs() {
         "{asked}"
     );
     let session = asked["session_id"].as_str().unwrap();
-    let cancelled = say(&bantz, session, "Hayır, iptal et").await;
+    let cancelled = bantz.say(session, "Hayır, iptal et").await;
     assert_eq!(cancelled["tools_used"], json!([]));
     assert_eq!(cancelled["response"], "Tamam, iptal ettim.");
     assert_eq!(
-        say(&bantz, session, "evet").await["tools_used"],
+        bantz.say(session, "evet").await["tools_used"],
         json!([]),
         "the no used it up"
     );
@@ -100,9 +88,9 @@ async fn the_confirm_field_answers_and_another_message_drops_the_question() {
         .as_str()
         .unwrap()
         .to_owned();
-    let other = say(&bantz, &session, "saat kaç").await;
+    let other = bantz.say(&session, "saat kaç").await;
     assert_eq!(other["tools_used"], json!(["clock.now"]));
-    assert_eq!(say(&bantz, &session, "yes").await["tools_used"], json!([]));
+    assert_eq!(bantz.say(&session, "yes").await["tools_used"], json!([]));
     assert_eq!(bantz.skill_status("ticker").await["invocations"], 1);
 
     // confirm with nothing waiting is a mistake the client should hear about.
@@ -133,7 +121,7 @@ async fn a_pending_confirmation_survives_a_restart() {
         })
         .await;
     assert_eq!(
-        say(&bantz, &session, "evet").await["tools_used"],
+        bantz.say(&session, "evet").await["tools_used"],
         json!(["ticker.reset"])
     );
 }
@@ -216,6 +204,6 @@ async fn deleting_a_conversation_drops_what_waited_for_confirmation() {
             .status(),
         204
     );
-    assert_eq!(say(&bantz, &session, "yes").await["tools_used"], json!([]));
+    assert_eq!(bantz.say(&session, "yes").await["tools_used"], json!([]));
     assert_eq!(bantz.skill_status("ticker").await["invocations"], 0);
 }

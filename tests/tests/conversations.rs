@@ -26,25 +26,12 @@ async fn messages(bantz: &Bantz, id: &str) -> Vec<Value> {
     .clone()
 }
 
-/// Says `message` in the conversation `session`; asserts a 200 and returns the reply.
-async fn chat_in(bantz: &Bantz, session: &str, message: &str) -> Value {
-    json_ok(
-        bantz
-            .post(
-                "/api/v1/chat",
-                &json!({ "message": message, "session_id": session }),
-            )
-            .await,
-    )
-    .await
-}
-
 #[tokio::test]
 async fn chats_are_listed_newest_first_with_their_messages_in_order() {
     let bantz = Bantz::start().await;
     let first = bantz.chat("saat kaç").await;
     let older = first["session_id"].as_str().unwrap().to_owned();
-    let second = chat_in(&bantz, &older, "what time is it").await;
+    let second = bantz.say(&older, "what time is it").await;
     // Two saves in one millisecond would make the paging below ambiguous.
     tokio::time::sleep(Duration::from_millis(5)).await;
     let third = bantz.chat("saat kaç?").await;
@@ -152,7 +139,7 @@ async fn deleting_a_conversation_removes_it_and_its_messages() {
         .as_str()
         .unwrap()
         .to_owned();
-    chat_in(&bantz, &gone, "what time is it").await;
+    bantz.say(&gone, "what time is it").await;
     let kept = bantz.chat("what time is it").await["session_id"]
         .as_str()
         .unwrap()
@@ -182,7 +169,7 @@ async fn deleting_a_conversation_removes_it_and_its_messages() {
     assert_eq!(messages(&bantz, &kept).await.len(), 2);
 
     // Sending the deleted id again starts the conversation afresh.
-    chat_in(&bantz, &gone, "saat kaç").await;
+    bantz.say(&gone, "saat kaç").await;
     assert_eq!(messages(&bantz, &gone).await.len(), 2);
 }
 
@@ -193,7 +180,7 @@ async fn deleting_all_conversations_says_how_many_there_were() {
         .as_str()
         .unwrap()
         .to_owned();
-    chat_in(&bantz, &session, "what time is it").await;
+    bantz.say(&session, "what time is it").await;
     bantz.chat("what time is it").await;
     bantz.chat("bugün günlerden ne").await;
 
@@ -252,7 +239,7 @@ async fn every_answered_turn_of_concurrent_chats_is_saved() {
             // One after another within the conversation, all of them beside the new ones.
             let mut replies = Vec::new();
             for j in 0..3 {
-                replies.push(chat_in(bantz, &shared, &format!("saat kaç {i}-{j}")).await);
+                replies.push(bantz.say(&shared, &format!("saat kaç {i}-{j}")).await);
             }
             replies
         }

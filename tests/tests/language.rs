@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use bantz_tests::{Bantz, Options, Value, json, json_ok, skill, test_skill};
+use bantz_tests::{Bantz, Options, Value, json, skill, test_skill};
 use chrono::{Datelike, Duration, FixedOffset, NaiveDate, Utc};
 
 /// A component built before `describe` existed, kept as it was built.
@@ -15,29 +15,6 @@ fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
         .join(name)
-}
-
-async fn first_party() -> Bantz {
-    Bantz::start_with(Options {
-        skills: ["clock", "weather", "calendar", "reminders"]
-            .into_iter()
-            .map(skill)
-            .collect(),
-        ..Default::default()
-    })
-    .await
-}
-
-async fn say(bantz: &Bantz, session: &str, message: &str) -> Value {
-    json_ok(
-        bantz
-            .post(
-                "/api/v1/chat",
-                &json!({"message": message, "session_id": session}),
-            )
-            .await,
-    )
-    .await
 }
 
 /// The question a message asks, checked to be the whole response and a single line.
@@ -63,7 +40,7 @@ fn tomorrow() -> NaiveDate {
 
 #[tokio::test]
 async fn a_turkish_calendar_add_is_confirmed_in_one_turkish_sentence() {
-    let bantz = first_party().await;
+    let bantz = Bantz::start_with(Options::first_party()).await;
     let asked = bantz.chat("yarın 15:00'te dişçi randevusu ekle").await;
     assert_eq!(
         question(&asked),
@@ -71,7 +48,7 @@ async fn a_turkish_calendar_add_is_confirmed_in_one_turkish_sentence() {
     );
     assert_eq!(asked["locale"], "tr");
     let session = asked["session_id"].as_str().unwrap();
-    let done = say(&bantz, session, "evet").await;
+    let done = bantz.say(session, "evet").await;
     assert_eq!(done["tools_used"], json!(["calendar.add"]), "{done}");
 
     // A move and a delete name the event as the calendar has it, with the day and time.
@@ -89,7 +66,7 @@ async fn a_turkish_calendar_add_is_confirmed_in_one_turkish_sentence() {
 
 #[tokio::test]
 async fn an_english_calendar_add_is_confirmed_in_one_english_sentence() {
-    let bantz = first_party().await;
+    let bantz = Bantz::start_with(Options::first_party()).await;
     let asked = bantz
         .chat("add dentist appointment to my calendar tomorrow at 3pm")
         .await;
@@ -98,7 +75,7 @@ async fn an_english_calendar_add_is_confirmed_in_one_english_sentence() {
         "Shall I add \"Dentist appointment\" to your calendar tomorrow at 15:00?"
     );
     let session = asked["session_id"].as_str().unwrap();
-    let done = say(&bantz, session, "yes").await;
+    let done = bantz.say(session, "yes").await;
     assert_eq!(done["tools_used"], json!(["calendar.add"]), "{done}");
 
     let asked = bantz.chat("cancel my dentist appointment").await;
@@ -120,7 +97,7 @@ fn examples(help: &str) -> Vec<&str> {
 
 #[tokio::test]
 async fn help_speaks_the_users_language_only() {
-    let bantz = first_party().await;
+    let bantz = Bantz::start_with(Options::first_party()).await;
     let ids = [
         "clock.now",
         "weather.forecast",
@@ -236,14 +213,14 @@ async fn a_skill_built_without_describe_loads_and_gets_the_hosts_question() {
         )
     );
     let session = asked["session_id"].as_str().unwrap();
-    let done = say(&bantz, session, "evet").await;
+    let done = bantz.say(session, "evet").await;
     assert_eq!(done["tools_used"], json!(["errands.add-event"]), "{done}");
 
     // Built against host@0.1.0: its kv imports still link, and it runs after a yes.
     let asked = bantz.chat("reset the ticks").await;
     assert_eq!(question(&asked), "Shall I do this: Reset the tick counter?");
     let session = asked["session_id"].as_str().unwrap();
-    let done = say(&bantz, session, "yes").await;
+    let done = bantz.say(session, "yes").await;
     assert!(
         done["response"].as_str().unwrap().starts_with("Reset;"),
         "{done}"
@@ -294,7 +271,7 @@ async fn a_describe_that_never_returns_costs_one_deadline_and_then_the_hosts_wor
     let waited = asked["latency_ms"].as_u64().unwrap();
     assert!((300..5000).contains(&waited), "{asked}");
     let session = asked["session_id"].as_str().unwrap();
-    assert_eq!(say(&bantz, session, "yes").await["response"], "Wiped.");
+    assert_eq!(bantz.say(session, "yes").await["response"], "Wiped.");
 
     // A describe that ran out of time is not a failed call: nothing counts against the skill.
     let status = bantz.skill_status("hostile-describe").await;

@@ -174,15 +174,7 @@ async fn reminders_can_be_listed_and_cancelled_with_a_yes() {
     let asked = bantz.chat("cancel the reminder to call mom").await;
     assert_eq!(asked["requires_confirmation"], true, "{asked}");
     let session = asked["session_id"].as_str().unwrap();
-    let done = json_ok(
-        bantz
-            .post(
-                "/api/v1/chat",
-                &json!({"message": "yes", "session_id": session}),
-            )
-            .await,
-    )
-    .await;
+    let done = bantz.say(session, "yes").await;
     assert_eq!(done["tools_used"], json!(["reminders.cancel"]));
     assert_eq!(done["data"]["cancelled"], 1);
     let list = bantz.chat("hatırlatıcılarım neler").await;

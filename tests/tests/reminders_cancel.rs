@@ -2,31 +2,8 @@
 //! day, all of them, or "the reminder" alone, which cancels the one pending or, when there are
 //! several, cancels none and asks which. Every cancel asks first, in the user's language.
 
-use bantz_tests::{Bantz, Options, Value, json, json_ok, skill};
+use bantz_tests::{Bantz, Options, Value, json, json_ok};
 use chrono::{Duration, FixedOffset, NaiveDate, Utc};
-
-async fn start() -> Bantz {
-    Bantz::start_with(Options {
-        skills: ["clock", "weather", "calendar", "reminders"]
-            .into_iter()
-            .map(skill)
-            .collect(),
-        ..Default::default()
-    })
-    .await
-}
-
-async fn say(bantz: &Bantz, session: &str, message: &str) -> Value {
-    json_ok(
-        bantz
-            .post(
-                "/api/v1/chat",
-                &json!({"message": message, "session_id": session}),
-            )
-            .await,
-    )
-    .await
-}
 
 fn response(answer: &Value) -> &str {
     answer["response"].as_str().unwrap()
@@ -49,7 +26,7 @@ async fn cancel(bantz: &Bantz, message: &str, question: &str, yes: &str) -> Valu
     assert_eq!(asked["requires_confirmation"], true, "{message}: {asked}");
     assert_eq!(asked["tools_used"], json!([]), "{message}: {asked}");
     assert_eq!(asked["confirmation_prompt"], question, "{message}: {asked}");
-    let done = say(bantz, asked["session_id"].as_str().unwrap(), yes).await;
+    let done = bantz.say(asked["session_id"].as_str().unwrap(), yes).await;
     assert_eq!(
         done["tools_used"],
         json!(["reminders.cancel"]),
@@ -82,7 +59,7 @@ fn tomorrow() -> NaiveDate {
 
 #[tokio::test]
 async fn the_ways_people_say_cancel_reach_the_right_reminders() {
-    let bantz = start().await;
+    let bantz = Bantz::start_with(Options::first_party()).await;
     let tomorrow = tomorrow().format("%Y-%m-%d").to_string();
     for (message, slots) in [
         ("clear all my reminders", json!({"what": "all"})),
@@ -122,7 +99,7 @@ async fn the_ways_people_say_cancel_reach_the_right_reminders() {
 
 #[tokio::test]
 async fn cancelling_reminders_in_english() {
-    let bantz = start().await;
+    let bantz = Bantz::start_with(Options::first_party()).await;
     set(&bantz, "remind me to call mom tomorrow at 5pm").await;
     set(&bantz, "remind me to buy bread tomorrow at 9am").await;
     set(&bantz, "remind me in 3 days to pay the rent").await;
@@ -211,7 +188,7 @@ async fn cancelling_reminders_in_english() {
 
 #[tokio::test]
 async fn cancelling_reminders_in_turkish() {
-    let bantz = start().await;
+    let bantz = Bantz::start_with(Options::first_party()).await;
     set(&bantz, "yarın saat 5'te annemi aramayı hatırlat").await;
     set(&bantz, "yarın sabah 9'da ekmek almayı hatırlat").await;
     set(&bantz, "3 gün sonra kirayı ödemeyi hatırlat").await;

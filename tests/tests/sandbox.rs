@@ -1146,15 +1146,7 @@ async fn below_the_free_space_floor_skill_writes_are_refused_and_chat_keeps_work
     // The chat turns are still written: a conversation continues.
     let first = bantz.chat("saat kaç").await;
     let session = first["session_id"].as_str().unwrap();
-    let second = json_ok(
-        bantz
-            .post(
-                "/api/v1/chat",
-                &json!({ "message": "what time is it", "session_id": session }),
-            )
-            .await,
-    )
-    .await;
+    let second = bantz.say(session, "what time is it").await;
     assert_eq!(second["session_id"], session, "{second}");
     let messages = json_ok(
         bantz

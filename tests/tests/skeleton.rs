@@ -180,15 +180,7 @@ async fn a_session_continues_when_its_id_is_sent_back() {
     let first = bantz.chat("saat kaç").await;
     let session = first["session_id"].as_str().unwrap().to_owned();
     assert!(!session.is_empty());
-    let second = json_ok(
-        bantz
-            .post(
-                "/api/v1/chat",
-                &json!({"message": "what time is it", "session_id": session}),
-            )
-            .await,
-    )
-    .await;
+    let second = bantz.say(&session, "what time is it").await;
     assert_eq!(second["session_id"], session.as_str());
     let other = bantz.chat("saat kaç").await;
     assert_ne!(other["session_id"], session.as_str());

@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bantz_tests::{Bantz, Options, Value, json, json_ok, skill};
+use bantz_tests::{Bantz, Options, Value, json, skill};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -267,12 +267,6 @@ async fn start_with_config(config: String) -> Bantz {
     .await
 }
 
-/// Sends `message` in conversation `session`; asserts a 200.
-async fn say(bantz: &Bantz, session: &str, message: &str) -> Value {
-    let body = json!({"message": message, "session_id": session});
-    json_ok(bantz.post("/api/v1/chat", &body).await).await
-}
-
 fn text(reply: &Value) -> &str {
     reply["response"].as_str().unwrap()
 }
@@ -487,18 +481,18 @@ async fn follow_ups_change_the_day_or_the_place() {
     assert_says(&first, "weather.current", &["İstanbul'da şu an 14°C"]);
     let session = first["session_id"].as_str().unwrap();
 
-    let reply = say(&bantz, session, "ya yarın?").await;
+    let reply = bantz.say(session, "ya yarın?").await;
     assert_says(
         &reply,
         "weather.current",
         &["Yarın İstanbul'da: yağmur, en yüksek 13°C"],
     );
-    let reply = say(&bantz, session, "peki Ankara?").await;
+    let reply = bantz.say(session, "peki Ankara?").await;
     assert_says(&reply, "weather.current", &["Yarın Ankara'da: yağmur"]);
 
     let first = bantz.chat("will it rain tomorrow").await;
     let session = first["session_id"].as_str().unwrap();
-    let reply = say(&bantz, session, "what about Ankara?").await;
+    let reply = bantz.say(session, "what about Ankara?").await;
     assert_says(
         &reply,
         "weather.rain",
