@@ -207,3 +207,46 @@ async fn deleting_a_conversation_drops_what_waited_for_confirmation() {
     assert_eq!(bantz.say(&session, "yes").await["tools_used"], json!([]));
     assert_eq!(bantz.skill_status("ticker").await["invocations"], 0);
 }
+
+/// Routes `input` with `POST /api/v1/commands/parse`.
+async fn parse(bantz: &Bantz, input: &str) -> bantz_tests::Value {
+    json_ok(
+        bantz
+            .post("/api/v1/commands/parse", &json!({ "input": input }))
+            .await,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_request_after_a_clause_of_context_is_found_with_the_context_s_values() {
+    let bantz = Bantz::start_with(Options::first_party()).await;
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::hours(3 + 24))
+        .format("%Y-%m-%d")
+        .to_string();
+
+    // The request is the second clause; its day and place are in the first.
+    let parsed = parse(&bantz, "I'm driving to Izmir tomorrow, will it rain?").await;
+    assert_eq!(parsed["command"], "weather.rain", "{parsed}");
+    assert_eq!(
+        parsed["slots"],
+        json!({"date": tomorrow, "place": "Izmir"}),
+        "{parsed}"
+    );
+    let parsed = parse(&bantz, "yarın işe erken gideceğim, saat kaç şimdi?").await;
+    assert_eq!(parsed["command"], "clock.now", "{parsed}");
+
+    // Two clauses that ask for two different things: neither is guessed.
+    let parsed = parse(&bantz, "what time is it, and what's on my calendar today?").await;
+    assert!(parsed["command"].is_null(), "{parsed}");
+
+    // Words that wrap a request come off one layer at a time, so "tell me the time" is tried
+    // before "the time".
+    let parsed = parse(
+        &bantz,
+        "um I was wondering if you could tell me the time real quick",
+    )
+    .await;
+    assert_eq!(parsed["command"], "clock.now", "{parsed}");
+    assert_eq!(parsed["tier"], "rules", "{parsed}");
+}

@@ -886,12 +886,18 @@ impl Model {
             ))
         } else if self.free_text[best].is_empty() && !self.mostly_known(tokens, now) {
             Some("most of the message's words are not the skills' words".to_owned())
+        } else if self.free_text[best].is_empty()
+            && !self.slots[best].iter().any(|(_, k)| *k == SlotKind::Place)
+            && self.names_a_location(tokens, now)
+        {
+            Some("the message asks about a place, which the command does not take".to_owned())
         } else if lexicon::names_elsewhere(
             tokens
                 .iter()
                 .map(|t| t.folded.as_str())
                 .filter(|w| !self.literals[best].contains(*w)),
-        ) {
+        ) && !lexicon::names_own_plans(tokens.iter().map(|t| t.folded.as_str()))
+        {
             Some("the message names a film, song, book, game, restaurant or shop".to_owned())
         } else {
             None
@@ -1065,6 +1071,20 @@ impl Model {
     }
 
     /// The typed slots of class `class`'s command, found anywhere in the message.
+    /// The typed values (dates, times, durations, numbers, places) in the message that
+    /// `command` takes, by its slot names; nothing for a command the model does not know.
+    pub fn typed_slots(
+        &self,
+        command: &str,
+        tokens: &[Token],
+        now: NaiveDateTime,
+    ) -> serde_json::Map<String, serde_json::Value> {
+        match self.classes.iter().position(|c| c == command) {
+            Some(class) if class != 0 => self.slots_for(class, tokens, now),
+            _ => Default::default(),
+        }
+    }
+
     fn slots_for(
         &self,
         class: usize,
@@ -1107,6 +1127,42 @@ impl Model {
             args.insert(name.clone(), place.into());
         }
         args
+    }
+
+    /// Whether the message asks about somewhere: "in" or "at" before a capitalised word the
+    /// templates do not spell out ("what's on in Ankara"), or a word with a Turkish locative
+    /// suffix whose stem is no known word ("ankarada"). A command that takes no place cannot
+    /// answer for one: "what time is it in Tokyo" is not the time here.
+    fn names_a_location(&self, tokens: &[Token], now: NaiveDateTime) -> bool {
+        let known = |w: &str| {
+            self.vocabulary.contains(w) || slots::is_date_or_time_word(w) || NOT_PLACES.contains(&w)
+        };
+        let mut typed = vec![false; tokens.len()];
+        for (start, end, _, _) in typed_spans(tokens, now) {
+            typed[start..end].iter_mut().for_each(|u| *u = true);
+        }
+        tokens.iter().enumerate().any(|(i, t)| {
+            // "ayın on beşinde" is a day of the month.
+            let of_the_month = tokens[i.saturating_sub(2)..i]
+                .iter()
+                .any(|t| t.folded == "ayin");
+            if typed[i]
+                || of_the_month
+                || known(&t.folded)
+                || t.original.chars().any(|c| c.is_ascii_digit())
+            {
+                return false;
+            }
+            let after_in = i > 0
+                && matches!(tokens[i - 1].folded.as_str(), "in" | "at")
+                && t.original.starts_with(char::is_uppercase);
+            let locative = ["nda", "nde", "da", "de", "ta", "te"].iter().any(|suffix| {
+                t.folded
+                    .strip_suffix(suffix)
+                    .is_some_and(|stem| stem.chars().count() >= 3 && !known(stem))
+            });
+            after_in || locative
+        })
     }
 
     /// A place in the message: capitalised words the templates do not spell out, or a word
@@ -1181,13 +1237,16 @@ const FILLERS: [(&str, &[&str], &[&str]); 2] = [
             "i would like to know",
             "tell me",
             "so",
+            "i was wondering if",
+            "do you think",
+            "um",
         ],
         &["please", "now", "for me", "thanks", "right now", "then"],
     ),
     (
         "tr",
         &[
-            "lütfen", "acaba", "bana", "şimdi", "peki", "bakalım", "hadi",
+            "lütfen", "acaba", "bana", "şimdi", "peki", "bakalım", "hadi", "şey", "yani",
         ],
         &[
             "lütfen",

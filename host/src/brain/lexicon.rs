@@ -479,6 +479,15 @@ const CLASSES: &[(&str, &[&str])] = &[
             "italyanca",
         ],
     ),
+    // Public transport and its timetables ("when's the next ferry to Karaköy"): no command
+    // knows them. Trains and flights are left out, as people put their own in the calendar.
+    (
+        "transport",
+        &[
+            "ferry", "ferries", "bus", "buses", "tram", "metro", "subway", "feribot", "vapur",
+            "vapuru", "otobus", "otobusu", "tramvay", "metrobus", "dolmus", "minibus",
+        ],
+    ),
     (
         "clock",
         &["time", "clock", "hour", "saat", "saati", "saatin"],
@@ -516,8 +525,16 @@ pub fn class_of(word: &str) -> Option<&'static str> {
 }
 
 /// The classes of what other assistants are asked for (films, books, songs, games,
-/// restaurants, lost belongings, translation): no first-party command takes them.
-const ELSEWHERE: &[&str] = &["media", "food", "commerce", "belongings", "translation"];
+/// restaurants, lost belongings, translation, public transport): no first-party command takes
+/// them.
+const ELSEWHERE: &[&str] = &[
+    "media",
+    "food",
+    "commerce",
+    "belongings",
+    "translation",
+    "transport",
+];
 
 /// The classes that name the user's own plans: a message with one of them is about the
 /// calendar or the reminders, whatever else it names ("delete the cinema event", "book a
@@ -539,6 +556,13 @@ pub fn names_elsewhere(words: impl IntoIterator<Item = impl AsRef<str>>) -> bool
     elsewhere
 }
 
+/// Whether a message names something of [`OWN_PLANS`] ("cancel the pizza *reminder*").
+pub fn names_own_plans(words: impl IntoIterator<Item = impl AsRef<str>>) -> bool {
+    words
+        .into_iter()
+        .any(|w| class_of(w.as_ref()).is_some_and(|c| OWN_PLANS.contains(&c)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -553,6 +577,9 @@ mod tests {
         assert_eq!(class_of("keyboard"), None);
         assert!(names_elsewhere(["find", "the", "book", "dune"]));
         assert!(!names_elsewhere(["find", "my", "flight"]));
+        assert!(names_elsewhere([
+            "whens", "the", "next", "ferry", "to", "karakoy"
+        ]));
         assert!(names_elsewhere(["semsiye", "fransizca", "nasil", "denir"]));
         assert!(!names_elsewhere(["book", "a", "meeting", "tomorrow"]));
         assert!(!names_elsewhere([

@@ -825,8 +825,64 @@ struct Decision {
 }
 
 /// Routes a message: an exact correction first (the user said what it means), then the rules,
-/// then the classifier.
+/// then the classifier. A message none of them places, written in clauses ("we're having a
+/// barbecue on friday, will it rain?"), is routed clause by clause: the clauses the rules place
+/// (else those the classifier does) must all go to one command, which then answers, with the
+/// typed values (a date, a time, a place) the other clauses name and its clause does not.
 fn decide(routing: Routing, message: &str, tokens: &[normalise::Token]) -> Decision {
+    let decision = decide_message(&routing, message, tokens);
+    if decision.route != Route::NoMatch {
+        return decision;
+    }
+    let clauses = normalise::clauses(message);
+    if clauses.len() < 2 || clauses.len() > MAX_CLAUSES {
+        return decision;
+    }
+    // The clauses the rules place, else those the classifier does: all for the same command.
+    let mut placed: Vec<Decision> = Vec::new();
+    for clause in clauses {
+        let clause_decision = decide_message(&routing, clause, &normalise::tokenize(clause));
+        match clause_decision.route {
+            Route::NoMatch => {}
+            Route::Command(_) => placed.push(clause_decision),
+            Route::Ambiguous(_) => return decision,
+        }
+    }
+    if placed.iter().any(|d| d.tier == Some(Tier::Rules)) {
+        placed.retain(|d| d.tier == Some(Tier::Rules));
+    }
+    // "Brief me: weather, meetings, reminders" names the briefing's parts after it.
+    let skill_of = |d: &Decision| match &d.route {
+        Route::Command(t) => t.skill.clone(),
+        _ => String::new(),
+    };
+    if placed.iter().any(|d| skill_of(d) == briefing::SKILL) {
+        placed.retain(|d| !briefing::parts().any(|part| part == skill_of(d)));
+    }
+    let command = |d: &Decision| match &d.route {
+        Route::Command(t) => Some((t.skill.clone(), t.command.clone())),
+        _ => None,
+    };
+    if placed.iter().any(|d| command(d) != command(&placed[0])) {
+        return decision;
+    }
+    let Some(mut found) = placed.into_iter().next() else {
+        return decision;
+    };
+    if let (Route::Command(target), Some(model)) = (&mut found.route, &routing.model) {
+        let command = format!("{}.{}", target.skill, target.command);
+        for (name, value) in model.typed_slots(&command, tokens, routing.now) {
+            target.args.entry(name).or_insert(value);
+        }
+    }
+    found
+}
+
+/// The most clauses a message is routed in, one by one, when it is not placed whole.
+const MAX_CLAUSES: usize = 6;
+
+/// [`decide`] for one message or clause as it is.
+fn decide_message(routing: &Routing, message: &str, tokens: &[normalise::Token]) -> Decision {
     let target = |command: &str, args, confidence| {
         if !classifier::command_exists(&routing.runtime, command) {
             return None;

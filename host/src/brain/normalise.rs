@@ -73,6 +73,32 @@ fn is_apostrophe(c: char) -> bool {
 /// English contraction endings, kept joined to their word ("what's" → "whats").
 const CONTRACTIONS: &[&str] = &["s", "t", "re", "m", "ll", "ve", "d"];
 
+/// The clauses of a message: its parts between commas, colons, semicolons, sentence ends and
+/// dashes ("9.30", "14:30" and "5,5" stay whole), without the empty ones.
+pub fn clauses(text: &str) -> Vec<&str> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut clauses = Vec::new();
+    let mut start = 0;
+    for (i, &(at, c)) in chars.iter().enumerate() {
+        let between_digits = i > 0
+            && chars[i - 1].1.is_ascii_digit()
+            && chars.get(i + 1).is_some_and(|(_, n)| n.is_ascii_digit());
+        let ends = match c {
+            ',' | '.' | ':' => !between_digits,
+            ';' | '?' | '!' | '—' | '–' | '…' => true,
+            '-' => chars.get(i + 1).is_some_and(|(_, n)| n.is_whitespace()),
+            _ => false,
+        };
+        if ends {
+            clauses.push(&text[start..at]);
+            start = at + c.len_utf8();
+        }
+    }
+    clauses.push(&text[start..]);
+    clauses.retain(|c| c.chars().any(char::is_alphanumeric));
+    clauses
+}
+
 /// Splits a message into tokens: words of letters and digits (`:`, `.` and `,` between digits,
 /// as in `14:30` or `2,5`, are kept); other punctuation separates. After an apostrophe, an English contraction
 /// stays joined ("what's" → "whats") and a Turkish suffix is dropped ("İstanbul'da" →
@@ -196,6 +222,30 @@ pub fn detect_locale(text: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn splits_clauses_at_punctuation_but_not_inside_numbers() {
+        assert_eq!(
+            clauses("we have a barbecue on friday, will it rain?"),
+            ["we have a barbecue on friday", " will it rain"]
+        );
+        assert_eq!(
+            clauses("summarize my day: weather; meetings - all of it... ok"),
+            [
+                "summarize my day",
+                " weather",
+                " meetings ",
+                " all of it",
+                " ok"
+            ]
+        );
+        assert_eq!(
+            clauses("remind me at 14:30 or 9.30, 2,5 km"),
+            ["remind me at 14:30 or 9.30", " 2,5 km"]
+        );
+        assert_eq!(clauses("a well-known place"), ["a well-known place"]);
+        assert_eq!(clauses("?!"), Vec::<&str>::new());
+    }
 
     #[test]
     fn folds_spoken_forms_and_synonyms() {

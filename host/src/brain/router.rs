@@ -45,7 +45,8 @@ pub const ROUTING_BUDGET: u64 = 300_000;
 /// public voice datasets), that may open or close any request ("please …", "… lütfen").
 pub const POLITENESS: &[&str] = &[
     "please", "pls", "kindly", "hey", "lutfen", "acaba", "thanks", "thank", "uh", "um", "umm",
-    "uhm", "er", "erm", "hmm", "rn", "sey", "yani", "hani", "falan", "ee", "eee", "bantz", "olly",
+    "uhm", "er", "erm", "hmm", "rn", "sey", "yani", "hani", "falan", "ee", "eee", "ii", "iii",
+    "bantz", "olly",
 ];
 
 /// The message without the words of politeness at its ends, unless it is nothing else: a
@@ -71,6 +72,30 @@ pub fn without_politeness(tokens: &[Token]) -> &[Token] {
 /// it is is routed once more without them (see [`Router::route`]), so that no template needs
 /// to spell them out.
 const WRAPPER_STARTS: &[&[&str]] = &[
+    &["i", "was", "wondering", "if", "you", "could"],
+    &["i", "was", "wondering", "if", "you", "can"],
+    &["i", "was", "wondering", "if"],
+    &["i", "was", "wondering", "whether"],
+    &["i", "was", "wondering"],
+    &["i", "wonder", "if"],
+    &["i", "wonder"],
+    &["any", "chance", "you", "could"],
+    &["would", "you", "mind"],
+    &["do", "you", "think"],
+    &["i", "need", "you", "to"],
+    &["i", "need", "to"],
+    &["i", "think"],
+    &["can", "we"],
+    &["could", "we"],
+    &["quick", "one"],
+    &["actually"],
+    &["and", "also"],
+    &["and"],
+    &["also"],
+    &["bir", "de"],
+    &["ayrica"],
+    &["wait"],
+    &["oh"],
     &["can", "you", "please", "tell", "me"],
     &["could", "you", "please", "tell", "me"],
     &["can", "you", "tell", "me"],
@@ -114,15 +139,22 @@ const WRAPPER_ENDS: &[&[&str]] = &[
     &["bakabilir", "misin"],
     &["bakar", "misin"],
     &["if", "you", "can"],
+    &["real", "quick"],
+    &["again"],
+    &["quickly"],
     &["for", "me"],
     &["bakalim"],
     &["bantz"],
     &["then"],
 ];
 
-/// The message without the words that wrap a request at its ends ([`WRAPPER_STARTS`],
-/// [`WRAPPER_ENDS`]) or politeness, unless that leaves nothing.
-pub fn unwrapped(tokens: &[Token]) -> &[Token] {
+/// The most times a message no template matches is routed again with one more layer of the
+/// words that wrap a request taken off.
+const MAX_UNWRAPS: usize = 3;
+
+/// The message with one layer of wrapping words taken off: one at its start and one at its
+/// end, and the politeness then at its ends; `None` when there is none to take.
+fn unwrapped_once(tokens: &[Token]) -> Option<&[Token]> {
     let starts_with = |tokens: &[Token], words: &[&str]| {
         tokens.len() > words.len() && tokens.iter().zip(words).all(|(t, w)| t.folded == *w)
     };
@@ -133,19 +165,14 @@ pub fn unwrapped(tokens: &[Token]) -> &[Token] {
                 .zip(words)
                 .all(|(t, w)| t.folded == *w)
     };
-    let mut inner = without_politeness(tokens);
-    loop {
-        let before = inner.len();
-        if let Some(words) = WRAPPER_STARTS.iter().find(|w| starts_with(inner, w)) {
-            inner = without_politeness(&inner[words.len()..]);
-        }
-        if let Some(words) = WRAPPER_ENDS.iter().find(|w| ends_with(inner, w)) {
-            inner = without_politeness(&inner[..inner.len() - words.len()]);
-        }
-        if inner.len() == before {
-            return inner;
-        }
+    let mut inner = tokens;
+    if let Some(words) = WRAPPER_STARTS.iter().find(|w| starts_with(inner, w)) {
+        inner = without_politeness(&inner[words.len()..]);
     }
+    if let Some(words) = WRAPPER_ENDS.iter().find(|w| ends_with(inner, w)) {
+        inner = without_politeness(&inner[..inner.len() - words.len()]);
+    }
+    (inner.len() < tokens.len()).then_some(inner)
 }
 
 /// Where a message goes.
@@ -460,14 +487,20 @@ impl Router {
     /// Routes a tokenized message: the command whose template matched with the most literal
     /// words, then typed words; a tie between different commands is ambiguous.
     ///
-    /// A message no template matches is routed once more without the words that wrap a
-    /// request ([`unwrapped`]).
+    /// A message no template matches is routed again with the words that wrap a request taken
+    /// off, one layer at a time ([`unwrapped_once`]), at most [`MAX_UNWRAPS`] times.
     pub fn route(&self, tokens: &[Token], now: NaiveDateTime) -> Route {
-        let polite = without_politeness(tokens);
-        let route = self.route_as_is(polite, now);
-        let inner = unwrapped(polite);
-        if route == Route::NoMatch && inner.len() < polite.len() {
-            return self.route_as_is(inner, now);
+        let mut inner = without_politeness(tokens);
+        let mut route = self.route_as_is(inner, now);
+        for _ in 0..MAX_UNWRAPS {
+            let Some(next) = unwrapped_once(inner) else {
+                break;
+            };
+            if route != Route::NoMatch {
+                break;
+            }
+            inner = next;
+            route = self.route_as_is(inner, now);
         }
         route
     }
@@ -658,7 +691,19 @@ mod tests {
             Route::NoMatch
         );
         assert_eq!(route(&router, "tell me"), Route::NoMatch);
-        assert_eq!(unwrapped(&tokenize("tell me")).len(), 2);
+        assert_eq!(unwrapped_once(&tokenize("tell me")), None);
+        // One layer at a time, so "tell me the time" is tried before "the time".
+        let wrapped = tokenize("i was wondering if you could tell me the time real quick");
+        let once = unwrapped_once(&wrapped).unwrap();
+        assert_eq!(once.len(), 4);
+        assert_eq!(
+            command(&route(
+                &router,
+                "i was wondering if you could tell me the time real quick"
+            ))
+            .as_deref(),
+            Some("clock.now")
+        );
     }
 
     #[test]

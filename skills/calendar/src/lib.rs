@@ -219,6 +219,7 @@ impl Skill for Calendar {
                 "tr",
                 [
                     "[{date}] (neler|ne) var [takvimimde|takvimde]",
+                    "[{date}] [sabah] (ilk|ilk olarak) (işim|toplantım|randevum|etkinliğim|planım) (ne|nedir|neymiş)",
                     "[{date}] takvimimde (neler|ne) var",
                     "takvimimde [{date}] (neler|ne) var",
                     "[{date}] (programım|ajandam) [ne|nasıl|neler]",
@@ -407,6 +408,9 @@ impl Skill for Calendar {
                     "(what day|what date|which day|which date) (is|are) (the|my) {query} [on|scheduled|planned|booked]",
                     "(what day|which day|what time) (do i have|am i seeing|did i schedule|did i book) [the|my|a|an] {query}",
                     "(when|what time) is (the|my) {query} (scheduled|booked|planned) [for]",
+                    "(when|what time) (is|was) (that|my|the) {query} again",
+                    "(when's|whens) (that|my|the) {query} again",
+                    "when was that {query}",
                 ],
             )
             .text_slot("query"),
@@ -587,6 +591,7 @@ impl Skill for Calendar {
                     "(delete|remove|cancel|drop) [the|my] {title} (event|meeting|appointment|session)",
                     "(get rid of|scrap|call off|axe|drop) [the|my] {title} (event|meeting|appointment|session)",
                     "(call off|scrap) [the|my] {title}",
+                    "(get rid of|scrap|axe) [the|my] {title} (today|tonight|tomorrow|this week|next week|on monday|on tuesday|on wednesday|on thursday|on friday|on saturday|on sunday)",
                     // The day in words, not a date slot: `delete` takes none. No [the|my]: "cancel my
                     // …" alone would teach the classifier that any "cancel my order" is an event;
                     // the title takes the article, which `pick` ignores.
@@ -652,6 +657,7 @@ impl Skill for Calendar {
                     "when do i have [some|any] free time [{date}]",
                     "when do i have [some|any] free time (this|next) week",
                     "(any|are there any|do i have any|do i have an|do i have a) (openings|opening|free slots|free slot|gaps|gap|availability) [on] [{date}]",
+                    "what (gaps|openings|free slots|free time|holes) do i have [in my schedule|in my calendar|on my calendar|in my day] [on] [{date}]",
                     "(am i|i'm) (available|free) at all [on] [{date}]",
                     "(what's|what is) my availability [like] [on] [{date}]",
                     "when's the next time (i'm|i am) (free|available)",
@@ -705,6 +711,7 @@ impl Skill for Calendar {
                 "(check|look) for (conflicts|clashes|double bookings|overlaps|overlapping events|scheduling conflicts) [{date}]",
                 "(check|look) for (conflicts|clashes|double bookings|overlaps|overlapping events|scheduling conflicts) this week",
                 "(do|does) (any of my|my) (meetings|events|appointments) (clash|overlap|conflict) [{date}]",
+                "(two of|some of|any of) my (meetings|events|appointments) (clash|overlap|conflict) [{date}]",
                 "(is|are) (anything|any meetings|any events|any of my meetings) (double booked|overlapping|clashing) [{date}]",
                 "(any|are there any|do i have any) scheduling conflicts [{date}]",
                 "(any|are there any|do i have any) scheduling conflicts this week",

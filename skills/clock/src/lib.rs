@@ -36,6 +36,7 @@ impl Skill for Clock {
             "tr",
             [
                 "[şu an|şu anda] [şimdi] saat kaç [oldu|oluyor|olmuş] [acaba] [lütfen]",
+                "[şu an|şu anda|şimdi] saat tam [olarak] kaç [oldu|acaba]",
                 "kaç oldu saat",
                 "saati öğrenebilir miyim",
                 "saat kaçı gösteriyor",
@@ -87,6 +88,8 @@ impl Skill for Clock {
                 "[the] time (now|right now)",
                 "(have you|you) got the time",
                 "got the time",
+                "[quick] time check",
+                "how late is it [now|right now|already]",
             ],
         ))
         .intent(Intent::new(
@@ -116,6 +119,7 @@ impl Skill for Clock {
                 "[bana] (tarihi|bugünün tarihini|günü) (söyler misin|söyleyebilir misin|söyle)",
                 "bugün (pazartesi|salı|çarşamba|perşembe|cuma|cumartesi|pazar) (mı|mıydı) [acaba]",
                 "bugün ayın (kaçı|kaçıncı günü) [acaba]",
+                "bugün (günlerden|hangi gün) (neydi|neymiş)",
                 "(hangi ayda|hangi aydayız|ayın kaçındayız|hangi yıldayız) [acaba]",
             ],
         ))
@@ -143,6 +147,7 @@ impl Skill for Clock {
                 "today's date",
                 "(remind me|tell me) what (day|date) it is [today]",
                 "is (it|today) (monday|tuesday|wednesday|thursday|friday|saturday|sunday) [today]",
+                "is (it|today) (monday|tuesday|wednesday|thursday|friday|saturday|sunday) or (monday|tuesday|wednesday|thursday|friday|saturday|sunday) [today]",
                 "(what|which) (month|year) is it [now]",
                 "(whats|what's) todays date",
             ],

@@ -210,6 +210,7 @@ impl Skill for Weather {
             "tr",
             [
                 "{date} [{place}] hava [durumu] (nasıl|ne durumda) [olacak] [acaba]",
+                "{date} [{place}] (hava|havalar|dışarısı|hava sıcaklığı) ne kadar (soğuk|sıcak|serin) olacak [acaba]",
                 "[{place}] {date} hava [durumu] (nasıl|ne durumda) [olacak] [acaba]",
                 "[{date}] [{place}] hava [durumu] nasıl olacak [acaba]",
                 "{date} [{place}] hava durumu",
