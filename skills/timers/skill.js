@@ -205,7 +205,7 @@ function start({ duration, name }, locale, now) {
 function list(tr, now) {
   const all = running();
   if (all.length === 0) {
-    return new Reply(tr ? "Çalışan zamanlayıcın yok." : "You have no timers running.", { timers: [] });
+    return new Reply(tr ? "Çalışan zamanlayıcınız yok." : "You have no timers running.", { timers: [] });
   }
   const lines = all.map((t) =>
     tr
@@ -250,7 +250,7 @@ function unclear(found, name, tr, now) {
         ? `"${name}" diye bir zamanlayıcı yok.`
         : `There is no timer called "${name}".`
       : tr
-        ? "Çalışan zamanlayıcın yok."
+        ? "Çalışan zamanlayıcınız yok."
         : "You have no timers running.";
     return new Reply(text, { timers: [] });
   }

@@ -129,7 +129,7 @@ async fn a_new_event_is_added_only_after_a_yes() {
     let done = say(&bantz, session(&asked), "evet").await;
     assert_eq!(done["tools_used"], json!(["calendar.add"]), "{done}");
     assert!(
-        text(&done).starts_with("Takvimine ekledim: Dişçi, yarın 15:00–16:00."),
+        text(&done).starts_with("Takviminize ekledim: Dişçi, yarın 15:00–16:00."),
         "{done}"
     );
     assert_eq!(agenda_on(&bantz, &tomorrow).await, ["15:00 Dişçi"]);
@@ -186,7 +186,7 @@ async fn the_agenda_of_today_tomorrow_a_weekday_and_this_week_in_both_languages(
         "{reply}"
     );
     assert!(
-        text(&reply).starts_with("Bugün takviminde")
+        text(&reply).starts_with("Bugün takviminizde")
             && text(&reply).contains("- 12:00–13:00 Öğle yemeği"),
         "{reply}"
     );
@@ -197,7 +197,7 @@ async fn the_agenda_of_today_tomorrow_a_weekday_and_this_week_in_both_languages(
         listed(&reply).contains(&"09:00 Standup".to_owned()),
         "{reply}"
     );
-    assert!(text(&reply).starts_with("Yarın takviminde"), "{reply}");
+    assert!(text(&reply).starts_with("Yarın takviminizde"), "{reply}");
 
     let reply = say(&bantz, None, "yarin programim ne").await;
     assert!(
@@ -250,7 +250,7 @@ async fn the_agenda_of_today_tomorrow_a_weekday_and_this_week_in_both_languages(
 
     // A day with nothing on it says so.
     let empty = run(&bantz, "agenda", json!({"date": "2031-01-01"}), "tr").await;
-    assert_eq!(text(&empty), "1 Ocak Çarşamba takviminde bir şey yok.");
+    assert_eq!(text(&empty), "1 Ocak Çarşamba takviminizde bir şey yok.");
 }
 
 #[tokio::test]
@@ -374,7 +374,7 @@ async fn free_time_is_found_in_working_hours_and_overlaps_are_reported() {
     assert_eq!(slots(&reply), ["08:00-10:00", "12:00-13:30", "14:30-17:00"]);
     assert_eq!(
         text(&reply),
-        "Yarın boş zamanların: 08:00–10:00, 12:00–13:30, 14:30–17:00."
+        "Yarın boş zamanlarınız: 08:00–10:00, 12:00–13:30, 14:30–17:00."
     );
     let reply = say(&bantz, None, "find me a 2 hour slot tomorrow").await;
     assert_eq!(slots(&reply), ["08:00-10:00", "14:30-17:00"], "{reply}");
@@ -395,7 +395,7 @@ async fn free_time_is_found_in_working_hours_and_overlaps_are_reported() {
     );
     let reply = say(&bantz, None, "yarın çakışan toplantım var mı").await;
     assert!(
-        text(&reply).starts_with("Yarın çakışan etkinliklerin var:"),
+        text(&reply).starts_with("Yarın çakışan etkinlikleriniz var:"),
         "{reply}"
     );
     // Without a day: the coming seven days.
@@ -425,7 +425,7 @@ async fn files_from_google_outlook_and_thunderbird_import_with_their_recurrences
     assert_eq!(google["data"]["imported"], 4, "{google}");
     assert_eq!(google["data"]["recurring"], 2, "{google}");
     assert!(
-        text(&google).starts_with("Takvimine 4 etkinlik aldım"),
+        text(&google).starts_with("Takviminize 4 etkinlik aldım"),
         "{google}"
     );
     let outlook = import(&bantz, &fixture("outlook.ics"), "en").await;

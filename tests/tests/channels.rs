@@ -529,7 +529,7 @@ async fn a_telegram_chat_links_with_the_pairing_code_and_talks_with_a_follow_up_
     let sent = tg.replies(&bantz, AYSE, 3).await;
     let done = sent[2]["text"].as_str().unwrap();
     assert!(
-        done.starts_with("Takvimine ekledim: Dişçi, yarın 15:00–16:00."),
+        done.starts_with("Takviminize ekledim: Dişçi, yarın 15:00–16:00."),
         "{done}"
     );
     assert_eq!(
@@ -552,7 +552,7 @@ async fn a_telegram_chat_links_with_the_pairing_code_and_talks_with_a_follow_up_
     let sent = tg.replies(&bantz, AYSE, 5).await;
     let tomorrow = sent[4]["text"].as_str().unwrap();
     assert!(
-        tomorrow.starts_with("Yarın takviminde") && tomorrow.contains("Dişçi"),
+        tomorrow.starts_with("Yarın takviminizde") && tomorrow.contains("Dişçi"),
         "{tomorrow}"
     );
     let messages = conversation(&bantz, &link).await;

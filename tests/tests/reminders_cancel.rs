@@ -202,7 +202,7 @@ async fn cancelling_reminders_in_turkish() {
     .await;
     let lines: Vec<&str> = response(&asked).lines().collect();
     assert_eq!(
-        lines[0], "3 hatırlatıcın var; hangisini iptal edeyim?",
+        lines[0], "3 hatırlatıcınız var; hangisini iptal edeyim?",
         "{asked}"
     );
     assert_eq!(lines[1], "- ekmek almayı (yarın 09:00'de)", "{asked}");
@@ -250,10 +250,10 @@ async fn cancelling_reminders_in_turkish() {
         "evet",
     )
     .await;
-    assert_eq!(response(&done), "2 hatırlatıcının hepsini iptal ettim.");
+    assert_eq!(response(&done), "2 hatırlatıcınızın hepsini iptal ettim.");
     assert_eq!(
         response(&bantz.chat("hatırlatıcılarım neler").await),
-        "Bekleyen hatırlatıcın yok."
+        "Bekleyen hatırlatıcınız yok."
     );
 
     let done = cancel(
@@ -263,5 +263,5 @@ async fn cancelling_reminders_in_turkish() {
         "evet",
     )
     .await;
-    assert_eq!(response(&done), "İptal edilecek bir hatırlatıcın yok.");
+    assert_eq!(response(&done), "İptal edilecek bir hatırlatıcınız yok.");
 }

@@ -973,7 +973,7 @@ fn agenda(cx: &Context, args: AgendaArgs) -> Result<Reply, Error> {
         Some(r) => {
             return Ok(Reply::text(cx.say(
                 format!(
-                    "\"{r}\" için takvimi gösteremem: bir günü ya da bir haftayı sorabilirsin."
+                    "\"{r}\" için takvimi gösteremem: bir günü ya da bir haftayı sorabilirsiniz."
                 ),
                 format!("I can't show the calendar for \"{r}\": ask about a day or a week."),
             )));
@@ -1007,12 +1007,12 @@ fn agenda(cx: &Context, args: AgendaArgs) -> Result<Reply, Error> {
     };
     let text = if found.is_empty() {
         cx.say(
-            format!("{when} takviminde bir şey yok."),
+            format!("{when} takviminizde bir şey yok."),
             format!("{when}: nothing on your calendar."),
         )
     } else {
         let head = cx.say(
-            format!("{when} takviminde {} etkinlik var:", found.len()),
+            format!("{when} takviminizde {} etkinlik var:", found.len()),
             format!("{when} you have {}:", count(found.len(), "event", "events")),
         );
         let mut lines = vec![head];
@@ -1064,7 +1064,7 @@ fn find(cx: &Context, args: FindArgs) -> Result<Reply, Error> {
     let found = next_occurrences(cx, &matching);
     let text = if found.is_empty() {
         cx.say(
-            format!("Takviminde \"{query}\" geçen bir etkinlik bulamadım."),
+            format!("Takviminizde \"{query}\" geçen bir etkinlik bulamadım."),
             format!("I found nothing on your calendar about \"{query}\"."),
         )
     } else {
@@ -1173,7 +1173,7 @@ fn add(cx: &Context, args: AddArgs, locale: &str) -> Result<Reply, Error> {
         .map(|o| describe_occurrence(cx, &o))
         .unwrap_or_default();
     let mut text = cx.say(
-        format!("Takvimine ekledim: {title}, {described}."),
+        format!("Takviminize ekledim: {title}, {described}."),
         format!("Added to your calendar: {title}, {described}."),
     );
     if !clashes.is_empty() {
@@ -1265,7 +1265,7 @@ fn pick(cx: &Context, events: &[Event], args: &PickArgs) -> Result<Picked, Error
         [] => Ok(Picked::Reply(
             Reply::text(cx.say(
                 format!(
-                    "Takviminde \"{said}\" diye bir etkinlik bulamadım; hiçbir şeyi değiştirmedim."
+                    "Takviminizde \"{said}\" diye bir etkinlik bulamadım; hiçbir şeyi değiştirmedim."
                 ),
                 format!("I found no event called \"{said}\" on your calendar, so nothing changed."),
             ))
@@ -1275,7 +1275,7 @@ fn pick(cx: &Context, events: &[Event], args: &PickArgs) -> Result<Picked, Error
             let owned: Vec<Event> = many.iter().map(|e| (*e).clone()).collect();
             let shown = next_occurrences(cx, &owned);
             let mut lines = vec![cx.say(
-                format!("\"{said}\" birden çok etkinliğe uyuyor; hiçbir şeyi değiştirmedim. Hangisi olduğunu id'siyle söyle:"),
+                format!("\"{said}\" birden çok etkinliğe uyuyor; hiçbir şeyi değiştirmedim. Hangisi olduğunu id'siyle söyleyin:"),
                 format!("\"{said}\" matches more than one event, so nothing changed. Say which one by its id:"),
             )];
             for o in &shown {
@@ -1513,7 +1513,7 @@ fn free(cx: &Context, args: FreeArgs) -> Result<Reply, Error> {
         )
     } else if slots.is_empty() {
         cx.say(
-            format!("{when} çalışma saatlerinde ({hours}) boş zamanın yok."),
+            format!("{when} çalışma saatlerinde ({hours}) boş zamanınız yok."),
             format!("{when} you have no free time in working hours ({hours})."),
         )
     } else {
@@ -1528,7 +1528,7 @@ fn free(cx: &Context, args: FreeArgs) -> Result<Reply, Error> {
             })
             .collect();
         cx.say(
-            format!("{when} boş zamanların: {}.", list.join(", ")),
+            format!("{when} boş zamanlarınız: {}.", list.join(", ")),
             format!("{when} you are free {}.", list.join(", ")),
         )
     };
@@ -1570,12 +1570,12 @@ fn conflicts(cx: &Context, args: ConflictArgs) -> Result<Reply, Error> {
     };
     let text = if pairs.is_empty() {
         cx.say(
-            format!("{when} çakışan etkinliğin yok."),
+            format!("{when} çakışan etkinliğiniz yok."),
             format!("{when}, nothing on your calendar overlaps."),
         )
     } else {
         let mut lines = vec![cx.say(
-            format!("{when} çakışan etkinliklerin var:"),
+            format!("{when} çakışan etkinlikleriniz var:"),
             format!("{when}, these events overlap:"),
         )];
         for (a, b) in pairs.iter().take(MAX_LISTED) {
@@ -1653,7 +1653,7 @@ fn import(cx: &Context, args: ImportArgs, locale: &str) -> Result<Reply, Error> 
     let mut text = match (cx.tr, n) {
         (true, 0) => "Bu dosyada alınacak etkinlik bulamadım.".to_owned(),
         (false, 0) => "I found no events to import in that file.".to_owned(),
-        (true, n) => format!("Takvimine {n} etkinlik aldım ({recurring} tanesi tekrarlanıyor)."),
+        (true, n) => format!("Takviminize {n} etkinlik aldım ({recurring} tanesi tekrarlanıyor)."),
         (false, n) => format!(
             "Imported {} into your calendar ({recurring} repeating).",
             count(n, "event", "events")
@@ -1682,7 +1682,7 @@ fn export(cx: &Context) -> Result<Reply, Error> {
     let text = ics::export(&events, cx.now);
     let n = events.iter().filter(|e| e.recurrence_id.is_none()).count();
     Ok(Reply::text(cx.say(
-        format!("Takvimini iCalendar (.ics) olarak hazırladım: {n} etkinlik."),
+        format!("Takviminizi iCalendar (.ics) olarak hazırladım: {n} etkinlik."),
         format!(
             "Here is your calendar as iCalendar (.ics): {}.",
             count(n, "event", "events")

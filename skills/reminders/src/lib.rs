@@ -423,7 +423,7 @@ impl Skill for Reminders {
                 let pending = pending()?;
                 if pending.is_empty() {
                     let text = if tr {
-                        "Bekleyen hatırlatıcın yok."
+                        "Bekleyen hatırlatıcınız yok."
                     } else {
                         "You have no reminders coming up."
                     };
@@ -434,7 +434,7 @@ impl Skill for Reminders {
                     .map(|r| format!("- {} ({})", r.what, describe(from_ms(r.due_ms), tz, tr)))
                     .collect();
                 let head = if tr {
-                    "Hatırlatıcıların:"
+                    "Hatırlatıcılarınız:"
                 } else {
                     "Your reminders:"
                 };
@@ -605,7 +605,7 @@ fn cancel(which: &Which, tz: Tz, today: NaiveDate, tr: bool) -> Result<Reply, Er
     let text = match (which, found.as_slice()) {
         (Which::All | Which::Unsaid, []) => say(
             tr,
-            "İptal edilecek bir hatırlatıcın yok.",
+            "İptal edilecek bir hatırlatıcınız yok.",
             "You have no reminders to cancel.",
         ),
         (
@@ -648,7 +648,7 @@ fn cancel(which: &Which, tz: Tz, today: NaiveDate, tr: bool) -> Result<Reply, Er
         ) => say(
             tr,
             &capitalised(&format!(
-                "{} bir hatırlatıcın yok.",
+                "{} bir hatırlatıcınız yok.",
                 when_tr(*date, *time, today)
             )),
             &format!("You have no reminders {}.", when_en(*date, *time, today)),
@@ -660,7 +660,7 @@ fn cancel(which: &Which, tz: Tz, today: NaiveDate, tr: bool) -> Result<Reply, Er
         ),
         (Which::All, several) => say(
             tr,
-            &format!("{} hatırlatıcının hepsini iptal ettim.", several.len()),
+            &format!("{} hatırlatıcınızın hepsini iptal ettim.", several.len()),
             &format!("Cancelled all {} of your reminders.", several.len()),
         ),
         (_, several) => say(
@@ -697,7 +697,7 @@ fn which_one(pending: &[Reminder], tz: Tz, tr: bool) -> Reply {
     let head = say(
         tr,
         &format!(
-            "{} hatırlatıcın var; hangisini iptal edeyim?",
+            "{} hatırlatıcınız var; hangisini iptal edeyim?",
             pending.len()
         ),
         &format!(

@@ -665,7 +665,7 @@ fn rain_alert_message(
             "Yağmur uyarısı".to_owned(),
             format!(
                 "{} {day}saat {at} civarında yağmur bekleniyor (yağış ihtimali {chance}). \
-                 Şemsiyeni unutma!",
+                 Şemsiyenizi unutmayın!",
                 words::locative(place)
             ),
         ),
@@ -914,8 +914,8 @@ impl Answer<'_> {
 fn ask_for_a_place(lang: Lang) -> Reply {
     let text = match lang {
         Lang::Tr => {
-            "Hangi şehrin havasını merak ediyorsun? Bir yer söyle (ör. \"İstanbul'da hava nasıl?\") \
-             ya da ayarlarda [skills.weather] home = \"İstanbul\" gibi bir ev konumu tanımla."
+            "Hangi şehrin havasını merak ediyorsunuz? Bir yer söyleyin (ör. \"İstanbul'da hava nasıl?\") \
+             ya da ayarlarda [skills.weather] home = \"İstanbul\" gibi bir ev konumu tanımlayın."
         }
         Lang::En => {
             "Which place do you mean? Name one (e.g. \"what's the weather in London?\") or set a \
@@ -928,7 +928,7 @@ fn ask_for_a_place(lang: Lang) -> Reply {
 fn unknown_place(name: &str, lang: Lang) -> Reply {
     let text = match lang {
         Lang::Tr => format!(
-            "\"{name}\" diye bir yer bulamadım. Yazılışını kontrol edip tekrar dener misin?"
+            "\"{name}\" diye bir yer bulamadım. Yazılışını kontrol edip tekrar dener misiniz?"
         ),
         Lang::En => {
             format!("I couldn't find a place called \"{name}\". Could you check the spelling?")
@@ -942,7 +942,7 @@ fn unknown_place(name: &str, lang: Lang) -> Reply {
 fn upstream_down(lang: Lang, detail: &str) -> Reply {
     bantz_sdk::log::warn(&format!("Open-Meteo failed: {detail}"));
     let text = match lang {
-        Lang::Tr => "Hava durumu servisine şu an ulaşamıyorum. Biraz sonra tekrar dener misin?",
+        Lang::Tr => "Hava durumu servisine şu an ulaşamıyorum. Biraz sonra tekrar dener misiniz?",
         Lang::En => {
             "I can't reach the weather service right now. Please try again in a little while."
         }
@@ -1071,7 +1071,7 @@ mod tests {
         assert_eq!(title, "Yağmur uyarısı");
         assert_eq!(
             body,
-            "İstanbul'da saat 15:00 civarında yağmur bekleniyor (yağış ihtimali %80). Şemsiyeni unutma!"
+            "İstanbul'da saat 15:00 civarında yağmur bekleniyor (yağış ihtimali %80). Şemsiyenizi unutmayın!"
         );
         let (title, body) = rain_alert_message("Paris", at(1, 3, 0), at(0, 20, 0), 65.0, Lang::En);
         assert_eq!(title, "Rain alert");
