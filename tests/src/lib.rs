@@ -474,6 +474,13 @@ impl Bantz {
         json_ok(response).await
     }
 
+    /// Routes `input` with `POST /api/v1/commands/parse`, running nothing; asserts a 200 and
+    /// returns the decision.
+    pub async fn parse(&self, input: &str) -> Value {
+        let body = json!({ "input": input });
+        json_ok(self.post("/api/v1/commands/parse", &body).await).await
+    }
+
     /// Sends a chat message in the conversation `session`; asserts a 200 and returns the body.
     pub async fn say(&self, session: &str, message: &str) -> Value {
         let body = json!({ "message": message, "session_id": session });

@@ -129,25 +129,12 @@ async fn a_pending_confirmation_survives_a_restart() {
 #[tokio::test]
 async fn parse_routes_without_running_and_the_catalogue_lists_every_command() {
     let bantz = start().await;
-    let parsed = json_ok(
-        bantz
-            .post("/api/v1/commands/parse", &json!({"input": "Saat kaç?"}))
-            .await,
-    )
-    .await;
+    let parsed = bantz.parse("Saat kaç?").await;
     assert_eq!(parsed["command"], "clock.now");
     assert_eq!(parsed["locale"], "tr");
     assert_eq!(parsed["confidence"], 1.0);
     assert_eq!(parsed["requires_confirmation"], false);
-    let parsed = json_ok(
-        bantz
-            .post(
-                "/api/v1/commands/parse",
-                &json!({"input": "reset the ticks"}),
-            )
-            .await,
-    )
-    .await;
+    let parsed = bantz.parse("reset the ticks").await;
     assert_eq!(parsed["command"], "ticker.reset");
     assert_eq!(parsed["requires_confirmation"], true);
     assert_eq!(
@@ -155,15 +142,7 @@ async fn parse_routes_without_running_and_the_catalogue_lists_every_command() {
         0,
         "parse runs nothing"
     );
-    let parsed = json_ok(
-        bantz
-            .post(
-                "/api/v1/commands/parse",
-                &json!({"input": "sing me a song"}),
-            )
-            .await,
-    )
-    .await;
+    let parsed = bantz.parse("sing me a song").await;
     assert!(parsed["command"].is_null());
     assert_eq!(parsed["confidence"], 0.0);
 
@@ -208,16 +187,6 @@ async fn deleting_a_conversation_drops_what_waited_for_confirmation() {
     assert_eq!(bantz.skill_status("ticker").await["invocations"], 0);
 }
 
-/// Routes `input` with `POST /api/v1/commands/parse`.
-async fn parse(bantz: &Bantz, input: &str) -> bantz_tests::Value {
-    json_ok(
-        bantz
-            .post("/api/v1/commands/parse", &json!({ "input": input }))
-            .await,
-    )
-    .await
-}
-
 #[tokio::test]
 async fn a_request_after_a_clause_of_context_is_found_with_the_context_s_values() {
     let bantz = Bantz::start_with(Options::first_party()).await;
@@ -226,27 +195,31 @@ async fn a_request_after_a_clause_of_context_is_found_with_the_context_s_values(
         .to_string();
 
     // The request is the second clause; its day and place are in the first.
-    let parsed = parse(&bantz, "I'm driving to Izmir tomorrow, will it rain?").await;
+    let parsed = bantz
+        .parse("I'm driving to Izmir tomorrow, will it rain?")
+        .await;
     assert_eq!(parsed["command"], "weather.rain", "{parsed}");
     assert_eq!(
         parsed["slots"],
         json!({"date": tomorrow, "place": "Izmir"}),
         "{parsed}"
     );
-    let parsed = parse(&bantz, "yarın işe erken gideceğim, saat kaç şimdi?").await;
+    let parsed = bantz
+        .parse("yarın işe erken gideceğim, saat kaç şimdi?")
+        .await;
     assert_eq!(parsed["command"], "clock.now", "{parsed}");
 
     // Two clauses that ask for two different things: neither is guessed.
-    let parsed = parse(&bantz, "what time is it, and what's on my calendar today?").await;
+    let parsed = bantz
+        .parse("what time is it, and what's on my calendar today?")
+        .await;
     assert!(parsed["command"].is_null(), "{parsed}");
 
     // Words that wrap a request come off one layer at a time, so "tell me the time" is tried
     // before "the time".
-    let parsed = parse(
-        &bantz,
-        "um I was wondering if you could tell me the time real quick",
-    )
-    .await;
+    let parsed = bantz
+        .parse("um I was wondering if you could tell me the time real quick")
+        .await;
     assert_eq!(parsed["command"], "clock.now", "{parsed}");
     assert_eq!(parsed["tier"], "rules", "{parsed}");
 }

@@ -359,12 +359,7 @@ async fn run_tuning_file(file: &EvalFile, report: &mut Report) -> (usize, Vec<St
         let mut problem = None;
         if !line.follows {
             let before = istanbul_now();
-            let parsed = json_ok(
-                bantz
-                    .post("/api/v1/commands/parse", &json!({ "input": line.say }))
-                    .await,
-            )
-            .await;
+            let parsed = bantz.parse(&line.say).await;
             let after = istanbul_now();
             if parsed["command"].as_str() != expected_command {
                 problem = Some(format!(
@@ -532,12 +527,7 @@ async fn the_held_out_sets_are_measured() {
         let mut of_file = [0usize; 4];
         for line in &file.lines {
             assert!(!line.follows, "{}: held-out lines stand alone", file.name);
-            let parsed = json_ok(
-                bantz
-                    .post("/api/v1/commands/parse", &json!({ "input": line.say }))
-                    .await,
-            )
-            .await;
+            let parsed = bantz.parse(&line.say).await;
             let got = parsed["command"].as_str();
             let passed = got == line.expect.command();
             match line.expect.command() {

@@ -2,7 +2,7 @@
 //! day, all of them, or "the reminder" alone, which cancels the one pending or, when there are
 //! several, cancels none and asks which. Every cancel asks first, in the user's language.
 
-use bantz_tests::{Bantz, Options, Value, json, json_ok};
+use bantz_tests::{Bantz, Options, Value, json};
 use chrono::{Duration, FixedOffset, NaiveDate, Utc};
 
 fn response(answer: &Value) -> &str {
@@ -85,12 +85,7 @@ async fn the_ways_people_say_cancel_reach_the_right_reminders() {
             json!({"what": "all hands meeting"}),
         ),
     ] {
-        let parsed = json_ok(
-            bantz
-                .post("/api/v1/commands/parse", &json!({"input": message}))
-                .await,
-        )
-        .await;
+        let parsed = bantz.parse(message).await;
         assert_eq!(parsed["command"], "reminders.cancel", "{message}: {parsed}");
         assert_eq!(parsed["slots"], slots, "{message}: {parsed}");
         assert_eq!(parsed["requires_confirmation"], true, "{message}: {parsed}");
