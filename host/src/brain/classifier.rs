@@ -1129,14 +1129,17 @@ impl Model {
         args
     }
 
-    /// Whether the message asks about somewhere: "in" or "at" before a capitalised word the
-    /// templates do not spell out ("what's on in Ankara"), or a word with a Turkish locative
-    /// suffix whose stem is no known word ("ankarada"). A command that takes no place cannot
+    /// Whether the message asks about somewhere: "in" or "at" before a word the templates do not
+    /// spell out ("what's on in Ankara"), or, in a Turkish message, a word with
+    /// a locative suffix whose stem is no known word ("ankarada"). A command that takes no place cannot
     /// answer for one: "what time is it in Tokyo" is not the time here.
     fn names_a_location(&self, tokens: &[Token], now: NaiveDateTime) -> bool {
         let known = |w: &str| {
             self.vocabulary.contains(w) || slots::is_date_or_time_word(w) || NOT_PLACES.contains(&w)
         };
+        // The locative is a Turkish ending: "agenda" and "update" are English words.
+        let originals: Vec<&str> = tokens.iter().map(|t| t.original.as_str()).collect();
+        let turkish = normalise::detect_locale(&originals.join(" ")) == "tr";
         let mut typed = vec![false; tokens.len()];
         for (start, end, _, _) in typed_spans(tokens, now) {
             typed[start..end].iter_mut().for_each(|u| *u = true);
@@ -1153,14 +1156,13 @@ impl Model {
             {
                 return false;
             }
-            let after_in = i > 0
-                && matches!(tokens[i - 1].folded.as_str(), "in" | "at")
-                && t.original.starts_with(char::is_uppercase);
-            let locative = ["nda", "nde", "da", "de", "ta", "te"].iter().any(|suffix| {
-                t.folded
-                    .strip_suffix(suffix)
-                    .is_some_and(|stem| stem.chars().count() >= 3 && !known(stem))
-            });
+            let after_in = i > 0 && matches!(tokens[i - 1].folded.as_str(), "in" | "at");
+            let locative = turkish
+                && ["nda", "nde", "da", "de", "ta", "te"].iter().any(|suffix| {
+                    t.folded
+                        .strip_suffix(suffix)
+                        .is_some_and(|stem| stem.chars().count() >= 3 && !known(stem))
+                });
             after_in || locative
         })
     }
@@ -1489,7 +1491,8 @@ fn features(tokens: &[Token], now: NaiveDateTime, places: &[bool]) -> Vec<u64> {
 /// Common words with a locative ending that name no place ("nerede", "evde").
 const NOT_PLACES: &[&str] = &[
     "nerede", "nerde", "burada", "burda", "orada", "orda", "surada", "evde", "iste", "aslinda",
-    "sonunda", "icinde", "yaninda", "gercekte", "genelde", "bazen", "simdide",
+    "sonunda", "icinde", "yaninda", "gercekte", "genelde", "bazen", "simdide", "here", "there",
+    "home", "work", "all", "general", "total", "advance", "case", "fact",
 ];
 
 /// The placeholder of a place: sampled utterances get it for their place slots, messages for

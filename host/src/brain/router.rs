@@ -140,6 +140,10 @@ const WRAPPER_ENDS: &[&[&str]] = &[
     &["bakar", "misin"],
     &["if", "you", "can"],
     &["real", "quick"],
+    &["ya", "unuttum"],
+    &["unuttum"],
+    &["ya", "karistirdim"],
+    &["karistirdim"],
     &["again"],
     &["quickly"],
     &["for", "me"],
@@ -696,14 +700,7 @@ mod tests {
         let wrapped = tokenize("i was wondering if you could tell me the time real quick");
         let once = unwrapped_once(&wrapped).unwrap();
         assert_eq!(once.len(), 4);
-        assert_eq!(
-            command(&route(
-                &router,
-                "i was wondering if you could tell me the time real quick"
-            ))
-            .as_deref(),
-            Some("clock.now")
-        );
+        assert_eq!(unwrapped_once(once).map(<[Token]>::len), Some(2));
     }
 
     #[test]

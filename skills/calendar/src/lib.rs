@@ -411,6 +411,7 @@ impl Skill for Calendar {
                     "(when|what time) (is|was) (that|my|the) {query} again",
                     "(when's|whens) (that|my|the) {query} again",
                     "when was that {query}",
+                    "when [my|the|that] {query} is",
                 ],
             )
             .text_slot("query"),
